@@ -1,0 +1,2 @@
+export { loadConfig, ConfigError, type Config } from './load.js';
+export { parseDuration } from './duration.js';

@@ -1,0 +1,79 @@
+import { EnvSchema, type Env } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Typed configuration, grouped by port. Built once in a composition root and passed down. */
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  serviceName: string;
+  instanceId: string;
+  bus: { kafkaBrokers: string[]; clientId: string; partitions: number };
+  store: { databaseUrl: string | undefined; dataDir: string; port: number; poolSize: number };
+  redisUrl: string | undefined;
+  mail: { smtpUrl: string | undefined; from: string; outboxDir: string };
+  http: { host: string; port: number; publicUrl: string | undefined; corsOrigins: string[] };
+  realtime: { port: number; maxUpdatesPerSecond: number };
+  metrics: { port: number };
+  mqtt: {
+    host: string;
+    port: number;
+    wsPort: number;
+    maxPacketBytes: number;
+    maxInflight: number;
+    connectsPerIpPerMinute: number;
+  };
+  auth: { jwtSecret: string | undefined; accessTtlMs: number; refreshTtlMs: number };
+  pipeline: { lateWindowMs: number; futureSkewMs: number; batchSize: number };
+  rules: { offlineCheckIntervalMs: number };
+  simulate: { enabled: boolean; devices: number; rate: number };
+}
+
+/** Parses the environment once; every bad value is reported, by variable name, in one error. */
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '?');
+        const got = cleaned[key];
+        return `${key}: ${i.message}${got !== undefined ? ` (got "${got}")` : ''}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.JWT_SECRET) {
+    throw new ConfigError(['JWT_SECRET: required when NODE_ENV=production (at least 32 random characters)']);
+  }
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    serviceName: e.SERVICE_NAME,
+    instanceId: e.INSTANCE_ID ?? `${e.SERVICE_NAME}-${process.pid}`,
+    bus: { kafkaBrokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, partitions: e.KAFKA_PARTITIONS },
+    store: { databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR, port: e.STORE_PORT, poolSize: e.DB_POOL_SIZE },
+    redisUrl: e.REDIS_URL,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: e.MAIL_OUTBOX_DIR ?? `${e.DATA_DIR}/outbox` },
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT, publicUrl: e.PUBLIC_URL, corsOrigins: e.CORS_ORIGINS },
+    realtime: { port: e.REALTIME_PORT, maxUpdatesPerSecond: e.REALTIME_MAX_UPDATES_PER_SEC },
+    metrics: { port: e.METRICS_PORT },
+    mqtt: {
+      host: e.MQTT_HOST,
+      port: e.MQTT_PORT,
+      wsPort: e.MQTT_WS_PORT,
+      maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
+      maxInflight: e.MQTT_MAX_INFLIGHT,
+      connectsPerIpPerMinute: e.MQTT_CONNECTS_PER_IP_PER_MIN,
+    },
+    auth: { jwtSecret: e.JWT_SECRET, accessTtlMs: e.JWT_ACCESS_TTL, refreshTtlMs: e.JWT_REFRESH_TTL },
+    pipeline: { lateWindowMs: e.LATE_WINDOW, futureSkewMs: e.FUTURE_SKEW, batchSize: e.PIPELINE_BATCH_SIZE },
+    rules: { offlineCheckIntervalMs: e.OFFLINE_CHECK_INTERVAL },
+    simulate: { enabled: e.SIMULATE, devices: e.SIMULATE_DEVICES, rate: e.SIMULATE_RATE },
+  };
+}

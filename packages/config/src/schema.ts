@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const duration = z.string().transform((s, ctx) => {
+  try {
+    return parseDuration(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((s) => ['true', '1', 'yes'].includes(s));
+const url = z.string().url();
+
+/**
+ * Every setting, by its environment variable. Absent engine URLs mean the embedded default
+ * (in-process bus, embedded TimescaleDB, in-process cache, outbox-folder mail).
+ */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SERVICE_NAME: z.string().default('telemetry'),
+  INSTANCE_ID: z.string().optional(),
+
+  KAFKA_BROKERS: list.default([]),
+  KAFKA_CLIENT_ID: z.string().default('telemetry'),
+  KAFKA_PARTITIONS: positiveInt.default(6),
+
+  DATABASE_URL: url.optional(),
+  DATA_DIR: z.string().default('./data'),
+  STORE_PORT: port.default(0),
+  DB_POOL_SIZE: positiveInt.default(10),
+
+  REDIS_URL: url.optional(),
+
+  SMTP_URL: url.optional(),
+  MAIL_FROM: z.string().default('Telemetry <alerts@telemetry.local>'),
+  MAIL_OUTBOX_DIR: z.string().optional(),
+
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: port.default(8080),
+  REALTIME_PORT: port.default(8081),
+  METRICS_PORT: port.default(9464),
+  PUBLIC_URL: url.optional(),
+  CORS_ORIGINS: list.default([]),
+
+  MQTT_HOST: z.string().default('0.0.0.0'),
+  MQTT_PORT: port.default(1884),
+  MQTT_WS_PORT: port.default(8884),
+  MQTT_MAX_PACKET_BYTES: positiveInt.default(65_536),
+  MQTT_MAX_INFLIGHT: positiveInt.default(10_000),
+  MQTT_CONNECTS_PER_IP_PER_MIN: positiveInt.default(600),
+
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  JWT_ACCESS_TTL: duration.default(parseDuration('15m')),
+  JWT_REFRESH_TTL: duration.default(parseDuration('30d')),
+
+  LATE_WINDOW: duration.default(parseDuration('7d')),
+  FUTURE_SKEW: duration.default(parseDuration('5m')),
+  PIPELINE_BATCH_SIZE: positiveInt.default(1000),
+
+  REALTIME_MAX_UPDATES_PER_SEC: positiveInt.default(4),
+  OFFLINE_CHECK_INTERVAL: duration.default(parseDuration('10s')),
+
+  SIMULATE: bool.default(true),
+  SIMULATE_DEVICES: positiveInt.default(12),
+  SIMULATE_RATE: z.coerce.number().positive().default(1),
+});
+
+export type Env = z.infer<typeof EnvSchema>;

@@ -1,0 +1,21 @@
+/** Topic names, versioned: a breaking change to a message gets a new topic (v2), never an edit. */
+export const Topics = {
+  telemetryRaw: 'telemetry.raw.v1',
+  telemetryAccepted: 'telemetry.accepted.v1',
+  telemetryDead: 'telemetry.dead.v1',
+  alerts: 'alerts.v1',
+  tasks: 'tasks.v1',
+  devicePresence: 'device.presence.v1',
+} as const;
+
+export type TopicName = (typeof Topics)[keyof typeof Topics];
+
+export const allTopics: TopicName[] = Object.values(Topics);
+
+/** MQTT topics a device may use; `{id}` is the device id it authenticated as. */
+export const DeviceTopics = {
+  telemetry: (id: string) => `devices/${id}/telemetry`,
+  events: (id: string) => `devices/${id}/events`,
+  status: (id: string) => `devices/${id}/status`,
+  commands: (id: string) => `devices/${id}/commands`,
+} as const;
