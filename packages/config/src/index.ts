@@ -1,2 +1,2 @@
-export { loadConfig, ConfigError, type Config } from './load.js';
 export { parseDuration } from './duration.js';
+export { type Config, ConfigError, loadConfig } from './load.js';

@@ -1,4 +1,4 @@
-import { EnvSchema, type Env } from './schema.js';
+import { type Env, EnvSchema } from './schema.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

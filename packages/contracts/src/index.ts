@@ -1,6 +1,6 @@
-export * from './topics.js';
+export { decodeMessage, encodeMessage } from './codec.js';
+export * from './device-payloads.js';
 export * from './errors.js';
 export * from './messages.js';
-export * from './device-payloads.js';
 export * from './normalize.js';
-export { encodeMessage, decodeMessage } from './codec.js';
+export * from './topics.js';

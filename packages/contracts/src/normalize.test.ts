@@ -37,7 +37,12 @@ describe('device payload normalization', () => {
     const b = fromLegacyForm({ ...form, macaddr: 'ec:e3:34:46:2b:c0' });
     expect(a.eventId).toBe(b.eventId);
     expect(a.ts).toBe('2024-01-15T14:30:25.000Z');
-    expect(a.metrics).toEqual({ count_standard: 17, on_time_standard: 3.5, 'treatments.standard': 1, rtc_available: 1 });
+    expect(a.metrics).toEqual({
+      count_standard: 17,
+      on_time_standard: 3.5,
+      'treatments.standard': 1,
+      rtc_available: 1,
+    });
   });
 
   it('takes reading batches of the aggregator seed; zone-less times are UTC', () => {

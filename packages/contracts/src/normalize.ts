@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { EventKind, Metrics } from './messages.js';
 import type { LegacyIotForm, MqttPayload, OzoneEvent, Reading } from './device-payloads.js';
+import type { EventKind, Metrics } from './messages.js';
 
 /** The edge's device-independent view of one event, before it becomes telemetry.raw.v1. */
 export interface NormalizedEvent {

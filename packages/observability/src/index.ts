@@ -1,4 +1,14 @@
-export { createLogger, silentLogger, type Logger } from './logger.js';
-export { createRegistry, counter, gauge, histogram, STAGE_BUCKETS, Registry, Counter, Gauge, Histogram } from './metrics.js';
-export { createHealth, type Health, type Check } from './health.js';
+export { type Check, createHealth, type Health } from './health.js';
+export { createLogger, type Logger, silentLogger } from './logger.js';
+export {
+  Counter,
+  counter,
+  createRegistry,
+  Gauge,
+  gauge,
+  Histogram,
+  histogram,
+  Registry,
+  STAGE_BUCKETS,
+} from './metrics.js';
 export { startOpsServer } from './ops-server.js';

@@ -1,4 +1,4 @@
-export { waitFor, type WaitForOptions } from './wait-for.js';
 export { uniqueName } from './ids.js';
 export { kafkaBrokers } from './kafka.js';
-export { createTestStore } from './store.js';
+export { createTestStore, type TestStore, type TestStoreOptions } from './store.js';
+export { type WaitForOptions, waitFor } from './wait-for.js';
