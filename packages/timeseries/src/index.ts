@@ -1,0 +1,28 @@
+/**
+ * @telemetry/timeseries: the SQL of telemetry. The pipeline worker writes through write/*, the API
+ * reads through query/*. Every function takes a pg pool or a client in a transaction, and every
+ * query is scoped by tenant. Tables: packages/store/migrations/0002_telemetry*.sql.
+ */
+export { eventKey, type Queryable } from './db.js';
+export {
+  type ApplyPolicyOptions,
+  applyTelemetryPolicies,
+  DEFAULT_POLICY,
+  type PolicyReport,
+  policyFromSettings,
+  type TelemetryPolicy,
+} from './policies.js';
+export { type Bucket, isUtcZone, parseBucket, type RollupTable, sourceFor } from './query/buckets.js';
+export { type DeviceLatest, latestValues } from './query/latest.js';
+export {
+  listRawEvents,
+  type RawEvent,
+  type RawEventsPage,
+  type RawEventsQuery,
+  type RawKind,
+} from './query/raw-events.js';
+export { AGGREGATIONS, type Aggregation, queryRollups, type RollupPoint, type RollupQuery } from './query/rollups.js';
+export { type DeviceSummary, deviceSummary, type MetricSummary } from './query/summary.js';
+export { type EventKindName, type StoredEvent, statePatches, type WriteResult, writeStored } from './write/batch.js';
+export { contextKey, type DeviceContext, loadDeviceContexts } from './write/context.js';
+export { findStoredBySameMessage, insertSeen, pruneSeen, type SeenCandidate } from './write/seen.js';

@@ -1,0 +1,73 @@
+import type { Queryable } from '../db.js';
+
+/** What the worker needs to know about a device before storing its events. */
+export interface DeviceContext {
+  tenantId: string;
+  deviceId: string;
+  /** The device is registered (devices table). Unregistered ids are stored (the edges vouch for them). */
+  known: boolean;
+  /** The tenant the device is registered to, when known: a mismatch means the message lies about its tenant. */
+  deviceTenantId: string | null;
+  /** From the active binding (device_bindings), else devices.asset_id. */
+  assetId: string | null;
+  /** device_types.deadband of the device's type: metric -> band; "*" is the default band. */
+  deadband: Record<string, number>;
+  /** Device time of the newest stored event, null before the first one. */
+  lastTs: Date | null;
+  /** Last raw-kept value per metric (the deadband reference). */
+  deadbandRef: Record<string, number>;
+}
+
+/** One query for every device of a batch (registry, type, binding and state). */
+export async function loadDeviceContexts(
+  db: Queryable,
+  devices: readonly { tenantId: string; deviceId: string }[],
+): Promise<Map<string, DeviceContext>> {
+  const out = new Map<string, DeviceContext>();
+  if (devices.length === 0) return out;
+  const { rows } = await db.query<{
+    tenant_id: string;
+    device_id: string;
+    known: boolean;
+    device_tenant: string | null;
+    asset_id: string | null;
+    deadband: Record<string, unknown> | null;
+    last_ts: Date | null;
+    deadband_ref: Record<string, unknown> | null;
+  }>(
+    `SELECT k.tenant_id, k.device_id, d.id IS NOT NULL AS known, d.tenant_id AS device_tenant,
+            coalesce(b.asset_id, d.asset_id) AS asset_id, dt.deadband, s.last_ts, s.deadband_ref
+     FROM unnest($1::uuid[], $2::text[]) AS k(tenant_id, device_id)
+     LEFT JOIN devices d ON d.id = k.device_id
+     LEFT JOIN device_types dt ON dt.tenant_id = d.tenant_id AND dt.name = d.device_type
+     LEFT JOIN device_bindings b ON b.device_id = k.device_id AND b.unbound_at IS NULL
+     LEFT JOIN device_state s ON s.tenant_id = k.tenant_id AND s.device_id = k.device_id`,
+    [devices.map((d) => d.tenantId), devices.map((d) => d.deviceId)],
+  );
+  for (const r of rows) {
+    out.set(contextKey(r.tenant_id, r.device_id), {
+      tenantId: r.tenant_id,
+      deviceId: r.device_id,
+      known: r.known,
+      deviceTenantId: r.device_tenant,
+      assetId: r.asset_id,
+      deadband: numbers(r.deadband),
+      lastTs: r.last_ts,
+      deadbandRef: numbers(r.deadband_ref),
+    });
+  }
+  return out;
+}
+
+export function contextKey(tenantId: string, deviceId: string): string {
+  return `${tenantId}\u0000${deviceId}`;
+}
+
+function numbers(obj: Record<string, unknown> | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(obj ?? {})) {
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
+    if (Number.isFinite(n)) out[k] = n;
+  }
+  return out;
+}

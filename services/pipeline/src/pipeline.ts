@@ -1,0 +1,98 @@
+import type { Bus, Subscription } from '@telemetry/bus';
+import type { Config } from '@telemetry/config';
+import { Topics } from '@telemetry/contracts';
+import type { Logger, Registry } from '@telemetry/observability';
+import type { Store } from '@telemetry/store';
+import { createMaintenance } from './maintenance.js';
+import { createPipelineMetrics } from './metrics.js';
+import { createBatchHandler, type PipelineFaults, type PipelineTopics } from './process-batch.js';
+
+export interface PipelineDeps {
+  bus: Bus;
+  store: Store;
+  logger: Logger;
+  registry: Registry;
+  /** lateWindowMs, futureSkewMs, batchSize (LATE_WINDOW, FUTURE_SKEW, PIPELINE_BATCH_SIZE). */
+  config: Pick<Config, 'pipeline'>;
+  /** Default: Topics.telemetryRaw / telemetryAccepted / telemetryDead (tests use their own names). */
+  topics?: Partial<PipelineTopics>;
+  /** Consumer group; default "store". */
+  groupId?: string;
+  /** Failure injection for tests: see PipelineFaults. */
+  faults?: PipelineFaults;
+  /** The worker's clock for the late window; default Date.now. */
+  now?: () => number;
+  /**
+   * Pruning telemetry_seen and applying the tenants' storage policies: every this many ms, first
+   * right after start. Default 1 h; 0 turns it off (tests).
+   */
+  maintenanceIntervalMs?: number;
+}
+
+export interface Pipeline {
+  readonly topics: PipelineTopics;
+  /** Ensures the topics, joins the group; resolves once the member holds its partitions. */
+  start(): Promise<void>;
+  /** Leaves the group after the in-flight batch (its offsets committed); stops maintenance. */
+  close(): Promise<void>;
+  /** One maintenance pass now (prune seen marks, apply policies). */
+  maintain(): Promise<void>;
+}
+
+/**
+ * The pipeline worker: consumer group "store" on telemetry.raw.v1 → validate, dedupe, one
+ * transaction per batch (raw rows, rollups, device state) → telemetry.accepted.v1 / telemetry.dead.v1.
+ */
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const topics: PipelineTopics = {
+    raw: deps.topics?.raw ?? Topics.telemetryRaw,
+    accepted: deps.topics?.accepted ?? Topics.telemetryAccepted,
+    dead: deps.topics?.dead ?? Topics.telemetryDead,
+  };
+  const logger = deps.logger.child({ component: 'pipeline' });
+  const now = deps.now ?? Date.now;
+  const handler = createBatchHandler({
+    bus: deps.bus,
+    store: deps.store,
+    logger,
+    metrics: createPipelineMetrics(deps.registry),
+    topics,
+    rules: { lateWindowMs: deps.config.pipeline.lateWindowMs, futureSkewMs: deps.config.pipeline.futureSkewMs },
+    faults: deps.faults ?? {},
+    now,
+  });
+  const maintenance = createMaintenance({
+    store: deps.store,
+    logger,
+    lateWindowMs: deps.config.pipeline.lateWindowMs,
+    intervalMs: deps.maintenanceIntervalMs ?? 3_600_000,
+    now,
+  });
+  let subscription: Subscription | undefined;
+
+  return {
+    topics,
+    async start() {
+      if (subscription) return;
+      await deps.bus.ensureTopics([{ name: topics.raw }, { name: topics.accepted }, { name: topics.dead }]);
+      subscription = await deps.bus.subscribe({
+        groupId: deps.groupId ?? 'store',
+        topics: [topics.raw],
+        handler,
+        maxBatchSize: deps.config.pipeline.batchSize,
+        fromBeginning: true,
+        durable: true,
+      });
+      await subscription.ready;
+      maintenance.start();
+      logger.info({ topics, groupId: subscription.groupId }, 'pipeline started');
+    },
+    async close() {
+      await maintenance.stop();
+      const s = subscription;
+      subscription = undefined;
+      await s?.close();
+    },
+    maintain: () => maintenance.runOnce(),
+  };
+}
