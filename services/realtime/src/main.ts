@@ -1,0 +1,56 @@
+import { createBus } from '@telemetry/bus';
+import { loadConfig } from '@telemetry/config';
+import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
+import { createStore } from '@telemetry/store';
+import { Redis } from 'ioredis';
+import { createRealtime } from './index.js';
+
+/** Composition root of the standalone gateway: `pnpm --filter @telemetry/realtime start`. */
+async function main(): Promise<void> {
+  const cfg = loadConfig(process.env);
+  const logger = createLogger({ name: 'realtime', level: cfg.logLevel });
+  const registry = createRegistry({ service: 'realtime', instance: cfg.instanceId });
+  const health = createHealth();
+
+  const bus = createBus(cfg.bus, { logger });
+  const store = await createStore(cfg.store, {
+    applicationName: 'realtime',
+    onPoolError: (err) => logger.warn({ err }, 'store: idle connection failed'),
+  });
+  await store.migrate();
+  const redis = cfg.redisUrl ? new Redis(cfg.redisUrl, { lazyConnect: false }) : undefined;
+  redis?.on('error', (err) => logger.warn({ err }, 'redis: connection error'));
+
+  const realtime = createRealtime({ bus, store, logger, registry, config: cfg, redis });
+  health.addReadiness('bus', () => bus.healthy());
+  health.addReadiness('realtime', () => realtime.ready());
+  if (redis) health.addReadiness('redis', () => redis.status === 'ready');
+  const ops = await startOpsServer({ registry, health, port: cfg.metrics.port, host: cfg.http.host });
+  await realtime.start();
+  logger.info({ port: realtime.port(), metricsPort: ops.port }, 'realtime: listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'realtime: stopping');
+    try {
+      await realtime.close();
+      await ops.close();
+      await redis?.quit();
+      await bus.close();
+      await store.close();
+    } catch (err) {
+      logger.error({ err }, 'realtime: error while stopping');
+      process.exitCode = 1;
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  // eslint-disable-next-line no-console
+  console.error(err);
+  process.exit(1);
+});
