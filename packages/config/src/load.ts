@@ -18,7 +18,7 @@ export interface Config {
   redisUrl: string | undefined;
   mail: { smtpUrl: string | undefined; from: string; outboxDir: string };
   http: { host: string; port: number; publicUrl: string | undefined; corsOrigins: string[] };
-  realtime: { port: number; maxUpdatesPerSecond: number };
+  realtime: { port: number; maxUpdatesPerSecond: number; maxBuffered: number; drainTimeoutMs: number };
   metrics: { port: number };
   mqtt: {
     host: string;
@@ -27,11 +27,26 @@ export interface Config {
     maxPacketBytes: number;
     maxInflight: number;
     connectsPerIpPerMinute: number;
+    maxPayloadBytes: number;
+    connectTimeoutMs: number;
+    revalidateIntervalMs: number;
   };
   auth: { jwtSecret: string | undefined; accessTtlMs: number; refreshTtlMs: number };
   pipeline: { lateWindowMs: number; futureSkewMs: number; batchSize: number };
-  rules: { offlineCheckIntervalMs: number };
+  rules: { offlineCheckIntervalMs: number; cacheTtlMs: number; historicalAfterMs: number; relayIntervalMs: number };
+  notifier: {
+    pollIntervalMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    sendingTimeoutMs: number;
+    reminderIntervalMs: number;
+  };
   simulate: { enabled: boolean; devices: number; rate: number };
+  /** Device identity and the device HTTP endpoints. */
+  devices: { tokenGraceMs: number; httpRatePerMinute: number };
+  /** REST API: sign-in attempts and device requests per client IP per minute, JSON body limit. */
+  api: { loginRatePerMinute: number; deviceIpRatePerMinute: number; bodyLimitBytes: number };
 }
 
 /** Parses the environment once; every bad value is reported, by variable name, in one error. */
@@ -61,7 +76,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     redisUrl: e.REDIS_URL,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: e.MAIL_OUTBOX_DIR ?? `${e.DATA_DIR}/outbox` },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT, publicUrl: e.PUBLIC_URL, corsOrigins: e.CORS_ORIGINS },
-    realtime: { port: e.REALTIME_PORT, maxUpdatesPerSecond: e.REALTIME_MAX_UPDATES_PER_SEC },
+    realtime: {
+      port: e.REALTIME_PORT,
+      maxUpdatesPerSecond: e.REALTIME_MAX_UPDATES_PER_SEC,
+      maxBuffered: e.REALTIME_MAX_BUFFERED,
+      drainTimeoutMs: e.REALTIME_DRAIN_TIMEOUT,
+    },
     metrics: { port: e.METRICS_PORT },
     mqtt: {
       host: e.MQTT_HOST,
@@ -70,10 +90,32 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
       maxInflight: e.MQTT_MAX_INFLIGHT,
       connectsPerIpPerMinute: e.MQTT_CONNECTS_PER_IP_PER_MIN,
+      maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES,
+      connectTimeoutMs: e.MQTT_CONNECT_TIMEOUT,
+      revalidateIntervalMs: e.MQTT_REVALIDATE_INTERVAL,
     },
     auth: { jwtSecret: e.JWT_SECRET, accessTtlMs: e.JWT_ACCESS_TTL, refreshTtlMs: e.JWT_REFRESH_TTL },
     pipeline: { lateWindowMs: e.LATE_WINDOW, futureSkewMs: e.FUTURE_SKEW, batchSize: e.PIPELINE_BATCH_SIZE },
-    rules: { offlineCheckIntervalMs: e.OFFLINE_CHECK_INTERVAL },
+    rules: {
+      offlineCheckIntervalMs: e.OFFLINE_CHECK_INTERVAL,
+      cacheTtlMs: e.RULES_CACHE_TTL,
+      historicalAfterMs: e.RULES_HISTORICAL_AFTER,
+      relayIntervalMs: e.RULES_RELAY_INTERVAL,
+    },
+    notifier: {
+      pollIntervalMs: e.NOTIFY_POLL_INTERVAL,
+      maxAttempts: e.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: e.NOTIFY_RETRY_BASE,
+      retryMaxMs: e.NOTIFY_RETRY_MAX,
+      sendingTimeoutMs: e.NOTIFY_SENDING_TIMEOUT,
+      reminderIntervalMs: e.NOTIFY_REMINDER_INTERVAL,
+    },
     simulate: { enabled: e.SIMULATE, devices: e.SIMULATE_DEVICES, rate: e.SIMULATE_RATE },
+    devices: { tokenGraceMs: e.DEVICE_TOKEN_GRACE, httpRatePerMinute: e.DEVICE_HTTP_RATE_PER_MIN },
+    api: {
+      loginRatePerMinute: e.API_LOGIN_RATE_PER_MIN,
+      deviceIpRatePerMinute: e.API_DEVICE_IP_RATE_PER_MIN,
+      bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+    },
   };
 }

@@ -73,6 +73,36 @@ export const EnvSchema = z.object({
   SIMULATE: bool.default(true),
   SIMULATE_DEVICES: positiveInt.default(12),
   SIMULATE_RATE: z.coerce.number().positive().default(1),
+
+  // realtime (services/realtime): packets a client may leave unread before it is cut off as too
+  // slow, and how long its buffer may stay congested (telemetry held back) before that happens
+  REALTIME_MAX_BUFFERED: positiveInt.default(1000),
+  REALTIME_DRAIN_TIMEOUT: duration.default(parseDuration('30s')),
+
+  // rules (services/rules)
+  RULES_CACHE_TTL: duration.default(parseDuration('5s')),
+  RULES_HISTORICAL_AFTER: duration.default(parseDuration('15m')),
+  RULES_RELAY_INTERVAL: duration.default(parseDuration('2s')),
+
+  // notifier (services/notifier)
+  NOTIFY_POLL_INTERVAL: duration.default(parseDuration('1s')),
+  NOTIFY_MAX_ATTEMPTS: positiveInt.default(8),
+  NOTIFY_RETRY_BASE: duration.default(parseDuration('5s')),
+  NOTIFY_RETRY_MAX: duration.default(parseDuration('15m')),
+  NOTIFY_SENDING_TIMEOUT: duration.default(parseDuration('2m')),
+  NOTIFY_REMINDER_INTERVAL: duration.default(parseDuration('1m')),
+
+  // device edge (services/mqtt-gateway, services/api device routes)
+  MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(16_384),
+  MQTT_CONNECT_TIMEOUT: duration.default(parseDuration('10s')),
+  MQTT_REVALIDATE_INTERVAL: duration.default(parseDuration('60s')),
+  DEVICE_TOKEN_GRACE: duration.default(parseDuration('1h')),
+  DEVICE_HTTP_RATE_PER_MIN: positiveInt.default(600),
+
+  // REST API (services/api)
+  API_LOGIN_RATE_PER_MIN: positiveInt.default(20),
+  API_DEVICE_IP_RATE_PER_MIN: positiveInt.default(6000),
+  API_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
