@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { type Env, EnvSchema } from './schema.js';
 
 export class ConfigError extends Error {
@@ -13,6 +14,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   serviceName: string;
   instanceId: string;
+  /** DATA_DIR: everything the embedded defaults keep on disk (database, mail outbox, secrets). */
+  dataDir: string;
   bus: { kafkaBrokers: string[]; clientId: string; partitions: number };
   store: { databaseUrl: string | undefined; dataDir: string; port: number; poolSize: number };
   redisUrl: string | undefined;
@@ -71,8 +74,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     logLevel: e.LOG_LEVEL,
     serviceName: e.SERVICE_NAME,
     instanceId: e.INSTANCE_ID ?? `${e.SERVICE_NAME}-${process.pid}`,
+    dataDir: e.DATA_DIR,
     bus: { kafkaBrokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, partitions: e.KAFKA_PARTITIONS },
-    store: { databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR, port: e.STORE_PORT, poolSize: e.DB_POOL_SIZE },
+    store: { databaseUrl: e.DATABASE_URL, dataDir: join(e.DATA_DIR, 'timescaledb'), port: e.STORE_PORT, poolSize: e.DB_POOL_SIZE },
     redisUrl: e.REDIS_URL,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: e.MAIL_OUTBOX_DIR ?? `${e.DATA_DIR}/outbox` },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT, publicUrl: e.PUBLIC_URL, corsOrigins: e.CORS_ORIGINS },

@@ -1,0 +1,23 @@
+import { loadConfig } from '@telemetry/config';
+import { createLogger, silentLogger } from '@telemetry/observability';
+import { runStack } from './stack.js';
+
+export { runStack, type RunningStack, type StackOptions } from './stack.js';
+export { banner } from './banner.js';
+export { PortInUseError } from './ports.js';
+
+/**
+ * For tests and tools: the all-in-one stack from an environment (embedded engines unless
+ * KAFKA_BROKERS / DATABASE_URL / REDIS_URL / SMTP_URL say otherwise).
+ */
+export async function startStack(opts: { env: Record<string, string | undefined>; quiet?: boolean }) {
+  const config = loadConfig(opts.env);
+  const logger = opts.quiet === false ? createLogger({ name: 'stack', level: config.logLevel }) : silentLogger();
+  const stack = await runStack({ config, logger });
+  return {
+    urls: stack.urls,
+    admin: stack.firstRun.admin,
+    demoUsers: stack.firstRun.demoUsers,
+    close: stack.close,
+  };
+}

@@ -1,0 +1,34 @@
+import { ConfigError, loadConfig } from '@telemetry/config';
+import { createLogger } from '@telemetry/observability';
+import { banner } from './banner.js';
+import { PortInUseError } from './ports.js';
+import { runStack } from './stack.js';
+
+// Composition root of the all-in-one process behind `npm start`.
+async function main(): Promise<void> {
+  const config = loadConfig({ SERVICE_NAME: 'stack', LOG_LEVEL: 'warn', ...process.env });
+  const logger = createLogger({ name: 'stack', level: config.logLevel });
+  process.stdout.write(`Starting telemetry (data in ${config.dataDir}) ...\n`);
+  const stack = await runStack({ config, logger });
+  process.stdout.write(banner(stack));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping (finishing what was acknowledged) ...\n`);
+    await stack.close();
+    process.stdout.write('Stopped.\n');
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof PortInUseError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exitCode = 1;
+});

@@ -1,0 +1,193 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApi, resolveJwtSecret } from '@telemetry/api';
+import { type Bus, createBus } from '@telemetry/bus';
+import type { Config } from '@telemetry/config';
+import { createGateway } from '@telemetry/mqtt-gateway';
+import { createNotifier } from '@telemetry/notifier';
+import { createRegistry as createMetrics, type Logger } from '@telemetry/observability';
+import { createPipeline } from '@telemetry/pipeline';
+import { createRealtime } from '@telemetry/realtime';
+import { createRegistry } from '@telemetry/registry';
+import { createRules } from '@telemetry/rules';
+import { createFleet, type Fleet } from '@telemetry/simulator';
+import { createStore, type Store } from '@telemetry/store';
+import { type FirstRun, prepareFirstRun, registerDemoFleet } from './first-run.js';
+import { assertPortsFree } from './ports.js';
+
+const DASHBOARD_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
+/** MAC namespace of the demo fleet (simulator/src/identity.ts); other fleets use other namespaces. */
+const DEMO_MAC_NAMESPACE = 0x5d;
+
+export interface StackOptions {
+  config: Config;
+  logger: Logger;
+  /** The dashboard build to serve; default services/dashboard/dist when it was built. */
+  staticDir?: string;
+}
+
+export interface RunningStack {
+  urls: { http: string; mqtt: string; mqttWs: string | null };
+  /** Created by this start (first run only): shown once. */
+  firstRun: FirstRun;
+  storeKind: string;
+  timescale: boolean;
+  busKind: string;
+  mailTo: string;
+  simulatedDevices: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The all-in-one process: every service's factory over one store, one bus and one http server
+ * (API + dashboard + Socket.IO), the MQTT gateway, and optionally a small simulated fleet.
+ * Close runs in reverse: devices and edges first, so nothing acknowledged is left half-processed.
+ */
+export async function runStack({ config: base, logger, staticDir }: StackOptions): Promise<RunningStack> {
+  await assertPortsFree([
+    { variable: 'HTTP_PORT', port: base.http.port, host: base.http.host },
+    { variable: 'MQTT_PORT', port: base.mqtt.port, host: base.mqtt.host },
+    ...(base.mqtt.wsPort > 0 ? [{ variable: 'MQTT_WS_PORT', port: base.mqtt.wsPort, host: base.mqtt.host }] : []),
+  ]);
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error({ err }, 'error while stopping');
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const metrics = createMetrics({ service: 'stack', instance: base.instanceId });
+    const store: Store = await createStore(base.store, {
+      applicationName: 'stack',
+      onPoolError: (err) => logger.warn({ err }, 'store connection lost'),
+    });
+    closers.push(() => store.close());
+    await store.migrate();
+    // one secret for the API that signs and the realtime gateway that verifies
+    const config: Config = { ...base, auth: { ...base.auth, jwtSecret: resolveJwtSecret(base, logger) } };
+
+    const bus: Bus = createBus(config.bus, { logger: logger.child({ component: 'bus' }) });
+    closers.push(() => bus.close());
+
+    const firstRun = await prepareFirstRun(store, { seedDemo: config.simulate.enabled });
+    const deps = { bus, store, registry: metrics, config };
+    const pipeline = createPipeline({ ...deps, logger });
+    await pipeline.start();
+    closers.push(() => pipeline.close());
+    const rules = createRules({ ...deps, logger });
+    await rules.start();
+    closers.push(() => rules.close());
+    const notifier = createNotifier({ ...deps, logger });
+    await notifier.start();
+    closers.push(() => notifier.close());
+
+    const dashboard = staticDir ?? (existsSync(join(DASHBOARD_DIST, 'index.html')) ? DASHBOARD_DIST : undefined);
+    const api = createApi({ ...deps, logger, staticDir: dashboard, ready: () => gateway.ready() });
+    closers.push(() => api.close());
+    const server: Server = createServer(api.app);
+    const realtime = createRealtime({ ...deps, logger, httpServer: server });
+    await realtime.start();
+    closers.push(() => realtime.close());
+    await listen(server, config.http.port, config.http.host);
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    server.closeIdleConnections?.();
+    const httpPort = (server.address() as { port: number }).port;
+
+    const deviceRegistry = createRegistry({ pool: store.pool, tokenGraceMs: config.devices.tokenGraceMs });
+    const gateway = createGateway({
+      bus,
+      registry: deviceRegistry,
+      logger,
+      metrics,
+      gatewayId: config.instanceId,
+      options: {
+        host: config.mqtt.host,
+        port: config.mqtt.port,
+        wsPort: config.mqtt.wsPort,
+        maxPacketBytes: config.mqtt.maxPacketBytes,
+        maxPayloadBytes: config.mqtt.maxPayloadBytes,
+        maxInflight: config.mqtt.maxInflight,
+        connectsPerIpPerMinute: config.mqtt.connectsPerIpPerMinute,
+        connectTimeoutMs: config.mqtt.connectTimeoutMs,
+        revalidateIntervalMs: config.mqtt.revalidateIntervalMs,
+      },
+    });
+    const mqtt = await gateway.start();
+    closers.push(() => gateway.close());
+
+    const local = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+    const urls = {
+      http: `http://${local(config.http.host)}:${httpPort}`,
+      mqtt: `mqtt://${local(config.mqtt.host)}:${mqtt.port}`,
+      mqttWs: mqtt.wsPort > 0 ? `ws://${local(config.mqtt.host)}:${mqtt.wsPort}` : null,
+    };
+
+    let simulatedDevices = 0;
+    if (config.simulate.enabled && firstRun.tenantId !== null) {
+      const fleet = await startDemoFleet({ config, store, registry: deviceRegistry, tenantId: firstRun.tenantId, urls, logger });
+      closers.push(() => fleet.stop());
+      simulatedDevices = config.simulate.devices;
+    }
+
+    return {
+      urls,
+      firstRun,
+      storeKind: store.kind === 'embedded' ? 'embedded TimescaleDB (PGlite)' : `PostgreSQL${store.capabilities.timescale ? ' + TimescaleDB' : ''}`,
+      timescale: store.capabilities.timescale,
+      busKind: bus.kind === 'kafka' ? `Kafka (${config.bus.kafkaBrokers.join(',')})` : 'in-process bus',
+      mailTo: config.mail.smtpUrl ? `SMTP ${new URL(config.mail.smtpUrl).host}` : `outbox folder ${config.mail.outboxDir}`,
+      simulatedDevices,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+async function startDemoFleet(opts: {
+  config: Config;
+  store: Store;
+  registry: ReturnType<typeof createRegistry>;
+  tenantId: string;
+  urls: { http: string; mqtt: string };
+  logger: Logger;
+}): Promise<Fleet> {
+  const { config } = opts;
+  const profiles = await registerDemoFleet(opts.store, opts.registry, {
+    tenantId: opts.tenantId,
+    count: config.simulate.devices,
+    macNamespace: DEMO_MAC_NAMESPACE,
+  });
+  const fleet = createFleet({
+    apiUrl: opts.urls.http,
+    mqttUrl: opts.urls.mqtt,
+    devices: config.simulate.devices,
+    profiles,
+    ratePerDevice: config.simulate.rate,
+    macNamespace: DEMO_MAC_NAMESPACE,
+    stateDir: join(config.dataDir, 'simulator'),
+    seed: Date.now() % 100_000,
+    logger: opts.logger.child({ component: 'simulator' }),
+  });
+  await fleet.start();
+  return fleet;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
