@@ -1,0 +1,2 @@
+export * from './evaluate/index.js';
+export { createRules, type RulesDeps, type RulesService, type RulesTopics } from './rules.js';

@@ -1,0 +1,224 @@
+import { AlertV1, TaskV1 } from '@telemetry/contracts';
+import type pg from 'pg';
+import type { Effect, Rule, RuleState } from '../evaluate/index.js';
+import type { DeviceContext } from './context.js';
+import { iso } from './rows.js';
+
+/** A bus message written to rules_outbox in the transaction, published after COMMIT. */
+export interface OutboxMessage {
+  topic: string;
+  key: string;
+  payload: string;
+}
+
+export interface TopicNames {
+  alerts: string;
+  tasks: string;
+}
+
+export interface AppliedEffects {
+  state: RuleState;
+  messages: OutboxMessage[];
+  opened: number;
+  resolved: number;
+  tasks: number;
+}
+
+interface AlertRow {
+  id: string;
+  tenant_id: string;
+  rule_id: string | null;
+  device_id: string | null;
+  asset_id: string | null;
+  kind: AlertV1['kind'];
+  severity: AlertV1['severity'];
+  state: AlertV1['state'];
+  metric: string | null;
+  value: number | null;
+  threshold: number | null;
+  message: string;
+  historical: boolean;
+  opened_at: Date;
+}
+
+const ALERT_COLUMNS =
+  'id, tenant_id, rule_id, device_id, asset_id, kind, severity, state, metric, value, threshold, message, historical, opened_at';
+
+/**
+ * Turns an evaluation's effects into rows, inside the caller's transaction: alerts (+ alert_events),
+ * tasks (+ assignees, task_events) and the matching alerts.v1 / tasks.v1 messages. The unique
+ * indexes (one open alert, one unfinished task per rule and device) make a repeated effect a no-op.
+ */
+export async function applyEffects(
+  client: pg.ClientBase,
+  input: { rule: Rule; ctx: DeviceContext; state: RuleState; effects: Effect[]; now: number; topics: TopicNames },
+): Promise<AppliedEffects> {
+  const { rule, ctx, effects, topics } = input;
+  let state = input.state;
+  const out: AppliedEffects = { state, messages: [], opened: 0, resolved: 0, tasks: 0 };
+  for (const effect of effects) {
+    switch (effect.type) {
+      case 'open_alert': {
+        const inserted = await client.query<AlertRow>(
+          `INSERT INTO alerts (tenant_id, rule_id, device_id, asset_id, kind, severity, metric, value, threshold, message, historical, opened_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT (rule_id, device_id) WHERE state <> 'resolved' AND rule_id IS NOT NULL DO NOTHING
+           RETURNING ${ALERT_COLUMNS}`,
+          [
+            rule.tenantId,
+            rule.id,
+            ctx.deviceId,
+            ctx.assetId,
+            rule.kind,
+            rule.severity,
+            rule.kind === 'offline' ? null : rule.metric,
+            effect.value,
+            effect.threshold,
+            `${rule.name}: ${effect.message}`,
+            effect.historical,
+            iso(effect.at),
+          ],
+        );
+        const row = inserted.rows[0];
+        if (!row) {
+          // An unresolved alert of this rule and device already exists: it is this episode's.
+          const existing = await client.query<{ id: string }>(
+            `SELECT id FROM alerts WHERE rule_id = $1 AND device_id = $2 AND state <> 'resolved'`,
+            [rule.id, ctx.deviceId],
+          );
+          state = { ...state, alertId: existing.rows[0]?.id ?? null };
+          break;
+        }
+        state = { ...state, alertId: row.id };
+        await client.query(`INSERT INTO alert_events (alert_id, change, note) VALUES ($1, 'opened', $2)`, [
+          row.id,
+          row.message,
+        ]);
+        out.messages.push(alertMessage(topics.alerts, row, 'opened', effect.at));
+        out.opened++;
+        break;
+      }
+      case 'resolve_alert': {
+        const updated = await client.query<AlertRow>(
+          `UPDATE alerts SET state = 'resolved', resolved_at = $2, resolution = 'auto'
+           WHERE id = $1 AND state <> 'resolved' RETURNING ${ALERT_COLUMNS}`,
+          [effect.alertId, iso(effect.at)],
+        );
+        const row = updated.rows[0];
+        if (!row) break; // resolved by a person meanwhile
+        await client.query(`INSERT INTO alert_events (alert_id, change, note) VALUES ($1, 'resolved', $2)`, [
+          row.id,
+          `auto: ${effect.message}`,
+        ]);
+        out.messages.push(
+          alertMessage(topics.alerts, { ...row, value: effect.value ?? row.value }, 'resolved', effect.at),
+        );
+        out.resolved++;
+        break;
+      }
+      case 'create_task': {
+        const due = input.now + rule.taskDueDays * 86_400_000;
+        const inserted = await client.query<{ id: string; created_at: Date }>(
+          `INSERT INTO tasks (tenant_id, rule_id, asset_id, device_id, title, description, due_at, trigger_value)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (rule_id, device_id) WHERE status <> 'finished' AND rule_id IS NOT NULL DO NOTHING
+           RETURNING id, created_at`,
+          [rule.tenantId, rule.id, ctx.assetId, ctx.deviceId, effect.title, effect.description, iso(due), effect.value],
+        );
+        const task = inserted.rows[0];
+        if (!task) break; // the previous task is not finished yet
+        const assignees = await assignTask(client, task.id, rule.tenantId, ctx.assetId);
+        await client.query(
+          `INSERT INTO task_events (task_id, from_status, to_status) VALUES ($1, NULL, 'not_started')`,
+          [task.id],
+        );
+        const payload = TaskV1.parse({
+          v: 1,
+          change: 'created',
+          taskId: task.id,
+          tenantId: rule.tenantId,
+          ruleId: rule.id,
+          assetId: ctx.assetId,
+          deviceId: ctx.deviceId,
+          title: effect.title,
+          status: 'not_started',
+          dueAt: iso(due),
+          assignees,
+          changedAt: new Date(input.now).toISOString(),
+          changedBy: null,
+        });
+        out.messages.push({ topic: topics.tasks, key: ctx.deviceId, payload: JSON.stringify(payload) });
+        out.tasks++;
+        break;
+      }
+    }
+  }
+  out.state = state;
+  return out;
+}
+
+function alertMessage(topic: string, row: AlertRow, change: AlertV1['change'], at: number): OutboxMessage {
+  const payload = AlertV1.parse({
+    v: 1,
+    change,
+    alertId: row.id,
+    tenantId: row.tenant_id,
+    ruleId: row.rule_id,
+    deviceId: row.device_id,
+    assetId: row.asset_id,
+    kind: row.kind,
+    severity: row.severity,
+    state: row.state,
+    metric: row.metric,
+    value: row.value,
+    threshold: row.threshold,
+    message: row.message,
+    openedAt: row.opened_at.toISOString(),
+    changedAt: new Date(at).toISOString(),
+    changedBy: null,
+    historical: row.historical,
+  });
+  return { topic, key: row.device_id ?? row.id, payload: JSON.stringify(payload) };
+}
+
+/**
+ * Assigns a maintenance task to the managers and operators assigned (user_assignments) to the
+ * asset, one of its ancestors or the site of one of them; with nobody there, to the tenant's managers.
+ */
+async function assignTask(
+  client: pg.ClientBase,
+  taskId: string,
+  tenantId: string,
+  assetId: string | null,
+): Promise<string[]> {
+  let users: string[] = [];
+  if (assetId !== null) {
+    const { rows } = await client.query<{ id: string }>(
+      `WITH RECURSIVE chain AS (
+         SELECT id, parent_id, site_id, 0 AS depth FROM assets WHERE id = $2
+         UNION ALL
+         SELECT p.id, p.parent_id, p.site_id, c.depth + 1 FROM assets p JOIN chain c ON p.id = c.parent_id WHERE c.depth < 32
+       )
+       SELECT DISTINCT u.id FROM users u JOIN user_assignments ua ON ua.user_id = u.id
+       WHERE u.tenant_id = $1 AND ua.tenant_id = $1 AND u.role IN ('manager', 'operator')
+         AND (ua.asset_id IN (SELECT id FROM chain) OR ua.site_id IN (SELECT site_id FROM chain WHERE site_id IS NOT NULL))
+       ORDER BY u.id`,
+      [tenantId, assetId],
+    );
+    users = rows.map((r) => r.id);
+  }
+  if (users.length === 0) {
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM users WHERE tenant_id = $1 AND role = 'manager' ORDER BY id`,
+      [tenantId],
+    );
+    users = rows.map((r) => r.id);
+  }
+  if (users.length > 0) {
+    await client.query(
+      `INSERT INTO task_assignees (task_id, user_id) SELECT $1, u FROM unnest($2::uuid[]) AS u ON CONFLICT DO NOTHING`,
+      [taskId, users],
+    );
+  }
+  return users;
+}

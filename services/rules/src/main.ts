@@ -1,0 +1,41 @@
+import { createBus } from '@telemetry/bus';
+import { loadConfig } from '@telemetry/config';
+import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
+import { createStore } from '@telemetry/store';
+import { createRules } from './index.js';
+
+// Composition root of the rules worker: config -> logger/metrics -> adapters -> service.
+const cfg = loadConfig(process.env);
+const logger = createLogger({ name: 'rules', level: cfg.logLevel });
+const registry = createRegistry({ service: 'rules', instance: cfg.instanceId });
+
+const store = await createStore(cfg.store, {
+  applicationName: 'rules',
+  onPoolError: (err) => logger.warn({ err }, 'pg pool error'),
+});
+await store.migrate();
+const bus = createBus(cfg.bus, { logger });
+const rules = createRules({ bus, store, logger, registry, config: cfg });
+await rules.start();
+const health = createHealth();
+health.addReadiness('bus', () => bus.healthy());
+health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
+const ops = await startOpsServer({ port: cfg.metrics.port, registry, health });
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'rules stopping');
+  try {
+    await rules.close();
+    await bus.close();
+    await store.close();
+    await ops.close();
+  } catch (err) {
+    logger.error({ err }, 'rules: error while stopping');
+    process.exitCode = 1;
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,118 @@
+import type { Bus, Subscription } from '@telemetry/bus';
+import type { Config } from '@telemetry/config';
+import { Topics } from '@telemetry/contracts';
+import type { Logger, Registry } from '@telemetry/observability';
+import type { Store } from '@telemetry/store';
+import { type HandlerDeps, presenceHandler, telemetryHandler } from './handlers.js';
+import { createLookups } from './io/context.js';
+import { relayOnce, startLoop } from './io/outbox.js';
+import { createRulesMetrics } from './metrics.js';
+import { checkOffline } from './offline-timer.js';
+
+export interface RulesTopics {
+  accepted: string;
+  presence: string;
+  alerts: string;
+  tasks: string;
+}
+
+export interface RulesDeps {
+  bus: Bus;
+  store: Store;
+  logger: Logger;
+  registry: Registry;
+  config: Pick<Config, 'rules'>;
+  /** Wall clock (ms); tests drive the offline timer with their own. */
+  now?: () => number;
+  /** Topic names (default: Topics); tests use their own. */
+  topics?: Partial<RulesTopics>;
+  /** Consumer group (default "rules"). */
+  groupId?: string;
+}
+
+export interface RulesService {
+  start(): Promise<void>;
+  /** One offline-timer pass now (the timer runs it every cfg.rules.offlineCheckIntervalMs). */
+  checkOffline(): Promise<{ checked: number; changed: number }>;
+  /**
+   * Publishes what rules_outbox holds (the relay runs it every cfg.rules.relayIntervalMs, taking
+   * rows older than `graceMs`, default max(5 s, relay interval)).
+   */
+  relay(options?: { graceMs?: number }): Promise<number>;
+  /** Forget cached rules and device context (after a rule change, for tests and admin tools). */
+  invalidate(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The rules worker: consumer group "rules" on telemetry.accepted.v1 and device.presence.v1, an
+ * offline timer and an outbox relay. Alerts and tasks land in the database with their
+ * alerts.v1 / tasks.v1 messages, in one transaction per batch.
+ */
+export function createRules(deps: RulesDeps): RulesService {
+  const now = deps.now ?? Date.now;
+  const topics: RulesTopics = {
+    accepted: Topics.telemetryAccepted,
+    presence: Topics.devicePresence,
+    alerts: Topics.alerts,
+    tasks: Topics.tasks,
+    ...deps.topics,
+  };
+  const logger = deps.logger.child({ component: 'rules' });
+  const cfg = deps.config.rules;
+  const lookups = createLookups(deps.store.pool, cfg.cacheTtlMs, now);
+  const handlerDeps: HandlerDeps = {
+    store: deps.store,
+    bus: deps.bus,
+    lookups,
+    topics,
+    now,
+    logger,
+    metrics: createRulesMetrics(deps.registry),
+    historicalAfterMs: cfg.historicalAfterMs,
+  };
+  const onTelemetry = telemetryHandler(handlerDeps);
+  const onPresence = presenceHandler(handlerDeps);
+  // Rows younger than this are still being published by the handler that wrote them.
+  const relayGraceMs = Math.max(5_000, cfg.relayIntervalMs);
+
+  let subscription: Subscription | undefined;
+  let loops: ReturnType<typeof startLoop>[] = [];
+  const relay = async (options: { graceMs?: number } = {}) => {
+    const n = await relayOnce(deps.bus, deps.store.pool, options.graceMs ?? relayGraceMs);
+    if (n > 0) {
+      handlerDeps.metrics.relayed.inc(n);
+      logger.info({ relayed: n }, 'rules: relayed outbox messages');
+    }
+    return n;
+  };
+
+  return {
+    async start() {
+      await deps.bus.ensureTopics(
+        [topics.accepted, topics.presence, topics.alerts, topics.tasks].map((name) => ({ name })),
+      );
+      subscription = await deps.bus.subscribe({
+        groupId: deps.groupId ?? 'rules',
+        topics: [topics.accepted, topics.presence],
+        maxBatchSize: 500,
+        handler: (batch) => (batch.topic === topics.presence ? onPresence(batch) : onTelemetry(batch)),
+      });
+      await subscription.ready;
+      loops = [
+        startLoop('offline', cfg.offlineCheckIntervalMs, () => checkOffline(handlerDeps), logger),
+        startLoop('relay', cfg.relayIntervalMs, () => relay(), logger),
+      ];
+      logger.info({ topics }, 'rules started');
+    },
+    checkOffline: () => checkOffline(handlerDeps),
+    relay,
+    invalidate: () => lookups.clear(),
+    async close() {
+      await Promise.all(loops.map((l) => l.stop()));
+      loops = [];
+      await subscription?.close();
+      subscription = undefined;
+    },
+  };
+}
