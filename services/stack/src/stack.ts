@@ -79,26 +79,33 @@ export async function runStack({ config: base, logger, staticDir }: StackOptions
 
     const firstRun = await prepareFirstRun(store, { seedDemo: config.simulate.enabled });
     const deps = { bus, store, registry: metrics, config };
-    const pipeline = createPipeline({ ...deps, logger });
-    await pipeline.start();
-    closers.push(() => pipeline.close());
-    const rules = createRules({ ...deps, logger });
-    await rules.start();
-    closers.push(() => rules.close());
-    const notifier = createNotifier({ ...deps, logger });
-    await notifier.start();
-    closers.push(() => notifier.close());
-
+    let gatewayReady = () => false;
+    // Consumers start before their producers and stop after them (closers run in reverse), so a
+    // publish on the in-process bus never waits on a consumer group that is already gone.
     const dashboard = staticDir ?? (existsSync(join(DASHBOARD_DIST, 'index.html')) ? DASHBOARD_DIST : undefined);
-    const api = createApi({ ...deps, logger, staticDir: dashboard, ready: () => gateway.ready() });
-    closers.push(() => api.close());
+    const api = createApi({ ...deps, logger, staticDir: dashboard, ready: () => gatewayReady() });
     const server: Server = createServer(api.app);
     const realtime = createRealtime({ ...deps, logger, httpServer: server });
     await realtime.start();
     closers.push(() => realtime.close());
+    const notifier = createNotifier({ ...deps, logger });
+    await notifier.start();
+    closers.push(() => notifier.close());
+    const rules = createRules({ ...deps, logger });
+    await rules.start();
+    closers.push(() => rules.close());
+    const pipeline = createPipeline({ ...deps, logger });
+    await pipeline.start();
+    closers.push(() => pipeline.close());
+    closers.push(() => api.close());
     await listen(server, config.http.port, config.http.host);
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    server.closeIdleConnections?.();
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
     const httpPort = (server.address() as { port: number }).port;
 
     const deviceRegistry = createRegistry({ pool: store.pool, tokenGraceMs: config.devices.tokenGraceMs });
@@ -121,6 +128,7 @@ export async function runStack({ config: base, logger, staticDir }: StackOptions
       },
     });
     const mqtt = await gateway.start();
+    gatewayReady = () => gateway.ready();
     closers.push(() => gateway.close());
 
     const local = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
