@@ -36,6 +36,7 @@ export interface Batch {
  * Processes a batch. Resolve = every message is done and the offsets may be committed.
  * Throw = nothing is committed; the batch (or its uncommitted tail) is delivered again.
  * Handlers must be idempotent: delivery is at-least-once.
+ * Batches of different partitions may be handled concurrently; one partition's never overlap.
  */
 export type BatchHandler = (batch: Batch) => Promise<void>;
 
@@ -74,6 +75,7 @@ export interface Bus {
   /**
    * Durable append. Kafka: resolves when acks=all confirmed. Memory: resolves when every
    * durable consumer group subscribed to the topic has processed (committed) the messages.
+   * Both reject for a topic that ensureTopics did not create (the broker does not auto-create).
    */
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
