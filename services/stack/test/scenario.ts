@@ -1,0 +1,96 @@
+import { waitFor } from '@telemetry/testing';
+import mqtt from 'mqtt';
+import { expect } from 'vitest';
+
+/** Talks to a running deployment the way a person and a device would: REST and MQTT. */
+export interface Deployment {
+  http: string;
+  mqtt: string;
+}
+
+export async function api<T = any>(
+  d: Deployment,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; expect?: number } = {},
+): Promise<T> {
+  const res = await fetch(`${d.http}${path}`, {
+    method,
+    headers: {
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+    },
+    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+  });
+  const text = await res.text();
+  if (res.status !== (opts.expect ?? res.status) || res.status >= 400) {
+    if (opts.expect === undefined || res.status !== opts.expect) {
+      throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+    }
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
+ * Signs in; when the product requires a new password first (generated accounts), sets `newPassword`.
+ * Returns the token and the password that now works.
+ */
+export async function signIn(
+  d: Deployment,
+  username: string,
+  password: string,
+  newPassword: string,
+): Promise<{ token: string; password: string }> {
+  const first = await api(d, 'POST', '/api/auth/login', { body: { username, password } });
+  if (!first.setupRequired) return { token: first.accessToken, password };
+  await api(d, 'POST', '/api/auth/password', {
+    token: first.accessToken,
+    body: { currentPassword: password, newPassword },
+  });
+  const again = await api(d, 'POST', '/api/auth/login', { body: { username, password: newPassword } });
+  return { token: again.accessToken, password: newPassword };
+}
+
+/** A tenant with one device that has done its handshake; returns its MQTT credentials. */
+export async function provisionDevice(d: Deployment, token: string, name: string) {
+  const tenant = await api(d, 'POST', '/api/tenants', { token, body: { name } });
+  const tenantId: string = tenant.id ?? tenant.tenant?.id;
+  const mac = '02:AB:CD:00:00:01';
+  const deviceId = `${name.toLowerCase()}-esp32-001`;
+  await api(d, 'POST', '/api/devices', { token, body: { id: deviceId, mac, tenantId, deviceType: 'machine' } });
+  const hs = await api(d, 'POST', '/api/handshake/', { body: { mac, firmware: '1.0.0' } });
+  expect(hs).toMatchObject({ device_id: deviceId, assigned: true });
+  return { tenantId, deviceId, mac, deviceToken: hs.token as string };
+}
+
+/** Publishes one reading with QoS 1 and resolves once the gateway's PUBACK arrived. */
+export async function publishReading(d: Deployment, device: { deviceId: string; deviceToken: string }, eventId: string, temperature: number) {
+  const client = await mqtt.connectAsync(d.mqtt, {
+    username: device.deviceId,
+    password: device.deviceToken,
+    clientId: device.deviceId,
+    reconnectPeriod: 0,
+  });
+  try {
+    await client.publishAsync(
+      `devices/${device.deviceId}/telemetry`,
+      JSON.stringify({ event_id: eventId, ts: new Date().toISOString(), metrics: { temperature } }),
+      { qos: 1 },
+    );
+  } finally {
+    await client.endAsync();
+  }
+}
+
+export async function latestTemperature(d: Deployment, token: string, tenantId: string, deviceId: string) {
+  const body = await api(d, 'GET', `/api/telemetry/latest?deviceId=${deviceId}&tenantId=${tenantId}`, { token });
+  const item = (body.items as any[]).find((i) => i.deviceId === deviceId);
+  return item?.values?.temperature?.value ?? item?.metrics?.temperature ?? item?.values?.temperature;
+}
+
+export async function expectTemperature(d: Deployment, token: string, tenantId: string, deviceId: string, value: number) {
+  await waitFor(async () => (await latestTemperature(d, token, tenantId, deviceId)) === value, {
+    timeoutMs: 20_000,
+    message: `latest temperature of ${deviceId} = ${value}`,
+  });
+}
