@@ -1,2 +1,3 @@
 export { parseDuration } from './duration.js';
 export { type Config, ConfigError, loadConfig } from './load.js';
+export { configVariables } from './variables.js';

@@ -76,7 +76,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     instanceId: e.INSTANCE_ID ?? `${e.SERVICE_NAME}-${process.pid}`,
     dataDir: e.DATA_DIR,
     bus: { kafkaBrokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, partitions: e.KAFKA_PARTITIONS },
-    store: { databaseUrl: e.DATABASE_URL, dataDir: join(e.DATA_DIR, 'timescaledb'), port: e.STORE_PORT, poolSize: e.DB_POOL_SIZE },
+    store: {
+      databaseUrl: e.DATABASE_URL,
+      dataDir: join(e.DATA_DIR, 'timescaledb'),
+      port: e.STORE_PORT,
+      poolSize: e.DB_POOL_SIZE,
+    },
     redisUrl: e.REDIS_URL,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: e.MAIL_OUTBOX_DIR ?? `${e.DATA_DIR}/outbox` },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT, publicUrl: e.PUBLIC_URL, corsOrigins: e.CORS_ORIGINS },

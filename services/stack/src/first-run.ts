@@ -25,7 +25,12 @@ export interface FirstRun {
  */
 export async function prepareFirstRun(store: Store, opts: { seedDemo: boolean }): Promise<FirstRun> {
   const admin = await createFirstAdmin(store);
-  if (!opts.seedDemo) return { admin: admin.created ? { username: admin.username, password: admin.password ?? '' } : null, demoUsers: [], tenantId: null };
+  if (!opts.seedDemo)
+    return {
+      admin: admin.created ? { username: admin.username, password: admin.password ?? '' } : null,
+      demoUsers: [],
+      tenantId: null,
+    };
   const demo = await seedDemo(store);
   return {
     admin: admin.created ? { username: admin.username, password: admin.password ?? '' } : null,
@@ -40,10 +45,12 @@ export async function registerDemoFleet(
   registry: Registry,
   plan: { tenantId: string; count: number; macNamespace: number },
 ): Promise<ProfileName[]> {
-  const { rows } = await store.pool.query<{ id: string; name: string; type: string; attributes: Record<string, unknown> }>(
-    'SELECT id, name, type, attributes FROM assets WHERE tenant_id = $1',
-    [plan.tenantId],
-  );
+  const { rows } = await store.pool.query<{
+    id: string;
+    name: string;
+    type: string;
+    attributes: Record<string, unknown>;
+  }>('SELECT id, name, type, attributes FROM assets WHERE tenant_id = $1', [plan.tenantId]);
   const byName = new Map(rows.map((r) => [r.name, r.id]));
   const assetIds: Record<string, string | undefined> = {
     dispenser1: byName.get('Coffee 1'),

@@ -2,9 +2,9 @@ import { loadConfig } from '@telemetry/config';
 import { createLogger, silentLogger } from '@telemetry/observability';
 import { runStack } from './stack.js';
 
-export { runStack, type RunningStack, type StackOptions } from './stack.js';
 export { banner } from './banner.js';
 export { PortInUseError } from './ports.js';
+export { type RunningStack, runStack, type StackOptions } from './stack.js';
 
 /**
  * For tests and tools: the all-in-one stack from an environment (embedded engines unless

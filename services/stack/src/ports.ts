@@ -26,9 +26,12 @@ export async function assertPortsFree(claims: PortClaim[]): Promise<void> {
   for (const claim of claims) if (!(await isFree(claim))) taken.push(claim);
   if (taken.length === 0) return;
   const lines = taken.map(
-    (c) => `  - port ${c.port} (${c.variable}) is already in use: stop what runs there, or start with ${c.variable}=<another port>`,
+    (c) =>
+      `  - port ${c.port} (${c.variable}) is already in use: stop what runs there, or start with ${c.variable}=<another port>`,
   );
-  throw new PortInUseError(`Cannot start: ${taken.length === 1 ? 'a port is' : 'ports are'} taken\n${lines.join('\n')}`);
+  throw new PortInUseError(
+    `Cannot start: ${taken.length === 1 ? 'a port is' : 'ports are'} taken\n${lines.join('\n')}`,
+  );
 }
 
 export class PortInUseError extends Error {

@@ -140,7 +140,14 @@ export async function runStack({ config: base, logger, staticDir }: StackOptions
 
     let simulatedDevices = 0;
     if (config.simulate.enabled && firstRun.tenantId !== null) {
-      const fleet = await startDemoFleet({ config, store, registry: deviceRegistry, tenantId: firstRun.tenantId, urls, logger });
+      const fleet = await startDemoFleet({
+        config,
+        store,
+        registry: deviceRegistry,
+        tenantId: firstRun.tenantId,
+        urls,
+        logger,
+      });
       closers.push(() => fleet.stop());
       simulatedDevices = config.simulate.devices;
     }
@@ -148,10 +155,15 @@ export async function runStack({ config: base, logger, staticDir }: StackOptions
     return {
       urls,
       firstRun,
-      storeKind: store.kind === 'embedded' ? 'embedded TimescaleDB (PGlite)' : `PostgreSQL${store.capabilities.timescale ? ' + TimescaleDB' : ''}`,
+      storeKind:
+        store.kind === 'embedded'
+          ? 'embedded TimescaleDB (PGlite)'
+          : `PostgreSQL${store.capabilities.timescale ? ' + TimescaleDB' : ''}`,
       timescale: store.capabilities.timescale,
       busKind: bus.kind === 'kafka' ? `Kafka (${config.bus.kafkaBrokers.join(',')})` : 'in-process bus',
-      mailTo: config.mail.smtpUrl ? `SMTP ${new URL(config.mail.smtpUrl).host}` : `outbox folder ${config.mail.outboxDir}`,
+      mailTo: config.mail.smtpUrl
+        ? `SMTP ${new URL(config.mail.smtpUrl).host}`
+        : `outbox folder ${config.mail.outboxDir}`,
       simulatedDevices,
       close: closeAll,
     };

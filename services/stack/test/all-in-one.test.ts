@@ -35,7 +35,12 @@ describe('npm start (all-in-one, embedded engines)', () => {
     const admin = first.banner.match(/platform admin\s+(\S+) \/ (\S+)/);
     expect(admin, first.banner).not.toBeNull();
     const [, username, password] = admin as RegExpMatchArray;
-    const { token, password: current } = await signIn(first.d, username as string, password as string, 'a-new-admin-secret-1');
+    const { token, password: current } = await signIn(
+      first.d,
+      username as string,
+      password as string,
+      'a-new-admin-secret-1',
+    );
     const device = await provisionDevice(first.d, token, 'Plant');
     await publishReading(first.d, device, 'evt-1', 21.5);
     await expectTemperature(first.d, token, device.tenantId, device.deviceId, 21.5);
@@ -56,7 +61,9 @@ describe('npm start (all-in-one, embedded engines)', () => {
   it('refuses clearly when a port is taken', async () => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
-    const port = await new Promise<number>((r) => blocker.listen(0, '127.0.0.1', () => r((blocker.address() as { port: number }).port)));
+    const port = await new Promise<number>((r) =>
+      blocker.listen(0, '127.0.0.1', () => r((blocker.address() as { port: number }).port)),
+    );
     try {
       const p = startProcess('stack-port-clash', 'services/stack/src/main.ts', {
         DATA_DIR: join(dataDir, 'clash'),
@@ -67,7 +74,9 @@ describe('npm start (all-in-one, embedded engines)', () => {
         SIMULATE: 'false',
       });
       expect(await p.exited).toBe(1);
-      expect(p.output()).toMatch(new RegExp(`port ${port} \\(HTTP_PORT\\) is already in use.*HTTP_PORT=<another port>`));
+      expect(p.output()).toMatch(
+        new RegExp(`port ${port} \\(HTTP_PORT\\) is already in use.*HTTP_PORT=<another port>`),
+      );
     } finally {
       blocker.close();
     }

@@ -46,7 +46,11 @@ describe('separate services over Kafka, PostgreSQL and Redis', () => {
     procs = [];
     for (const name of SERVICES) {
       const metrics = await freePort();
-      const p = startProcess(name, `services/${name}/src/main.ts`, { ...env, SERVICE_NAME: name, METRICS_PORT: String(metrics) });
+      const p = startProcess(name, `services/${name}/src/main.ts`, {
+        ...env,
+        SERVICE_NAME: name,
+        METRICS_PORT: String(metrics),
+      });
       procs.push(p);
       await waitFor(async () => (await fetch(`http://127.0.0.1:${metrics}/readyz`)).ok, {
         timeoutMs: 90_000,
@@ -62,7 +66,9 @@ describe('separate services over Kafka, PostgreSQL and Redis', () => {
   }
 
   it('stores what a device publishes and keeps it across a restart of every service', async () => {
-    const admin = startProcess('create-admin', 'services/api/src/cli.ts', { ...env, LOG_LEVEL: 'warn' }, ['create-admin']);
+    const admin = startProcess('create-admin', 'services/api/src/cli.ts', { ...env, LOG_LEVEL: 'warn' }, [
+      'create-admin',
+    ]);
     // the CLI migrates the fresh database before the services start, so they race on nothing
     const cli = await Promise.race([admin.exited, new Promise((r) => setTimeout(r, 60_000))]);
     expect(cli, admin.output()).toBe(0);

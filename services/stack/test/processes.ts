@@ -46,7 +46,10 @@ export function startProcess(name: string, entry: string, env: Record<string, st
     exited,
     waitForOutput(pattern, timeoutMs = 90_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`${name}: no ${pattern} within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+        const timer = setTimeout(
+          () => done(new Error(`${name}: no ${pattern} within ${timeoutMs} ms:\n${out}`)),
+          timeoutMs,
+        );
         const check = () => {
           const m = out.match(pattern);
           if (m) done(undefined, m);

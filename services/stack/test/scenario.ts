@@ -64,7 +64,12 @@ export async function provisionDevice(d: Deployment, token: string, name: string
 }
 
 /** Publishes one reading with QoS 1 and resolves once the gateway's PUBACK arrived. */
-export async function publishReading(d: Deployment, device: { deviceId: string; deviceToken: string }, eventId: string, temperature: number) {
+export async function publishReading(
+  d: Deployment,
+  device: { deviceId: string; deviceToken: string },
+  eventId: string,
+  temperature: number,
+) {
   const client = await mqtt.connectAsync(d.mqtt, {
     username: device.deviceId,
     password: device.deviceToken,
@@ -88,7 +93,13 @@ export async function latestTemperature(d: Deployment, token: string, tenantId: 
   return item?.values?.temperature?.value ?? item?.metrics?.temperature ?? item?.values?.temperature;
 }
 
-export async function expectTemperature(d: Deployment, token: string, tenantId: string, deviceId: string, value: number) {
+export async function expectTemperature(
+  d: Deployment,
+  token: string,
+  tenantId: string,
+  deviceId: string,
+  value: number,
+) {
   await waitFor(async () => (await latestTemperature(d, token, tenantId, deviceId)) === value, {
     timeoutMs: 20_000,
     message: `latest temperature of ${deviceId} = ${value}`,
