@@ -99,3 +99,16 @@ describe('docker-compose.yml', () => {
     for (const name of runnable) expect(existsSync(join(ROOT, 'services', name, 'src', 'main.ts'))).toBe(true);
   });
 });
+
+describe('Grafana provisioning', () => {
+  it('queries only tables the migrations create', () => {
+    const migrations = readdirSync(join(ROOT, 'packages/store/migrations'))
+      .map((f) => readFileSync(join(ROOT, 'packages/store/migrations', f), 'utf8'))
+      .join('\n');
+    const created = new Set([...migrations.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((m) => m[1]));
+    const dashboard = readFileSync(join(ROOT, 'infra/grafana/dashboards/telemetry-rollups.json'), 'utf8');
+    const used = [...dashboard.matchAll(/FROM (\w+)/g)].map((m) => m[1]);
+    expect(used.length).toBeGreaterThan(0);
+    for (const table of used) expect(created.has(table), `${table} exists`).toBe(true);
+  });
+});
