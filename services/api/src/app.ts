@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Registry } from '@telemetry/observability';
+import cors from 'cors';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import type { ApiContext } from './context.js';
+import { httpMetrics } from './http/metrics.js';
+import { buildOpenApi, problemsPage } from './http/openapi.js';
+import { notFoundHandler, problemErrorHandler } from './http/problem.js';
+import type { RateLimits } from './http/rate-limit.js';
+import type { RouteTable } from './http/route-table.js';
+
+export interface AppParts {
+  ctx: ApiContext;
+  table: RouteTable;
+  limits: RateLimits;
+  metrics: Registry;
+  /** The device HTTP endpoints (services/api/src/device-routes), mounted before the JSON parser: they read raw bodies. */
+  deviceRouter?: RequestHandler | Router;
+  /** The dashboard build: served at /, with index.html for client-side routes. */
+  staticDir?: string;
+  readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+}
+
+const DEVICE_PATHS = ['/api/handshake', '/api/device', '/api/iot'];
+
+export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<typeof buildOpenApi> } {
+  const { ctx, table, limits } = parts;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // swagger-ui (served from our own node_modules) needs inline styles; nothing from a CDN
+        directives: {
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+  const origins = ctx.config.http.corsOrigins;
+  app.use(
+    cors({ origin: origins.includes('*') ? true : origins.length ? origins : false, credentials: true, maxAge: 600 }),
+  );
+  app.use(httpMetrics(parts.metrics));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const r = await parts.readiness();
+    res.status(r.ready ? 200 : 503).json(r);
+  });
+
+  if (parts.deviceRouter) {
+    app.use(DEVICE_PATHS, limits.device);
+    app.use(parts.deviceRouter);
+  }
+
+  // Strict routing: the seeds' URLs end in "/" and may answer in their own shapes; canonical ones do not.
+  const router = express.Router({ strict: true });
+  router.use(express.json({ limit: ctx.config.api.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  table.mount(router, ctx.authenticate);
+  app.use(router);
+
+  const openapi = buildOpenApi(table.routes, {
+    title: 'Telemetry API',
+    version: '1.0.0',
+    description:
+      'REST API of the IoT telemetry platform. Errors are RFC 9457 problem+json. Canonical routes use camelCase; ' +
+      'routes tagged compat-* keep the seeds’ URLs and field names.',
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/docs/problems', (_req, res) => {
+    res.type('html').send(problemsPage());
+  });
+  app.use(
+    '/docs',
+    swaggerUi.serve,
+    swaggerUi.setup(openapi, { customSiteTitle: 'Telemetry API', swaggerOptions: { url: '/openapi.json' } }),
+  );
+
+  app.use('/api', notFoundHandler);
+  if (parts.staticDir && existsSync(parts.staticDir)) {
+    const dir = resolve(parts.staticDir);
+    app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
+    // client-side routes of the dashboard
+    app.get(/^\/(?!api\/|docs|openapi\.json|socket\.io).*/, (_req, res) => {
+      res.sendFile(join(dir, 'index.html'));
+    });
+  }
+  app.use(notFoundHandler);
+  app.use(problemErrorHandler(ctx.logger));
+  return { app, openapi };
+}

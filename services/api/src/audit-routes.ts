@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { ApiContext } from './context.js';
+import { keysetClause, toPage } from './http/pagination.js';
+import type { RouteTable } from './http/route-table.js';
+import { id, isoTime, pageQuery } from './http/validation.js';
+import { tenantWhere } from './scope.js';
+
+/** The audit log: every change made by a person (admins of the tenant; platform admins everything). */
+export function registerAuditRoutes(table: RouteTable, ctx: ApiContext): void {
+  table.add({
+    method: 'get',
+    path: '/api/audit',
+    summary: 'Audit log, newest first; filters: entity, entity id, actor, since',
+    tags: ['audit'],
+    access: 'audit:read',
+    query: z.object({
+      ...pageQuery,
+      entity: z.string().max(64).optional(),
+      entityId: z.string().max(200).optional(),
+      actorId: id.optional(),
+      since: isoTime.optional(),
+    }),
+    handler: async ({ query, principal }) => {
+      const params: unknown[] = [];
+      const where = [tenantWhere(principal, 'l.tenant_id', params)];
+      if (query.entity) where.push(`l.entity = $${params.push(query.entity)}`);
+      if (query.entityId) where.push(`l.entity_id = $${params.push(query.entityId)}`);
+      if (query.actorId) where.push(`l.actor_id = $${params.push(query.actorId)}`);
+      if (query.since) where.push(`l.at >= $${params.push(query.since)}`);
+      const page = keysetClause(
+        { column: 'l.at', type: 'timestamptz', id: 'l.id', direction: 'desc' },
+        query.cursor,
+        params,
+      );
+      const { rows } = await ctx.store.pool.query<{
+        id: number;
+        tenant_id: string | null;
+        actor_id: string | null;
+        action: string;
+        entity: string;
+        entity_id: string | null;
+        details: Record<string, unknown>;
+        at: Date;
+        _key: string;
+        _id: string;
+      }>(
+        `SELECT l.id, l.tenant_id, l.actor_id, l.action, l.entity, l.entity_id, l.details, l.at, ${page.select}
+         FROM audit_log l WHERE ${where.join(' AND ')} AND ${page.where} ${page.order} LIMIT $${params.push(query.limit + 1)}`,
+        params,
+      );
+      return toPage(rows, query.limit, (r) => ({
+        id: String(r.id),
+        tenantId: r.tenant_id,
+        actorId: r.actor_id,
+        action: r.action,
+        entity: r.entity,
+        entityId: r.entity_id,
+        details: r.details,
+        at: r.at.toISOString(),
+      }));
+    },
+  });
+}

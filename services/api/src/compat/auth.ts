@@ -1,0 +1,157 @@
+import { Roles } from '@telemetry/auth';
+import { z } from 'zod';
+import type { AuthService } from '../auth/service.js';
+import type { ApiContext } from '../context.js';
+import { sessionOf } from '../http/authenticate.js';
+import type { RateLimits } from '../http/rate-limit.js';
+import type { RouteTable } from '../http/route-table.js';
+import { clearSessionCookies, readRefreshCookie, setSessionCookies } from '../http/session-cookies.js';
+import { presentOzoneUser } from '../users/present.js';
+import { password, username } from '../users/service.js';
+
+/**
+ * The seeds' auth URLs: the ozone seed's Django session routes (`/api/auth/login/` ... with a
+ * trailing slash: JSON body, the session is the httpOnly cookie pair, so `curl -c cookies.txt`
+ * then `-b cookies.txt` works as in its README; the tokens are in the body too), and the
+ * aggregator seed's simplejwt pair (`/api/token/`, `/api/token/refresh/`).
+ */
+export function registerAuthCompatRoutes(
+  table: RouteTable,
+  ctx: ApiContext,
+  auth: AuthService,
+  limits: RateLimits,
+): void {
+  const secure = ctx.config.env === 'production';
+  const Login = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
+
+  table.add({
+    method: 'post',
+    path: '/api/auth/login/',
+    summary: 'Sign in (ozone seed shape); sets the session cookies',
+    tags: ['compat-ozone'],
+    access: 'public',
+    aliasOf: '/api/auth/login',
+    before: [limits.login],
+    body: Login,
+    example: { username: 'admin', password: 'password' },
+    handler: async ({ body, res }) => {
+      const s = await auth.login(body.username, body.password);
+      setSessionCookies(res, secure, s.access, s.refresh);
+      return { success: true, user: presentOzoneUser(s.user), access: s.access.token, refresh: s.refresh.token };
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/auth/logout/',
+    summary: 'Sign out (ozone seed shape): clears the session cookies and revokes the session',
+    tags: ['compat-ozone'],
+    access: 'optional',
+    duringSetup: true,
+    aliasOf: '/api/auth/logout',
+    handler: async ({ req, res }) => {
+      await auth.logout(readRefreshCookie(req), sessionOf(req));
+      clearSessionCookies(res, secure);
+      return { success: true, message: 'Successfully logged out' };
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/auth/register/',
+    summary: 'Register a user (ozone seed shape): by a signed-in admin/manager, or with invite_token',
+    tags: ['compat-ozone'],
+    access: 'optional',
+    aliasOf: '/api/auth/register',
+    before: [limits.login],
+    body: z.object({
+      username,
+      password,
+      email: z.email().max(254).optional(),
+      first_name: z.string().max(100).optional(),
+      last_name: z.string().max(100).optional(),
+      role: z.enum(Roles).optional(),
+      invite_token: z.string().max(200).optional(),
+    }),
+    example: {
+      username: 'newuser',
+      password: 'password123',
+      email: 'user@example.com',
+      first_name: 'John',
+      last_name: 'Doe',
+    },
+    status: 201,
+    handler: async ({ body, auth: who }) => {
+      const user = await auth.register(who, {
+        inviteToken: body.invite_token,
+        username: body.username,
+        password: body.password,
+        email: body.email,
+        firstName: body.first_name,
+        lastName: body.last_name,
+        role: body.role,
+      });
+      return { success: true, message: 'User created successfully', user: presentOzoneUser(user) };
+    },
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/auth/user/',
+    summary: 'The signed-in user (ozone seed shape)',
+    tags: ['compat-ozone'],
+    access: 'user',
+    duringSetup: true,
+    aliasOf: '/api/auth/me',
+    handler: async ({ principal }) => ({ success: true, user: presentOzoneUser(await auth.me(principal.userId)) }),
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/auth/check/',
+    summary: 'Whether the request is signed in (ozone seed shape); never 401',
+    tags: ['compat-ozone'],
+    access: 'public',
+    handler: async ({ req }) => {
+      try {
+        const who = await ctx.authenticate(req);
+        if (!who) return { authenticated: false };
+        return { authenticated: true, user: presentOzoneUser(await auth.me(who.userId)) };
+      } catch {
+        return { authenticated: false };
+      }
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/token/',
+    summary: 'Sign in (simplejwt shape of the aggregator seed): {access, refresh}',
+    tags: ['compat-aggregator'],
+    access: 'public',
+    aliasOf: '/api/auth/login',
+    before: [limits.login],
+    body: Login,
+    example: { username: 'customer1', password: 'User1@1234' },
+    handler: async ({ body }) => {
+      const s = await auth.login(body.username, body.password);
+      return { access: s.access.token, refresh: s.refresh.token };
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/token/refresh/',
+    summary: 'Refresh (simplejwt shape): {refresh} → {access, refresh}; the old refresh token is spent',
+    tags: ['compat-aggregator'],
+    access: 'public',
+    aliasOf: '/api/auth/refresh',
+    before: [limits.login],
+    body: z.object({ refresh: z.string().min(1).max(200) }),
+    example: { refresh: 'the refresh token' },
+    handler: async ({ body }) => {
+      const s = await auth.refresh(body.refresh);
+      return { access: s.access.token, refresh: s.refresh.token };
+    },
+  });
+}

@@ -1,0 +1,374 @@
+import { latestValues, listRawEvents, type RawEvent } from '@telemetry/timeseries';
+import { z } from 'zod';
+import { createAsset, getAsset } from '../assets/repository.js';
+import type { ApiContext } from '../context.js';
+import { bindDevice, type DeviceRow, getDevice, listDevices } from '../devices/repository.js';
+import type { RouteTable } from '../http/route-table.js';
+import { deviceId, id, isoTime, pageQuery, qBool } from '../http/validation.js';
+import { writeTenant } from '../scope.js';
+import { selectDevices } from '../telemetry/devices.js';
+import type { StatsInput, TelemetryHandlers } from '../telemetry/routes.js';
+import { present, registerTypedAlias, type TypedAlias } from './typed-assets.js';
+
+const TAG = 'compat-ozone';
+
+/** The ozone seed's TelemetryEvent shape. */
+export function ozoneEvent(e: RawEvent) {
+  const a = e.attributes as Record<string, unknown>;
+  return {
+    device_id: e.deviceId,
+    event_id: e.eventId,
+    event: (a.event as string | undefined) ?? e.kind,
+    event_type:
+      (a.treatment as string | undefined) ??
+      (a.mode as string | undefined) ??
+      (e.kind === 'status' ? 'status' : e.kind),
+    treatment: (a.treatment as string | undefined) ?? null,
+    counter: e.metrics.counter ?? null,
+    occurred_at: e.ts,
+    device_timestamp: e.deviceTs ?? e.ts,
+    received_at: e.receivedAt,
+    count_basic: e.metrics.count_basic ?? null,
+    count_standard: e.metrics.count_standard ?? null,
+    count_premium: e.metrics.count_premium ?? null,
+    payload: { metrics: e.metrics, attributes: e.attributes },
+  };
+}
+
+/** The ozone seed's device shape (Device + DeviceStatus). */
+function ozoneDevice(d: DeviceRow) {
+  const v = (m: string) => d.latest?.[m]?.v ?? null;
+  return {
+    device_id: d.id,
+    name: d.name,
+    mac: d.mac,
+    firmware: d.firmware,
+    assigned: d.state === 'active' && d.tenant_id !== null,
+    state: d.state,
+    online: d.online,
+    last_seen: d.last_seen?.toISOString() ?? null,
+    notes: d.notes,
+    machine_id: d.asset_id,
+    current_count_basic: v('count_basic'),
+    current_count_standard: v('count_standard'),
+    current_count_premium: v('count_premium'),
+    counter: v('counter'),
+    mode:
+      (d.last_attributes?.treatment as string | undefined) ?? (d.last_attributes?.mode as string | undefined) ?? null,
+  };
+}
+
+const snakeStats = z.object({
+  outlet_id: id.optional(),
+  machine_id: id.optional(),
+  device_id: deviceId.optional(),
+  granularity: z.enum(['minute', 'hour', 'day', 'month']).default('day'),
+  start: isoTime.optional(),
+  end: isoTime.optional(),
+  days: z.coerce.number().positive().max(3660).default(7),
+  cumulative: qBool.default(false),
+  ma: z.coerce.number().int().min(0).max(365).default(0),
+  compare: qBool.default(false),
+  tz: z.string().max(64).optional(),
+  tenant_id: id.optional(),
+});
+const toStats = (q: z.output<typeof snakeStats>): StatsInput => ({
+  outletId: q.outlet_id,
+  machineId: q.machine_id,
+  deviceId: q.device_id,
+  granularity: q.granularity,
+  start: q.start,
+  end: q.end,
+  days: q.days,
+  cumulative: q.cumulative,
+  ma: q.ma,
+  compare: q.compare,
+  agg: 'sum',
+  tz: q.tz,
+  tenantId: q.tenant_id,
+});
+
+/** The ozone seed's URLs (003_*), mapped onto the same handlers as the canonical routes. */
+export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetry: TelemetryHandlers): void {
+  const { store } = ctx;
+
+  const machineDecorate = async (rows: Record<string, unknown>[]) => {
+    if (rows.length === 0) return rows;
+    const { rows: bound } = await store.pool.query<{ asset_id: string; device_id: string }>(
+      'SELECT asset_id, device_id FROM device_bindings WHERE asset_id = ANY($1::uuid[]) AND unbound_at IS NULL',
+      [rows.map((r) => r.id)],
+    );
+    const byAsset = new Map(bound.map((b) => [b.asset_id, b.device_id]));
+    return rows.map((r) => ({ ...r, device_id: byAsset.get(r.id as string) ?? null }));
+  };
+
+  const outlets: TypedAlias = {
+    base: '/api/outlets',
+    type: 'outlet',
+    param: 'outletId',
+    tag: TAG,
+    label: 'Outlets',
+    fields: {
+      address: z.string().max(500),
+      contact_person: z.string().max(200),
+      total_sva: z.number().nullable(),
+      average_intage_services: z.number().nullable(),
+      number_of_machines: z.number().int().nullable(),
+    },
+    example: { name: 'Outlet Name', address: 'Address', contact_person: 'Contact Name', is_active: true },
+  };
+  const machines: TypedAlias = {
+    base: '/api/machines',
+    type: 'machine',
+    param: 'machineId',
+    tag: TAG,
+    label: 'Machines',
+    parent: { type: 'outlet', field: 'outlet', query: 'outlet_id' },
+    fields: {},
+    filters: ['device_id'],
+    example: { name: 'Machine Name', is_active: true },
+    decorate: machineDecorate,
+  };
+
+  // static paths before the /:id ones of the same prefix
+  table.add({
+    method: 'post',
+    path: '/api/machines/register/',
+    summary: 'Register a device as a machine of an outlet: creates the machine and binds the device',
+    tags: [TAG],
+    access: 'devices:write',
+    body: z.object({ device_id: deviceId, outlet_id: id, name: z.string().min(1).max(200) }),
+    example: { device_id: 'esp32-001', outlet_id: '00000000-0000-4000-8000-000000000000', name: 'Machine A' },
+    status: 201,
+    handler: async ({ body, principal }) => {
+      const machineId = await store.withTransaction(async (c) => {
+        const device = await getDevice(c, principal, body.device_id);
+        const outlet = await getAsset(c, principal, body.outlet_id, 'outlet');
+        const machine = await createAsset(
+          c,
+          principal,
+          { tenantId: outlet.tenant_id, type: 'machine', name: body.name, parentId: outlet.id },
+          'outlet',
+        );
+        await bindDevice(c, principal, device, machine.id);
+        return machine.id;
+      });
+      return (await machineDecorate([present(machines, await getAsset(store.pool, principal, machineId))]))[0];
+    },
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/machines/unregistered/',
+    summary: 'Devices of the tenant (with telemetry or not) not bound to any machine',
+    tags: [TAG],
+    access: 'devices:read',
+    query: z.object({ ...pageQuery }),
+    handler: async ({ query, principal, res }) => {
+      const page = await listDevices(store.pool, principal, {
+        status: 'all',
+        state: 'active',
+        limit: query.limit,
+        cursor: query.cursor,
+      });
+      if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
+      const ids = page.items.filter((d) => d.asset_id).map((d) => d.asset_id);
+      const { rows } = await store.pool.query<{ id: string }>(
+        `SELECT id FROM assets WHERE id = ANY($1::uuid[]) AND type = 'machine'`,
+        [ids],
+      );
+      const machineAssets = new Set(rows.map((r) => r.id));
+      return page.items.filter((d) => !d.asset_id || !machineAssets.has(d.asset_id)).map(ozoneDevice);
+    },
+  });
+
+  registerTypedAlias(table, ctx, outlets);
+  registerTypedAlias(table, ctx, machines);
+
+  for (const [path, status, summary] of [
+    ['/api/devices/online/', 'online', 'Devices online (connected, or heard from in the last 5 minutes)'],
+    ['/api/devices/all/', 'all', 'All devices, online and offline'],
+  ] as const) {
+    table.add({
+      method: 'get',
+      path,
+      summary,
+      tags: [TAG],
+      access: 'devices:read',
+      aliasOf: `/api/devices?status=${status}`,
+      query: z.object({ ...pageQuery }),
+      handler: async ({ query, principal, res }) => {
+        const page = await listDevices(store.pool, principal, { status, limit: query.limit, cursor: query.cursor });
+        if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
+        return page.items.map(ozoneDevice);
+      },
+    });
+  }
+
+  table.add({
+    method: 'get',
+    path: '/api/devices-data/',
+    summary: 'Devices with status and counts, for the UI',
+    tags: [TAG],
+    access: 'devices:read',
+    query: z.object({ ...pageQuery }),
+    handler: async ({ query, principal, res }) => {
+      const page = await listDevices(store.pool, principal, {
+        status: 'all',
+        limit: query.limit,
+        cursor: query.cursor,
+      });
+      if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
+      const devices = page.items.map(ozoneDevice);
+      return {
+        devices,
+        total: devices.length,
+        online: devices.filter((d) => d.online).length,
+        next_cursor: page.nextCursor,
+      };
+    },
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/events/',
+    summary: 'Events of a device (or all), last N days (default 7), heartbeats optionally excluded',
+    tags: [TAG],
+    access: 'telemetry:read',
+    aliasOf: '/api/telemetry/events',
+    query: z.object({
+      device_id: deviceId.optional(),
+      days: z.coerce.number().positive().max(3660).default(7),
+      exclude_status: qBool.optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(500),
+      cursor: z.string().max(512).optional(),
+    }),
+    handler: async ({ query, principal, res }) => {
+      const page = await telemetry.events(principal, query.device_id ? [query.device_id] : undefined, {
+        days: query.days,
+        excludeStatus: query.exclude_status,
+        limit: query.limit,
+        cursor: query.cursor,
+      });
+      if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
+      return page.items.map(ozoneEvent);
+    },
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/events/analytics/',
+    summary: 'Usage per day of a device (or all) over the last N days',
+    tags: [TAG],
+    access: 'telemetry:read',
+    aliasOf: '/api/telemetry/stats',
+    query: z.object({ device_id: deviceId.optional(), days: z.coerce.number().positive().max(3660).default(7) }),
+    handler: async ({ query, principal }) =>
+      telemetry.stats(principal, toStats(snakeStats.parse({ device_id: query.device_id, days: String(query.days) }))),
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/telemetry/summary/',
+    summary: 'Latest status of a device with counts and mode',
+    tags: [TAG],
+    access: 'telemetry:read',
+    aliasOf: '/api/telemetry/summary',
+    query: z.object({ device_id: deviceId }),
+    handler: async ({ query, principal }) => {
+      const device = await getDevice(store.pool, principal, query.device_id);
+      const s = await telemetry.summary(principal, device.id);
+      return { ...ozoneDevice(device), metrics: s.metrics, window: s.window };
+    },
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/telemetry/latest/',
+    summary: 'The most recent event of a device',
+    tags: [TAG],
+    access: 'telemetry:read',
+    aliasOf: '/api/telemetry/latest',
+    query: z.object({ device_id: deviceId }),
+    handler: async ({ query, principal }) => {
+      const sel = await selectDevices(store.pool, principal, { deviceIds: [query.device_id] });
+      const page = await listRawEvents(store.pool, { tenantId: sel.tenantId, deviceId: query.device_id, limit: 1 });
+      const [state] = await latestValues(store.pool, { tenantId: sel.tenantId, deviceIds: [query.device_id] });
+      return {
+        device_id: query.device_id,
+        event: page.items[0] ? ozoneEvent(page.items[0]) : null,
+        latest: state?.values ?? {},
+      };
+    },
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/test/stats/',
+    summary: 'Usage statistics with labels and series (ozone seed names)',
+    tags: [TAG],
+    access: 'telemetry:read',
+    aliasOf: '/api/telemetry/stats',
+    query: snakeStats,
+    handler: async ({ query, principal }) => telemetry.stats(principal, toStats(query)),
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/test/stats-options/',
+    summary: 'Filter options: outlets, machines of an outlet, devices of a machine',
+    tags: [TAG],
+    access: 'telemetry:read',
+    aliasOf: '/api/telemetry/stats-options',
+    query: z.object({ outlet_id: id.optional(), machine_id: id.optional() }),
+    handler: async ({ query, principal }) =>
+      telemetry.statsOptions(principal, { outletId: query.outlet_id, machineId: query.machine_id }),
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/test/stats-export.csv',
+    summary: 'The statistics as CSV',
+    tags: [TAG],
+    access: 'telemetry:read',
+    aliasOf: '/api/telemetry/stats-export.csv',
+    query: snakeStats,
+    produces: 'csv',
+    handler: async ({ query, principal, res }) => telemetry.statsCsv(principal, toStats(query), res),
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/export/',
+    summary: 'CSV export of a device’s (or all) events over the last N days (default 30), streamed',
+    tags: [TAG],
+    access: 'telemetry:read',
+    aliasOf: '/api/telemetry/export.csv',
+    query: z.object({ device_id: deviceId.optional(), days: z.coerce.number().positive().max(3660).default(30) }),
+    produces: 'csv',
+    handler: async ({ query, principal, res }) =>
+      telemetry.exportCsv(
+        principal,
+        { deviceId: query.device_id ? [query.device_id] : undefined, days: query.days, tz: 'UTC' },
+        res,
+        30,
+      ),
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/flush/',
+    summary: 'Flush all telemetry of the tenant (admins only; confirm with ?confirm=<tenant name>)',
+    tags: [TAG],
+    access: 'telemetry:purge',
+    aliasOf: '/api/telemetry/tenants/{tenantId}',
+    query: z.object({ confirm: z.string().max(200).optional(), tenant_id: id.optional() }),
+    body: z.object({ confirm: z.string().max(200).optional() }),
+    example: { confirm: 'Acme Plant' },
+    handler: async ({ query, body, principal }) => {
+      const tenantId = writeTenant(principal, query.tenant_id);
+      const result = await telemetry.purgeTenant(principal, tenantId, query.confirm ?? body.confirm);
+      return { success: true, message: `Flushed ${result.deleted} events`, ...result };
+    },
+  });
+}

@@ -1,0 +1,149 @@
+import type { Principal } from '@telemetry/auth';
+import { AppError } from '@telemetry/contracts';
+import type pg from 'pg';
+import { audit } from '../audit.js';
+import { keysetClause, type Page, toPage } from '../http/pagination.js';
+import { notFound, tenantWhere, visibleAssetWhere } from '../scope.js';
+
+type Db = Pick<pg.ClientBase, 'query'>;
+
+export interface DeviceRow {
+  id: string;
+  tenant_id: string | null;
+  asset_id: string | null;
+  name: string;
+  mac: string | null;
+  firmware: string | null;
+  device_type: string;
+  state: 'pending' | 'active' | 'revoked';
+  expected_interval_s: number;
+  notes: string;
+  attributes: Record<string, unknown>;
+  created_at: Date;
+  last_seen: Date | null;
+  online: boolean;
+  latest: Record<string, { v: number; t: number }> | null;
+  last_attributes: Record<string, unknown> | null;
+  event_count: number | null;
+}
+
+/**
+ * Online: connected over MQTT right now (presence, 0005), or heard from (HTTP or MQTT, stored
+ * or not) within max(5 min, 3 × the expected interval): the ozone seed's "online in the last
+ * 5 minutes", stretched for devices that report rarely.
+ */
+const LAST_SEEN = 'greatest(d.last_seen_at, ds.last_seen)';
+const ONLINE = `(d.online OR coalesce(${LAST_SEEN} > now() - greatest(interval '5 minutes', make_interval(secs => 3 * d.expected_interval_s)), false))`;
+
+export const DEVICE_SELECT = `SELECT d.id, d.tenant_id, d.asset_id, d.name, d.mac, d.firmware, d.device_type, d.state,
+    d.expected_interval_s, d.notes, d.attributes, d.created_at, ${LAST_SEEN} AS last_seen, ${ONLINE} AS online,
+    ds.latest, ds.last_attributes, ds.event_count
+  FROM devices d LEFT JOIN device_state ds ON ds.tenant_id = d.tenant_id AND ds.device_id = d.id`;
+
+export function presentDevice(r: DeviceRow) {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    assetId: r.asset_id,
+    name: r.name,
+    mac: r.mac,
+    firmware: r.firmware,
+    deviceType: r.device_type,
+    state: r.state,
+    online: r.online,
+    lastSeen: r.last_seen?.toISOString() ?? null,
+    expectedIntervalS: r.expected_interval_s,
+    notes: r.notes,
+    attributes: r.attributes,
+    latest: r.latest ?? {},
+    eventCount: r.event_count ?? 0,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+export type DeviceStatus = 'all' | 'online' | 'offline' | 'pending' | 'unbound';
+
+export interface DeviceFilter {
+  status?: DeviceStatus;
+  state?: DeviceRow['state'];
+  assetId?: string;
+  siteId?: string;
+  q?: string;
+  tenantId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+function visibility(p: Principal, params: unknown[]): string[] {
+  return [tenantWhere(p, 'd.tenant_id', params), visibleAssetWhere(p, 'd.asset_id', params)];
+}
+
+export async function listDevices(db: Db, p: Principal, f: DeviceFilter): Promise<Page<DeviceRow>> {
+  const params: unknown[] = [];
+  const where = visibility(p, params);
+  if (f.tenantId) where.push(`d.tenant_id = $${params.push(f.tenantId)}`);
+  if (f.status === 'online') where.push(ONLINE);
+  if (f.status === 'offline') where.push(`d.state = 'active' AND NOT ${ONLINE}`);
+  if (f.status === 'pending') where.push(`d.state = 'pending'`);
+  if (f.status === 'unbound') where.push(`d.state = 'active' AND d.asset_id IS NULL`);
+  if (f.state) where.push(`d.state = $${params.push(f.state)}`);
+  if (f.assetId) where.push(`d.asset_id = $${params.push(f.assetId)}`);
+  if (f.siteId) where.push(`d.asset_id IN (SELECT id FROM assets WHERE site_id = $${params.push(f.siteId)})`);
+  if (f.q)
+    where.push(
+      `(d.id ILIKE $${params.push(`%${f.q}%`)} OR d.name ILIKE $${params.length} OR d.mac ILIKE $${params.length})`,
+    );
+  const page = keysetClause({ column: 'd.id', type: 'text', id: 'd.id', direction: 'asc' }, f.cursor, params);
+  const { rows } = await db.query<DeviceRow & { _key: string; _id: string }>(
+    `${DEVICE_SELECT} WHERE ${where.join(' AND ')} AND ${page.where} ${page.order} LIMIT $${params.push(f.limit + 1)}`,
+    params,
+  );
+  return toPage(rows, f.limit, (r) => r as DeviceRow);
+}
+
+/** One device the caller may see; else 404 (pending devices: platform admins only). */
+export async function getDevice(db: Db, p: Principal, deviceId: string): Promise<DeviceRow> {
+  const params: unknown[] = [deviceId];
+  const { rows } = await db.query<DeviceRow>(
+    `${DEVICE_SELECT} WHERE d.id = $1 AND ${visibility(p, params).join(' AND ')}`,
+    params,
+  );
+  if (!rows[0]) throw notFound('device');
+  return rows[0];
+}
+
+/**
+ * Binds a device to an asset (the ozone seed's MachineDevice): closes the open binding, opens
+ * a new one, and points devices.asset_id at it; `assetId` null only unbinds. History is kept.
+ */
+export async function bindDevice(db: Db, p: Principal, device: DeviceRow, assetId: string | null): Promise<void> {
+  if (device.state !== 'active' || !device.tenant_id) {
+    throw new AppError('CONFLICT', `device ${device.id} is ${device.state}: assign it to a tenant first`);
+  }
+  if (assetId) {
+    const { rowCount } = await db.query('SELECT 1 FROM assets WHERE id = $1 AND tenant_id = $2', [
+      assetId,
+      device.tenant_id,
+    ]);
+    if (!rowCount) throw notFound('asset');
+  }
+  await db.query('UPDATE device_bindings SET unbound_at = now() WHERE device_id = $1 AND unbound_at IS NULL', [
+    device.id,
+  ]);
+  if (assetId) {
+    await db.query('INSERT INTO device_bindings (tenant_id, device_id, asset_id, bound_by) VALUES ($1, $2, $3, $4)', [
+      device.tenant_id,
+      device.id,
+      assetId,
+      p.userId,
+    ]);
+  }
+  await db.query('UPDATE devices SET asset_id = $2, updated_at = now() WHERE id = $1', [device.id, assetId]);
+  await audit(db, p, {
+    action: assetId ? 'bind' : 'unbind',
+    entity: 'device',
+    entityId: device.id,
+    tenantId: device.tenant_id,
+    details: { assetId, previousAssetId: device.asset_id },
+  });
+}

@@ -1,0 +1,63 @@
+import { AppError } from '@telemetry/contracts';
+
+/** One page of a list: `nextCursor` is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * Keyset pagination over (sort key, id): stable while rows are added, and as cheap on page 100
+ * as on page 1. The cursor carries the last row's key as text (timestamps at microsecond
+ * precision via ::text, which round-trips through ::timestamptz exactly).
+ */
+export interface Keyset {
+  /** SQL of the sort column, e.g. `a.created_at` or `lower(a.name)`. */
+  column: string;
+  /** SQL type the key text is cast back to. */
+  type: 'timestamptz' | 'text';
+  /** SQL of the unique tiebreaker, compared as text. */
+  id: string;
+  direction: 'asc' | 'desc';
+}
+
+export function keysetClause(
+  k: Keyset,
+  cursor: string | undefined,
+  params: unknown[],
+): { where: string; order: string; select: string } {
+  const cmp = k.direction === 'desc' ? '<' : '>';
+  const dir = k.direction === 'desc' ? 'DESC' : 'ASC';
+  const order = `ORDER BY ${k.column} ${dir}, ${k.id}::text ${dir}`;
+  const select = `${k.column}::text AS _key, ${k.id}::text AS _id`;
+  if (!cursor) return { where: 'TRUE', order, select };
+  const [key, idText] = decodeCursor(cursor);
+  params.push(key, idText);
+  const where = `(${k.column}, ${k.id}::text) ${cmp} ($${params.length - 1}::${k.type}, $${params.length})`;
+  return { where, order, select };
+}
+
+/** Turns `limit + 1` fetched rows into a page. */
+export function toPage<R extends { _key: string; _id: string }, T>(
+  rows: R[],
+  limit: number,
+  map: (r: R) => T,
+): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(map),
+    nextCursor:
+      rows.length > limit && last ? Buffer.from(JSON.stringify([last._key, last._id])).toString('base64url') : null,
+  };
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // below
+  }
+  throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', { details: { field: 'cursor' } });
+}

@@ -1,0 +1,63 @@
+import type { Server } from 'node:http';
+import { createBus } from '@telemetry/bus';
+import { loadConfig } from '@telemetry/config';
+import { allTopics } from '@telemetry/contracts';
+import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
+import { createStore } from '@telemetry/store';
+import { createApi, createFirstAdmin } from './index.js';
+
+/** The API alone: config, logger, metrics, bus, store, then createApi on cfg.http.port. */
+async function main(): Promise<void> {
+  const cfg = loadConfig(process.env);
+  const logger = createLogger({ name: 'api', level: cfg.logLevel });
+  const registry = createRegistry({ service: 'api' });
+  const bus = createBus(cfg.bus, { logger });
+  const store = await createStore(cfg.store, {
+    applicationName: 'api',
+    onPoolError: (err) => logger.warn({ err }, 'pool error'),
+  });
+  await store.migrate();
+  await bus.ensureTopics(allTopics.map((name) => ({ name })));
+  const admin = await createFirstAdmin(store);
+  if (admin.created)
+    logger.warn(
+      { username: admin.username, password: admin.password },
+      'created the first admin: sign in and change the password',
+    );
+
+  const api = createApi({ store, bus, logger, registry, config: cfg });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = api.app.listen(cfg.http.port, cfg.http.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const health = createHealth();
+  health.addReadiness('store', () => store.pool.query('SELECT 1').then(() => true));
+  health.addReadiness('bus', () => bus.healthy());
+  const ops = await startOpsServer({ registry, health, port: cfg.metrics.port });
+  logger.info({ port: cfg.http.port, docs: `http://localhost:${cfg.http.port}/docs` }, 'api listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'api stopping');
+    try {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await api.close();
+      await ops.close();
+      await bus.close();
+      await store.close();
+      process.exitCode = 0;
+    } catch (err) {
+      logger.error({ err }, 'api: error while stopping');
+      process.exitCode = 1;
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,219 @@
+import { isPlatformAdmin } from '@telemetry/auth';
+import { AppError } from '@telemetry/contracts';
+import { z } from 'zod';
+import { audit } from '../audit.js';
+import type { ApiContext } from '../context.js';
+import { keysetClause, toPage } from '../http/pagination.js';
+import type { RouteTable } from '../http/route-table.js';
+import { attributes, confirmQuery, id, pageQuery, timeZone } from '../http/validation.js';
+import { notFound, tenantWhere } from '../scope.js';
+
+interface TenantRow {
+  id: string;
+  name: string;
+  external_id: string | null;
+  timezone: string;
+  settings: Record<string, unknown>;
+  created_at: Date;
+}
+const COLUMNS = 't.id, t.name, t.external_id, t.timezone, t.settings, t.created_at';
+
+export function presentTenant(r: TenantRow) {
+  return {
+    id: r.id,
+    name: r.name,
+    externalId: r.external_id,
+    timezone: r.timezone,
+    settings: r.settings,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+const TenantParams = z.object({ tenantId: id });
+const TenantBody = z.object({
+  name: z.string().min(1).max(200),
+  /** The aggregator seed's customer_id. */
+  externalId: z.string().max(200).optional().nullable(),
+  timezone: timeZone.optional(),
+  settings: attributes.optional(),
+});
+
+export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
+  const { store } = ctx;
+
+  table.add({
+    method: 'get',
+    path: '/api/tenants',
+    summary: 'Tenants: every one for a platform admin, else the caller’s own',
+    tags: ['tenants'],
+    access: 'user',
+    query: z.object({ ...pageQuery }),
+    handler: async ({ query, principal }) => {
+      const params: unknown[] = [];
+      const scope = tenantWhere(principal, 't.id', params);
+      const page = keysetClause({ column: 't.name', type: 'text', id: 't.id', direction: 'asc' }, query.cursor, params);
+      params.push(query.limit + 1);
+      const { rows } = await store.pool.query<TenantRow & { _key: string; _id: string }>(
+        `SELECT ${COLUMNS}, ${page.select} FROM tenants t WHERE ${scope} AND ${page.where} ${page.order} LIMIT $${params.length}`,
+        params,
+      );
+      return toPage(rows, query.limit, presentTenant);
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/tenants',
+    summary: 'Create a tenant (platform admin)',
+    tags: ['tenants'],
+    access: 'platform',
+    body: TenantBody,
+    example: { name: 'Acme Plant', externalId: 'b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df', timezone: 'Europe/Berlin' },
+    status: 201,
+    handler: async ({ body, principal }) =>
+      store.withTransaction(async (client) => {
+        const { rows } = await client.query<TenantRow>(
+          `INSERT INTO tenants AS t (name, external_id, timezone, settings) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+          [body.name, body.externalId ?? null, body.timezone ?? 'UTC', JSON.stringify(body.settings ?? {})],
+        );
+        const row = rows[0];
+        if (!row) throw new AppError('CONFLICT', `a tenant named ${body.name} (or with that external id) exists`);
+        await audit(client, principal, {
+          action: 'create',
+          entity: 'tenant',
+          entityId: row.id,
+          tenantId: row.id,
+          details: { name: row.name },
+        });
+        return presentTenant(row);
+      }),
+  });
+
+  const load = async (principal: Parameters<typeof tenantWhere>[0], tenantId: string) => {
+    const params: unknown[] = [tenantId];
+    const { rows } = await store.pool.query<TenantRow>(
+      `SELECT ${COLUMNS} FROM tenants t WHERE t.id = $1 AND ${tenantWhere(principal, 't.id', params)}`,
+      params,
+    );
+    if (!rows[0]) throw notFound('tenant');
+    return rows[0];
+  };
+
+  table.add({
+    method: 'get',
+    path: '/api/tenants/:tenantId',
+    summary: 'One tenant',
+    tags: ['tenants'],
+    access: 'user',
+    params: TenantParams,
+    handler: async ({ params, principal }) => presentTenant(await load(principal, params.tenantId)),
+  });
+
+  table.add({
+    method: 'patch',
+    path: '/api/tenants/:tenantId',
+    summary: 'Change a tenant’s name, external id, time zone or settings (its admin or a platform admin)',
+    tags: ['tenants'],
+    access: 'tenants:write',
+    params: TenantParams,
+    body: TenantBody.partial(),
+    example: { timezone: 'Europe/Paris' },
+    handler: async ({ params, body, principal }) => {
+      await load(principal, params.tenantId);
+      return store.withTransaction(async (client) => {
+        const { rows } = await client
+          .query<TenantRow>(
+            `UPDATE tenants t SET name = coalesce($2, name), external_id = CASE WHEN $6 THEN $3 ELSE external_id END,
+             timezone = coalesce($4, timezone), settings = coalesce($5::jsonb, settings)
+           WHERE id = $1 RETURNING ${COLUMNS}`,
+            [
+              params.tenantId,
+              body.name ?? null,
+              body.externalId ?? null,
+              body.timezone ?? null,
+              body.settings ? JSON.stringify(body.settings) : null,
+              body.externalId !== undefined,
+            ],
+          )
+          .catch(conflict('a tenant with that name or external id exists'));
+        await audit(client, principal, {
+          action: 'update',
+          entity: 'tenant',
+          entityId: params.tenantId,
+          tenantId: params.tenantId,
+          details: body,
+        });
+        return presentTenant(rows[0] as TenantRow);
+      });
+    },
+  });
+
+  table.add({
+    method: 'delete',
+    path: '/api/tenants/:tenantId',
+    summary: 'Delete a tenant and everything it owns (platform admin; ?confirm=<tenant name>)',
+    tags: ['tenants'],
+    access: 'platform',
+    params: TenantParams,
+    query: confirmQuery,
+    status: 204,
+    handler: async ({ params, query, principal }) => {
+      const tenant = await load(principal, params.tenantId);
+      if (query.confirm !== tenant.name) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `Deleting a tenant cannot be undone: repeat its name as ?confirm=${tenant.name}`,
+          {
+            details: { field: 'confirm' },
+          },
+        );
+      }
+      if (!isPlatformAdmin(principal)) throw notFound('tenant');
+      await store.withTransaction(async (client) => {
+        await purgeTelemetry(client, tenant.id, null);
+        await client.query('DELETE FROM tenants WHERE id = $1', [tenant.id]);
+        await audit(client, principal, {
+          action: 'delete',
+          entity: 'tenant',
+          entityId: tenant.id,
+          tenantId: null,
+          details: { name: tenant.name },
+        });
+      });
+    },
+  });
+}
+
+/** Telemetry tables have no foreign keys (hot path): a tenant's or device's rows go explicitly. */
+export async function purgeTelemetry(
+  client: { query: (sql: string, params: unknown[]) => Promise<{ rowCount: number | null }> },
+  tenantId: string,
+  deviceId: string | null,
+): Promise<number> {
+  let total = 0;
+  for (const table of [
+    'telemetry_raw',
+    'device_events',
+    'rollup_1m',
+    'rollup_1h',
+    'rollup_1d',
+    'device_state',
+    'telemetry_seen',
+  ]) {
+    const res = await client.query(
+      `DELETE FROM ${table} WHERE tenant_id = $1 AND ($2::text IS NULL OR device_id = $2::text)`,
+      [tenantId, deviceId],
+    );
+    if (table === 'telemetry_raw' || table === 'device_events') total += res.rowCount ?? 0;
+  }
+  return total;
+}
+
+/** Maps a unique violation to 409. */
+export function conflict(message: string) {
+  return (err: Error & { code?: string }): never => {
+    if (err.code === '23505') throw new AppError('CONFLICT', message);
+    throw err;
+  };
+}

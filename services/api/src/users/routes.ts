@@ -1,0 +1,318 @@
+import { canGrantRole, generatePassword, hasPermission, isPlatformAdmin, type Principal, Roles } from '@telemetry/auth';
+import { AppError } from '@telemetry/contracts';
+import { z } from 'zod';
+import { audit } from '../audit.js';
+import type { ApiContext } from '../context.js';
+import { keysetClause, toPage } from '../http/pagination.js';
+import type { RouteTable } from '../http/route-table.js';
+import { id, pageQuery } from '../http/validation.js';
+import { notFound, tenantWhere, writeTenant } from '../scope.js';
+import { presentUser, USER_COLUMNS, type UserRow } from './present.js';
+import { assertCanManage, createUser, deleteUser, findUser, password, username } from './service.js';
+
+const UserParams = z.object({ userId: id });
+const NewUserBody = z.object({
+  /** Omit username and password to generate both (returned once; changed at first sign-in). */
+  username: username.optional(),
+  password: password.optional(),
+  role: z.enum(Roles),
+  email: z.email().max(254).optional().nullable(),
+  firstName: z.string().max(100).optional(),
+  lastName: z.string().max(100).optional(),
+  phone: z.string().max(40).optional().nullable(),
+  /** Platform admins only: the user's tenant (null: another platform admin). */
+  tenantId: id.optional().nullable(),
+});
+const UpdateUserBody = z.object({
+  role: z.enum(Roles).optional(),
+  email: z.email().max(254).optional().nullable(),
+  firstName: z.string().max(100).optional(),
+  lastName: z.string().max(100).optional(),
+  phone: z.string().max(40).optional().nullable(),
+});
+
+export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
+  const { store } = ctx;
+
+  /** A user the caller may see: same tenant (platform admin: any); else 404. */
+  const load = async (
+    p: Principal,
+    userId: string,
+    db: Parameters<typeof findUser>[0] = store.pool,
+  ): Promise<UserRow> => {
+    const params: unknown[] = [userId];
+    const row = await findUser(db, `u.id = $1 AND ${tenantWhere(p, 'u.tenant_id', params)}`, params);
+    if (!row) throw notFound('user');
+    return row;
+  };
+
+  table.add({
+    method: 'get',
+    path: '/api/users',
+    summary: 'Users of the tenant (platform admin: all, or ?tenantId=)',
+    tags: ['users'],
+    access: 'users:read',
+    query: z.object({
+      ...pageQuery,
+      role: z.enum(Roles).optional(),
+      q: z.string().max(100).optional(),
+      tenantId: id.optional(),
+    }),
+    handler: async ({ query, principal }) => {
+      const params: unknown[] = [];
+      const where = [tenantWhere(principal, 'u.tenant_id', params)];
+      if (query.tenantId) where.push(`u.tenant_id = $${params.push(query.tenantId)}`);
+      if (query.role) where.push(`u.role = $${params.push(query.role)}`);
+      if (query.q) {
+        where.push(
+          `(u.username ILIKE $${params.push(`%${query.q}%`)} OR u.first_name ILIKE $${params.length} OR u.last_name ILIKE $${params.length})`,
+        );
+      }
+      const page = keysetClause(
+        { column: 'u.username', type: 'text', id: 'u.id', direction: 'asc' },
+        query.cursor,
+        params,
+      );
+      const { rows } = await store.pool.query<UserRow & { _key: string; _id: string }>(
+        `SELECT ${USER_COLUMNS}, ${page.select} FROM users u WHERE ${where.join(' AND ')} AND ${page.where}
+         ${page.order} LIMIT $${params.push(query.limit + 1)}`,
+        params,
+      );
+      return toPage(rows, query.limit, presentUser);
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/users',
+    summary:
+      'Create a user; without username/password both are generated and returned once (first sign-in must change them)',
+    tags: ['users'],
+    access: 'users:write',
+    body: NewUserBody,
+    example: { role: 'operator', firstName: 'Olga' },
+    status: 201,
+    handler: async ({ body, principal }) => {
+      const tenantId =
+        isPlatformAdmin(principal) && body.tenantId === null ? null : writeTenant(principal, body.tenantId);
+      const { row, generatedPassword } = await store.withTransaction((client) =>
+        createUser(client, ctx.passwords, principal, { ...body, tenantId }),
+      );
+      return { user: presentUser(row), username: row.username, password: generatedPassword };
+    },
+  });
+
+  table.add({
+    method: 'get',
+    path: '/api/users/:userId',
+    summary: 'One user (anyone may read themselves)',
+    tags: ['users'],
+    access: 'user',
+    params: UserParams,
+    handler: async ({ params, principal }) => {
+      if (params.userId !== principal.userId && !hasPermission(principal.role, 'users:read')) throw notFound('user');
+      return presentUser(await load(principal, params.userId));
+    },
+  });
+
+  table.add({
+    method: 'patch',
+    path: '/api/users/:userId',
+    summary: 'Change a user’s role or profile',
+    tags: ['users'],
+    access: 'users:write',
+    params: UserParams,
+    body: UpdateUserBody,
+    example: { firstName: 'Olga', lastName: 'Petrova' },
+    handler: async ({ params, body, principal }) =>
+      store.withTransaction(async (client) => {
+        const target = await load(principal, params.userId, client);
+        assertCanManage(principal, target);
+        if (body.role && body.role !== target.role) {
+          if (!canGrantRole(principal.role, body.role))
+            throw new AppError('FORBIDDEN', `A ${principal.role} may not grant ${body.role}`);
+          if (target.id === principal.userId) throw new AppError('FORBIDDEN', 'You may not change your own role');
+        }
+        const { rows } = await client.query<UserRow>(
+          `UPDATE users u SET role = coalesce($2, role),
+             email = CASE WHEN $7 THEN $3 ELSE email END,
+             first_name = coalesce($4, first_name), last_name = coalesce($5, last_name),
+             phone = CASE WHEN $8 THEN $6 ELSE phone END, updated_at = now()
+           WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+          [
+            target.id,
+            body.role ?? null,
+            body.email ?? null,
+            body.firstName ?? null,
+            body.lastName ?? null,
+            body.phone ?? null,
+            body.email !== undefined,
+            body.phone !== undefined,
+          ],
+        );
+        await audit(client, principal, {
+          action: 'update',
+          entity: 'user',
+          entityId: target.id,
+          tenantId: target.tenant_id,
+          details: body,
+        });
+        return presentUser(rows[0] as UserRow);
+      }),
+  });
+
+  table.add({
+    method: 'delete',
+    path: '/api/users/:userId',
+    summary: 'Delete a user with their assignments and sessions, in one transaction',
+    tags: ['users'],
+    access: 'users:write',
+    params: UserParams,
+    status: 204,
+    handler: async ({ params, principal }) => {
+      if (params.userId === principal.userId) throw new AppError('CONFLICT', 'You may not delete yourself');
+      await store.withTransaction(async (client) => {
+        const target = await load(principal, params.userId, client);
+        assertCanManage(principal, target);
+        await deleteUser(client, principal, target);
+      });
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/users/:userId/reset-password',
+    summary: 'Generate a new password (returned once); the user must change it at next sign-in; ends their sessions',
+    tags: ['users'],
+    access: 'users:write',
+    params: UserParams,
+    handler: async ({ params, principal }) => {
+      const plain = generatePassword();
+      const hash = await ctx.passwords.hash(plain);
+      const target = await store.withTransaction(async (client) => {
+        const t = await load(principal, params.userId, client);
+        assertCanManage(principal, t);
+        await client.query(
+          'UPDATE users SET password_hash = $2, must_change_password = true, updated_at = now() WHERE id = $1',
+          [t.id, hash],
+        );
+        await ctx.refreshTokens.revokeAllOfUser(t.id, client);
+        await audit(client, principal, {
+          action: 'reset_password',
+          entity: 'user',
+          entityId: t.id,
+          tenantId: t.tenant_id,
+        });
+        return t;
+      });
+      return { username: target.username, password: plain };
+    },
+  });
+
+  registerAssignmentRoutes(table, ctx, load);
+}
+
+interface AssignmentRow {
+  id: number;
+  user_id: string;
+  site_id: string | null;
+  asset_id: string | null;
+  created_at: Date;
+}
+const presentAssignment = (r: AssignmentRow) => ({
+  id: String(r.id),
+  userId: r.user_id,
+  siteId: r.site_id,
+  assetId: r.asset_id,
+  createdAt: r.created_at.toISOString(),
+});
+
+/** The energy seed's user–device mapping: users assigned to sites or assets; viewers see only those. */
+function registerAssignmentRoutes(
+  table: RouteTable,
+  ctx: ApiContext,
+  load: (p: Principal, userId: string, db?: Parameters<typeof findUser>[0]) => Promise<UserRow>,
+): void {
+  const { store } = ctx;
+
+  table.add({
+    method: 'get',
+    path: '/api/users/:userId/assignments',
+    summary: 'Sites and assets a user is assigned to',
+    tags: ['users'],
+    access: 'user',
+    params: z.object({ userId: id }),
+    handler: async ({ params, principal }) => {
+      if (params.userId !== principal.userId && !hasPermission(principal.role, 'users:read')) throw notFound('user');
+      const user = await load(principal, params.userId);
+      const { rows } = await store.pool.query<AssignmentRow>(
+        'SELECT id, user_id, site_id, asset_id, created_at FROM user_assignments WHERE user_id = $1 ORDER BY id LIMIT 1000',
+        [user.id],
+      );
+      return { items: rows.map(presentAssignment), nextCursor: null };
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/users/:userId/assignments',
+    summary: 'Assign a user to a site or an asset (exactly one)',
+    tags: ['users'],
+    access: 'users:write',
+    params: z.object({ userId: id }),
+    body: z
+      .object({ siteId: id.optional(), assetId: id.optional() })
+      .refine((b) => (b.siteId === undefined) !== (b.assetId === undefined), 'give exactly one of siteId and assetId'),
+    example: { assetId: '00000000-0000-4000-8000-000000000000' },
+    status: 201,
+    handler: async ({ params, body, principal }) =>
+      store.withTransaction(async (client) => {
+        const user = await load(principal, params.userId, client);
+        if (!user.tenant_id) throw new AppError('CONFLICT', 'platform admins are not assigned');
+        const target = body.siteId
+          ? await client.query('SELECT 1 FROM sites WHERE id = $1 AND tenant_id = $2', [body.siteId, user.tenant_id])
+          : await client.query('SELECT 1 FROM assets WHERE id = $1 AND tenant_id = $2', [body.assetId, user.tenant_id]);
+        if (!target.rowCount) throw notFound(body.siteId ? 'site' : 'asset');
+        const { rows } = await client.query<AssignmentRow>(
+          `INSERT INTO user_assignments (tenant_id, user_id, site_id, asset_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING id, user_id, site_id, asset_id, created_at`,
+          [user.tenant_id, user.id, body.siteId ?? null, body.assetId ?? null],
+        );
+        if (!rows[0]) throw new AppError('CONFLICT', 'already assigned');
+        await audit(client, principal, {
+          action: 'assign',
+          entity: 'user',
+          entityId: user.id,
+          tenantId: user.tenant_id,
+          details: body,
+        });
+        return presentAssignment(rows[0]);
+      }),
+  });
+
+  table.add({
+    method: 'delete',
+    path: '/api/users/:userId/assignments/:assignmentId',
+    summary: 'Remove an assignment',
+    tags: ['users'],
+    access: 'users:write',
+    params: z.object({ userId: id, assignmentId: z.coerce.number().int().positive() }),
+    status: 204,
+    handler: async ({ params, principal }) =>
+      store.withTransaction(async (client) => {
+        const user = await load(principal, params.userId, client);
+        const res = await client.query('DELETE FROM user_assignments WHERE id = $1 AND user_id = $2', [
+          params.assignmentId,
+          user.id,
+        ]);
+        if (!res.rowCount) throw notFound('assignment');
+        await audit(client, principal, {
+          action: 'unassign',
+          entity: 'user',
+          entityId: user.id,
+          tenantId: user.tenant_id,
+          details: params,
+        });
+      }),
+  });
+}

@@ -1,0 +1,131 @@
+import {
+  canGrantRole,
+  generatePassword,
+  generateUsername,
+  isPlatformAdmin,
+  type PasswordHasher,
+  type Principal,
+  type Role,
+} from '@telemetry/auth';
+import { AppError } from '@telemetry/contracts';
+import type pg from 'pg';
+import { z } from 'zod';
+import { audit } from '../audit.js';
+import { USER_COLUMNS, type UserRow } from './present.js';
+
+export const username = z
+  .string()
+  .min(3)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]*$/, 'letters, digits and _ . @ - only, starting with a letter or digit');
+export const password = z.string().min(8, 'at least 8 characters').max(256);
+
+export interface NewUser {
+  username?: string;
+  password?: string;
+  role: Role;
+  email?: string | null;
+  firstName?: string;
+  lastName?: string;
+  phone?: string | null;
+  /** Where the user goes; a platform admin must say (or null for another platform admin). */
+  tenantId: string | null;
+}
+
+/**
+ * Creates a user. Without username/password they are generated (the car-plant seed: a manager
+ * creates operators), returned once, and the user must change the password and complete the
+ * profile at first sign-in. Run inside a transaction (the audit row goes with it).
+ */
+export async function createUser(
+  db: pg.ClientBase,
+  passwords: PasswordHasher,
+  actor: Principal | null,
+  input: NewUser,
+): Promise<{ row: UserRow; generatedPassword: string | null }> {
+  if (actor) {
+    if (!canGrantRole(actor.role, input.role)) {
+      throw new AppError('FORBIDDEN', `A ${actor.role} may not create a ${input.role}`);
+    }
+    if (input.tenantId === null && !isPlatformAdmin(actor))
+      throw new AppError('FORBIDDEN', 'Only a platform admin creates platform admins');
+  }
+  if (input.tenantId === null && input.role !== 'admin') {
+    throw new AppError('VALIDATION_FAILED', 'A user without tenant must be an admin (platform admin)', {
+      details: { field: 'tenantId' },
+    });
+  }
+  const generated = input.password === undefined;
+  const plain = input.password ?? generatePassword();
+  let name = input.username ?? generateUsername(input.role);
+  const hash = await passwords.hash(plain);
+  for (let attempt = 0; ; attempt++) {
+    const res = await db.query<UserRow>(
+      `INSERT INTO users AS u (tenant_id, username, email, password_hash, role, first_name, last_name, phone,
+                               must_change_password, profile_completed, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (username) DO NOTHING
+       RETURNING ${USER_COLUMNS}`,
+      [
+        input.tenantId,
+        name,
+        input.email ?? null,
+        hash,
+        input.role,
+        input.firstName ?? '',
+        input.lastName ?? '',
+        input.phone ?? null,
+        generated,
+        !generated,
+        actor?.userId ?? null,
+      ],
+    );
+    const row = res.rows[0];
+    if (row) {
+      await audit(db, actor, {
+        action: 'create',
+        entity: 'user',
+        entityId: row.id,
+        tenantId: row.tenant_id,
+        details: { username: row.username, role: row.role, generated },
+      });
+      return { row, generatedPassword: generated ? plain : null };
+    }
+    if (input.username !== undefined || attempt >= 3) throw new AppError('CONFLICT', `username ${name} is taken`);
+    name = generateUsername(input.role);
+  }
+}
+
+/**
+ * Deletes a user, their assignments and every session in ONE transaction (what the energy seed
+ * needed a saga for across three services). `db` must be in a transaction.
+ */
+export async function deleteUser(db: pg.ClientBase, actor: Principal, row: UserRow): Promise<void> {
+  const assignments = await db.query('DELETE FROM user_assignments WHERE user_id = $1', [row.id]);
+  const sessions = await db.query('DELETE FROM refresh_tokens WHERE user_id = $1', [row.id]);
+  await db.query('DELETE FROM users WHERE id = $1', [row.id]);
+  await audit(db, actor, {
+    action: 'delete',
+    entity: 'user',
+    entityId: row.id,
+    tenantId: row.tenant_id,
+    details: { username: row.username, assignments: assignments.rowCount, sessions: sessions.rowCount },
+  });
+}
+
+export async function findUser(
+  db: Pick<pg.ClientBase, 'query'>,
+  where: string,
+  params: unknown[],
+): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE ${where}`, params);
+  return rows[0];
+}
+
+/** An actor may touch a user whose role it could grant (a manager: operators and viewers; never itself upward). */
+export function assertCanManage(actor: Principal, target: UserRow): void {
+  if (actor.userId === target.id) return;
+  if (!canGrantRole(actor.role, target.role))
+    throw new AppError('FORBIDDEN', `A ${actor.role} may not change a ${target.role}`);
+  if (target.tenant_id === null && !isPlatformAdmin(actor)) throw new AppError('NOT_FOUND', 'user not found');
+}
