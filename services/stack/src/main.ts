@@ -9,7 +9,11 @@ async function main(): Promise<void> {
   const config = loadConfig({ SERVICE_NAME: 'stack', LOG_LEVEL: 'warn', ...process.env });
   const logger = createLogger({ name: 'stack', level: config.logLevel });
   process.stdout.write(`Starting telemetry (data in ${config.dataDir}) ...\n`);
-  const stack = await runStack({ config, logger });
+  const stack = await runStack({
+    config,
+    logger,
+    onStep: (step, ms) => process.stdout.write(`  ✓ ${step} (${(ms / 1000).toFixed(1)} s)\n`),
+  });
   process.stdout.write(banner(stack));
 
   let stopping = false;

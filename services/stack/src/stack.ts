@@ -26,6 +26,8 @@ export interface StackOptions {
   logger: Logger;
   /** The dashboard build to serve; default services/dashboard/dist when it was built. */
   staticDir?: string;
+  /** Told when each start-up step is done, with its duration (the CLI prints them as progress). */
+  onStep?: (step: string, ms: number) => void;
 }
 
 export interface RunningStack {
@@ -45,7 +47,13 @@ export interface RunningStack {
  * (API + dashboard + Socket.IO), the MQTT gateway, and optionally a small simulated fleet.
  * Close runs in reverse: devices and edges first, so nothing acknowledged is left half-processed.
  */
-export async function runStack({ config: base, logger, staticDir }: StackOptions): Promise<RunningStack> {
+export async function runStack({ config: base, logger, staticDir, onStep }: StackOptions): Promise<RunningStack> {
+  let mark = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    onStep?.(name, now - mark);
+    mark = now;
+  };
   await assertPortsFree([
     { variable: 'HTTP_PORT', port: base.http.port, host: base.http.host },
     { variable: 'MQTT_PORT', port: base.mqtt.port, host: base.mqtt.host },
@@ -69,8 +77,10 @@ export async function runStack({ config: base, logger, staticDir }: StackOptions
       applicationName: 'stack',
       onPoolError: (err) => logger.warn({ err }, 'store connection lost'),
     });
+    step('database open');
     closers.push(() => store.close());
     await store.migrate();
+    step('database migrated');
     // one secret for the API that signs and the realtime gateway that verifies
     const config: Config = { ...base, auth: { ...base.auth, jwtSecret: resolveJwtSecret(base, logger) } };
 
@@ -78,6 +88,7 @@ export async function runStack({ config: base, logger, staticDir }: StackOptions
     closers.push(() => bus.close());
 
     const firstRun = await prepareFirstRun(store, { seedDemo: config.simulate.enabled });
+    step('accounts ready');
     const deps = { bus, store, registry: metrics, config };
     let gatewayReady = () => false;
     // Consumers start before their producers and stop after them (closers run in reverse), so a
@@ -96,9 +107,11 @@ export async function runStack({ config: base, logger, staticDir }: StackOptions
     closers.push(() => rules.close());
     const pipeline = createPipeline({ ...deps, logger });
     await pipeline.start();
+    step('workers running (pipeline, rules, notifier, realtime)');
     closers.push(() => pipeline.close());
     closers.push(() => api.close());
     await listen(server, config.http.port, config.http.host);
+    step('API and dashboard listening');
     closers.push(
       () =>
         new Promise<void>((resolve) => {
@@ -128,6 +141,7 @@ export async function runStack({ config: base, logger, staticDir }: StackOptions
       },
     });
     const mqtt = await gateway.start();
+    step('MQTT gateway listening');
     gatewayReady = () => gateway.ready();
     closers.push(() => gateway.close());
 
