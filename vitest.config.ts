@@ -13,8 +13,9 @@ export default defineConfig({
       'simulator/src/**/*.test.ts',
       'simulator/test/**/*.test.ts',
       'bench/src/**/*.test.ts',
+      'services/dashboard/e2e/*.e2e.test.ts',
     ],
-    exclude: ['**/node_modules/**', 'services/dashboard/**/e2e/**'],
+    exclude: ['**/node_modules/**'],
     globalSetup: ['./packages/testing/src/global-setup.ts'],
     pool: 'forks',
     // 2 cores: more parallel files only fight over CPU with Kafka and PGlite.

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '@telemetry/config';
+import { dashboardIsStale, ensureDashboardBuilt } from '@telemetry/dashboard';
 import { createLogger } from '@telemetry/observability';
 import { banner } from './banner.js';
 import { PortInUseError } from './ports.js';
@@ -9,6 +10,11 @@ async function main(): Promise<void> {
   const config = loadConfig({ SERVICE_NAME: 'stack', LOG_LEVEL: 'warn', ...process.env });
   const logger = createLogger({ name: 'stack', level: config.logLevel });
   process.stdout.write(`Starting telemetry (data in ${config.dataDir}) ...\n`);
+  if (dashboardIsStale()) {
+    const started = performance.now();
+    await ensureDashboardBuilt();
+    process.stdout.write(`  ✓ dashboard built (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  }
   const stack = await runStack({
     config,
     logger,

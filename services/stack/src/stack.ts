@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createApi, resolveJwtSecret } from '@telemetry/api';
 import { type Bus, createBus } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
+import { dashboardDir } from '@telemetry/dashboard';
 import { createGateway } from '@telemetry/mqtt-gateway';
 import { createNotifier } from '@telemetry/notifier';
 import { createRegistry as createMetrics, type Logger } from '@telemetry/observability';
@@ -17,7 +17,6 @@ import { createStore, type Store } from '@telemetry/store';
 import { type FirstRun, prepareFirstRun, registerDemoFleet } from './first-run.js';
 import { assertPortsFree } from './ports.js';
 
-const DASHBOARD_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
 /** MAC namespace of the demo fleet (simulator/src/identity.ts); other fleets use other namespaces. */
 const DEMO_MAC_NAMESPACE = 0x5d;
 
@@ -93,7 +92,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     let gatewayReady = () => false;
     // Consumers start before their producers and stop after them (closers run in reverse), so a
     // publish on the in-process bus never waits on a consumer group that is already gone.
-    const dashboard = staticDir ?? (existsSync(join(DASHBOARD_DIST, 'index.html')) ? DASHBOARD_DIST : undefined);
+    const dashboard = staticDir ?? (existsSync(join(dashboardDir, 'index.html')) ? dashboardDir : undefined);
     const api = createApi({ ...deps, logger, staticDir: dashboard, ready: () => gatewayReady() });
     const server: Server = createServer(api.app);
     const realtime = createRealtime({ ...deps, logger, httpServer: server });

@@ -1,0 +1,303 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { uniqueName, waitFor } from '@telemetry/testing';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, connectDevice, type FakeDevice, handshake } from './api.js';
+import { launchBrowser, type TestBrowser } from './browser.js';
+import { type RunningStack, startTestStack } from './stack.js';
+
+/**
+ * The dashboard in a real browser against the real stack: sign in, a device's value changing
+ * live, an alert raised by a threshold crossing, acknowledged by an operator (after the
+ * first-login steps), resolved by a manager, and a task moved to Finished. Screenshots go to
+ * e2e/screenshots/ (the README shows two).
+ */
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const WAIT = { timeoutMs: 20_000 };
+
+let stack: RunningStack;
+let browser: TestBrowser;
+let device: FakeDevice;
+let manager: Api;
+let deviceId: string;
+const managerLogin = { username: uniqueName('manager'), password: 'manager-password-1' };
+const operator = { username: '', password: '', newPassword: 'operator-password-1' };
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(stack.urls.http);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Text of the first element matching, polled until `expected` holds. */
+async function waitForText(
+  page: Page,
+  selector: string,
+  expected: (text: string) => boolean,
+  what: string,
+): Promise<string> {
+  return waitFor(
+    async () => {
+      const text =
+        (await page
+          .locator(selector)
+          .first()
+          .textContent({ timeout: 1_000 })
+          .catch(() => null)) ?? '';
+      return expected(text) ? text : null;
+    },
+    { ...WAIT, message: what },
+  );
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: false });
+}
+
+beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  stack = await startTestStack();
+  if (!stack.admin) throw new Error('the stack created no first admin on a fresh data dir');
+  const admin = await Api.login(stack.urls.http, stack.admin.username, stack.admin.password);
+  // the first admin's password was generated and printed once: it is replaced at first sign-in
+  await admin.call('POST', '/api/auth/password', {
+    currentPassword: stack.admin.password,
+    newPassword: 'admin-password-1',
+  });
+  await admin.call('PUT', '/api/auth/profile', { firstName: 'Ada', lastName: 'Admin', email: 'admin@example.com' });
+
+  // A tenant as its platform admin would set it up: a site in Berlin, a line with a press on it.
+  const tenant = await admin.call<{ id: string }>('POST', '/api/tenants', {
+    name: uniqueName('Car plant'),
+    timezone: 'Europe/Berlin',
+  });
+  const site = await admin.call<{ id: string }>('POST', '/api/sites', {
+    tenantId: tenant.id,
+    name: 'Plant Nord',
+    timezone: 'Europe/Berlin',
+  });
+  const line = await admin.call<{ id: string }>('POST', '/api/assets', {
+    tenantId: tenant.id,
+    siteId: site.id,
+    type: 'line',
+    name: 'Line A',
+  });
+  const press = await admin.call<{ id: string }>('POST', '/api/assets', {
+    tenantId: tenant.id,
+    siteId: site.id,
+    parentId: line.id,
+    type: 'machine',
+    name: 'Press 7',
+  });
+  await admin.call('POST', '/api/users', {
+    tenantId: tenant.id,
+    role: 'manager',
+    ...managerLogin,
+    firstName: 'Mia',
+    lastName: 'Manager',
+  });
+  manager = await Api.login(stack.urls.http, managerLogin.username, managerLogin.password);
+
+  // The manager creates an operator: username and password generated, shown once.
+  const created = await manager.call<{ username: string; password: string }>('POST', '/api/users', {
+    role: 'operator',
+  });
+  operator.username = created.username;
+  operator.password = created.password;
+
+  // Machine temperature above 80 °C is critical; it clears below 70.
+  await manager.call('POST', '/api/rules', {
+    name: 'Press overheating',
+    kind: 'threshold',
+    assetType: 'machine',
+    metric: 'temperature',
+    operator: '>',
+    threshold: 80,
+    clearThreshold: 70,
+    severity: 'critical',
+  });
+
+  // The device says hello (pending), the admin assigns it to the press, then it reports.
+  const hello = await handshake(stack.urls.http, 'EC:E3:34:46:2B:C7');
+  expect(hello.assigned).toBe(false);
+  deviceId = hello.deviceId;
+  await admin.call('POST', `/api/devices/${encodeURIComponent(deviceId)}/assign`, {
+    tenantId: tenant.id,
+    assetId: press.id,
+    name: 'Press 7 controller',
+  });
+  device = await connectDevice(stack.urls.mqtt, deviceId, hello.token);
+  // the last hour, as a device replays what it buffered, then the reading of now
+  const now = Date.now();
+  for (let m = 60; m >= 1; m--) {
+    const temperature = Math.round((24 + 6 * Math.sin(m / 9) + (m % 7) / 10) * 10) / 10;
+    await device.send({ temperature, vibration: 0.3, battery: 97 }, new Date(now - m * 60_000));
+  }
+  await device.send({ temperature: 21.5, vibration: 0.31, battery: 96 });
+  await waitFor(
+    async () =>
+      (await manager.call<{ latest: Record<string, unknown> }>('GET', `/api/devices/${deviceId}`)).latest.temperature,
+    {
+      ...WAIT,
+      message: 'first reading stored',
+    },
+  );
+
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  await device?.close().catch(() => {});
+  await browser?.close();
+  await stack?.close();
+}, 60_000);
+
+describe('dashboard in a browser', () => {
+  it('signs a manager in and shows a device value changing live', async () => {
+    const page = await browser.newUserPage();
+    // a refusal shows the problem's detail, not a bare status
+    await signIn(page, managerLogin.username, 'not-the-password');
+    const problem = await page.getByRole('alert').textContent({ timeout: WAIT.timeoutMs });
+    expect(problem).toMatch(/password/i);
+    expect(problem).not.toMatch(/^\s*401\s*$/);
+
+    await signIn(page, managerLogin.username, managerLogin.password);
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    const card = page.locator(`[data-device-id="${deviceId}"]`);
+    await waitForText(
+      page,
+      `[data-device-id="${deviceId}"] [data-metric="temperature"]`,
+      (t) => t === '21.5',
+      'fleet card value',
+    );
+    expect(await card.locator('.badge').first().textContent()).toBe('online');
+    await shot(page, 'fleet');
+
+    await card.getByRole('link', { name: 'Press 7 controller' }).click();
+    await page.getByRole('heading', { name: 'Press 7 controller' }).waitFor();
+    const value = '#latest-values [data-metric="temperature"] .value-big';
+    await waitForText(page, value, (t) => t === '21.5', 'device page value');
+
+    // the device reports: the page updates without a reload
+    await device.send({ temperature: 23.25, vibration: 0.35, battery: 96 });
+    await waitForText(page, value, (t) => t === '23.25', 'live value over Socket.IO');
+    await page.locator('.chart canvas').first().waitFor();
+    await shot(page, 'device');
+
+    // the CSV export of the visible range is a download of the stored readings
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const path = await download.path();
+    const csv = await readFile(path, 'utf8');
+    expect(csv.split('\n')[0]).toMatch(/temperature|metric|ts/);
+    expect(csv).toContain('23.25');
+  });
+
+  it('shows an alert when a threshold is crossed, and an operator acknowledges it after the first-login steps', async () => {
+    const page = await browser.newUserPage();
+    await signIn(page, operator.username, operator.password);
+
+    // first login: choose a password, complete the profile
+    await page.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+    await page.getByLabel('Current (generated) password').fill(operator.password);
+    await page.getByLabel('New password', { exact: true }).fill(operator.newPassword);
+    await page.getByLabel('Repeat the new password').fill(operator.newPassword);
+    await page.getByRole('button', { name: 'Save password' }).click();
+    await page.getByRole('heading', { name: 'Complete your profile' }).waitFor();
+    await page.getByLabel('First name').fill('Olga');
+    await page.getByLabel('Last name').fill('Operator');
+    await page.getByLabel('Email').fill('olga@example.com');
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByText('Nothing needs attention').waitFor();
+
+    // the press overheats: the alert arrives over the socket, no reload
+    await device.send({ temperature: 93.4, vibration: 0.8, battery: 95 });
+    const row = page.locator('tr[data-alert-id]').first();
+    await row.waitFor({ timeout: WAIT.timeoutMs });
+    expect(await row.getAttribute('data-state')).toBe('open');
+    expect(await row.textContent()).toContain('critical');
+    await shot(page, 'alerts');
+
+    // operators acknowledge; resolving is for managers (no button, and the API refuses)
+    expect(await row.getByRole('button', { name: /^Resolve/ }).count()).toBe(0);
+    await row.getByRole('button', { name: /^Acknowledge/ }).click();
+    await waitFor(async () => (await row.getAttribute('data-state')) === 'acknowledged', {
+      ...WAIT,
+      message: 'acknowledged',
+    });
+    const alertId = await row.getAttribute('data-alert-id');
+    const asOperator = await Api.login(stack.urls.http, operator.username, operator.newPassword);
+    expect(await asOperator.status('POST', `/api/alerts/${alertId}/resolve`)).toBe(403);
+  });
+
+  it('lets a manager resolve the acknowledged alert', async () => {
+    const page = await browser.newUserPage();
+    await signIn(page, managerLogin.username, managerLogin.password);
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    const row = page.locator('tr[data-alert-id][data-state="acknowledged"]').first();
+    await row.waitFor({ timeout: WAIT.timeoutMs });
+    await row.getByRole('button', { name: /^Resolve/ }).click();
+    await page.getByText('Nothing needs attention').waitFor({ timeout: WAIT.timeoutMs });
+    await page.getByRole('button', { name: 'Resolved' }).click();
+    const resolved = page.locator('tr[data-alert-id][data-state="resolved"]').first();
+    await resolved.waitFor({ timeout: WAIT.timeoutMs });
+  });
+
+  it('moves tasks along the board, with buttons and by drag and drop', async () => {
+    const due = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    const newTask = (title: string) =>
+      manager.call<{ id: string }>('POST', '/api/tasks', { title, deviceId, dueAt: due });
+    const filter = await newTask('Replace the press filter');
+    const chain = await newTask('Lubricate the line A chain');
+    await newTask('Calibrate the temperature sensor');
+    const page = await browser.newUserPage();
+    await signIn(page, managerLogin.username, managerLogin.password);
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    const card = (id: string, status: string) => page.locator(`[data-column="${status}"] [data-task-id="${id}"]`);
+
+    // buttons: Not Started -> In Progress -> Finished
+    await card(filter.id, 'not_started').waitFor({ timeout: WAIT.timeoutMs });
+    await card(filter.id, 'not_started')
+      .getByRole('button', { name: /to In Progress/ })
+      .click();
+    await card(filter.id, 'in_progress').waitFor({ timeout: WAIT.timeoutMs });
+    await card(filter.id, 'in_progress')
+      .getByRole('button', { name: /to Finished/ })
+      .click();
+    await card(filter.id, 'finished').waitFor({ timeout: WAIT.timeoutMs });
+    const stored = await manager.call<{ status: string; finishedAt: string | null }>('GET', `/api/tasks/${filter.id}`);
+    expect(stored.status).toBe('finished');
+    expect(stored.finishedAt).not.toBeNull();
+
+    // drag: a card onto the In Progress column
+    await card(chain.id, 'not_started').dragTo(page.locator('[data-column="in_progress"]'));
+    await card(chain.id, 'in_progress').waitFor({ timeout: WAIT.timeoutMs });
+    await waitFor(
+      async () => (await manager.call<{ status: string }>('GET', `/api/tasks/${chain.id}`)).status === 'in_progress',
+      {
+        ...WAIT,
+        message: 'dragged task stored as in progress',
+      },
+    );
+    await shot(page, 'tasks');
+  });
+
+  it('fits a phone screen', async () => {
+    const page = await browser.newUserPage({ width: 390, height: 844 });
+    await signIn(page, managerLogin.username, managerLogin.password);
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    // no horizontal scrolling of the page; the menu folds behind a button
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('link', { name: 'Alerts' }).waitFor();
+    await shot(page, 'phone');
+  });
+});

@@ -1,0 +1,124 @@
+import type { Role } from '../lib/permissions.js';
+import { download, http } from './http.js';
+import type {
+  Alert,
+  AlertState,
+  Asset,
+  Device,
+  DeviceEvent,
+  Page,
+  Recipient,
+  Rule,
+  SeriesPoint,
+  Site,
+  Task,
+  TaskStatus,
+  Tenant,
+  User,
+} from './types.js';
+
+/**
+ * Every REST call the dashboard makes, in one place: paths and shapes of services/api.
+ */
+const enc = encodeURIComponent;
+const MAX = 500;
+
+/** Walks a cursor-paginated list to the end (lists the UI shows whole: sites, assets, devices). */
+async function all<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 50; i++) {
+    const page = await http.get<Page<T>>(path, { ...query, limit: MAX, cursor });
+    out.push(...page.items);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return out;
+}
+
+export const auth = {
+  changePassword: (currentPassword: string, newPassword: string) =>
+    http.post<void>('/api/auth/password', { currentPassword, newPassword }),
+  completeProfile: (p: { firstName: string; lastName: string; email: string; phone: string }) =>
+    http.put<void>('/api/auth/profile', p),
+};
+
+export const tenants = {
+  list: () => all<Tenant>('/api/tenants'),
+};
+
+export const sites = {
+  list: () => all<Site>('/api/sites'),
+  create: (s: { name: string; timezone: string; address?: string; contactPerson?: string; tenantId?: string }) =>
+    http.post<Site>('/api/sites', s),
+  update: (id: string, s: Partial<Site>) => http.patch<Site>(`/api/sites/${enc(id)}`, s),
+  remove: (id: string) => http.del<void>(`/api/sites/${enc(id)}`),
+};
+
+export const assets = {
+  list: (q: { siteId?: string; type?: string } = {}) => all<Asset>('/api/assets', q),
+  create: (a: { name: string; type: string; siteId: string | null; parentId: string | null }) =>
+    http.post<Asset>('/api/assets', a),
+  remove: (id: string) => http.del<void>(`/api/assets/${enc(id)}`),
+};
+
+export const devices = {
+  list: (q: { state?: 'pending' | 'active' | 'revoked' } = {}) => all<Device>('/api/devices', q),
+  get: (id: string, signal?: AbortSignal) => http.get<Device>(`/api/devices/${enc(id)}`, undefined, signal),
+  assign: (id: string, body: { tenantId?: string; assetId: string | null; name?: string }) =>
+    http.post<Device>(`/api/devices/${enc(id)}/assign`, body),
+  events: (id: string, q: { from: string; to: string; limit?: number; cursor?: string }, signal?: AbortSignal) =>
+    http.get<Page<DeviceEvent>>(`/api/devices/${enc(id)}/events`, q, signal),
+  series: (
+    id: string,
+    q: { from: string; to: string; bucket: string; tz: string; metrics?: string[] },
+    signal?: AbortSignal,
+  ) =>
+    http
+      .get<{ items: SeriesPoint[] }>(
+        '/api/telemetry/aggregate',
+        { deviceId: id, from: q.from, to: q.to, bucket: q.bucket, tz: q.tz, metric: q.metrics },
+        signal,
+      )
+      .then((r) => r.items),
+  exportCsv: (id: string, q: { from: string; to: string; bucket?: string; tz: string }) =>
+    download('/api/telemetry/export.csv', { deviceId: id, ...q }, `${id}.csv`),
+};
+
+export const alerts = {
+  list: (
+    q: { state?: AlertState | 'active'; deviceId?: string; severity?: string; limit?: number } = {},
+    signal?: AbortSignal,
+  ) => http.get<Page<Alert>>('/api/alerts', { limit: 200, ...q }, signal),
+  acknowledge: (id: string, note?: string) => http.post<Alert>(`/api/alerts/${enc(id)}/acknowledge`, { note }),
+  resolve: (id: string, note?: string) => http.post<Alert>(`/api/alerts/${enc(id)}/resolve`, { note }),
+};
+
+export const tasks = {
+  list: (signal?: AbortSignal) => http.get<Page<Task>>('/api/tasks', { limit: 200 }, signal),
+  create: (t: { title: string; description?: string; deviceId?: string; assetId?: string; dueAt?: string }) =>
+    http.post<Task>('/api/tasks', t),
+  setStatus: (id: string, status: TaskStatus) => http.post<Task>(`/api/tasks/${enc(id)}/status`, { status }),
+};
+
+export const users = {
+  list: () => all<User>('/api/users'),
+  /** The generated password is in the answer once, never again. */
+  create: (u: { role: Role; username?: string; email?: string; firstName?: string; lastName?: string }) =>
+    http.post<{ user: User; username: string; password: string | null }>('/api/users', u),
+  remove: (id: string) => http.del<void>(`/api/users/${enc(id)}`),
+};
+
+export const rules = {
+  list: () => all<Rule>('/api/rules'),
+  create: (r: Partial<Rule>) => http.post<Rule>('/api/rules', r),
+  update: (id: string, r: Partial<Rule>) => http.patch<Rule>(`/api/rules/${enc(id)}`, r),
+  remove: (id: string) => http.del<void>(`/api/rules/${enc(id)}`),
+};
+
+export const recipients = {
+  list: () => all<Recipient>('/api/recipients'),
+  create: (r: { email: string; name?: string; assetId?: string; ruleId?: string; cooldownS?: number }) =>
+    http.post<Recipient>('/api/recipients', r),
+  remove: (id: string) => http.del<void>(`/api/recipients/${enc(id)}`),
+};

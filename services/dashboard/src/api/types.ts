@@ -1,0 +1,155 @@
+import type { Role } from '../lib/permissions.js';
+
+/** The API's resources as the dashboard uses them (services/api's response shapes). */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string | null;
+  total?: number;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  timezone: string;
+}
+
+export interface Site {
+  id: string;
+  tenantId: string;
+  name: string;
+  address: string;
+  contactPerson: string;
+  timezone: string;
+  isActive: boolean;
+}
+
+export interface Asset {
+  id: string;
+  tenantId: string;
+  siteId: string | null;
+  parentId: string | null;
+  type: string;
+  name: string;
+  isActive: boolean;
+  attributes: Record<string, unknown>;
+}
+
+export interface LatestValue {
+  v: number;
+  /** epoch ms, device time */
+  t: number;
+}
+
+export interface Device {
+  id: string;
+  tenantId: string | null;
+  assetId: string | null;
+  name: string;
+  mac: string | null;
+  firmware: string | null;
+  deviceType: string;
+  state: 'pending' | 'active' | 'revoked';
+  online: boolean;
+  lastSeen: string | null;
+  expectedIntervalS: number;
+  latest: Record<string, LatestValue>;
+  createdAt: string;
+}
+
+export type AlertState = 'open' | 'acknowledged' | 'resolved';
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface Alert {
+  id: string;
+  tenantId: string;
+  ruleId: string | null;
+  deviceId: string | null;
+  assetId: string | null;
+  kind: 'threshold' | 'offline' | 'maintenance' | 'manual';
+  severity: Severity;
+  state: AlertState;
+  metric: string | null;
+  value: number | null;
+  threshold: number | null;
+  message: string;
+  openedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+}
+
+export type TaskStatus = 'not_started' | 'in_progress' | 'finished';
+
+export interface Task {
+  id: string;
+  tenantId: string;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  dueAt: string | null;
+  deviceId: string | null;
+  assetId: string | null;
+  assignees: string[];
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface User {
+  id: string;
+  tenantId: string | null;
+  username: string;
+  role: Role;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  phone: string | null;
+  mustChangePassword: boolean;
+  createdAt: string;
+}
+
+export interface Rule {
+  id: string;
+  name: string;
+  kind: 'threshold' | 'offline' | 'maintenance';
+  deviceId: string | null;
+  assetType: string | null;
+  assetId: string | null;
+  metric: string | null;
+  operator: '>' | '>=' | '<' | '<=' | 'outside' | null;
+  threshold: number | null;
+  thresholdHigh: number | null;
+  clearThreshold: number | null;
+  clearHigh: number | null;
+  minDurationS: number;
+  offlineFactor: number;
+  serviceInterval: number | null;
+  severity: Severity;
+  enabled: boolean;
+}
+
+export interface Recipient {
+  id: string;
+  assetId: string | null;
+  ruleId: string | null;
+  email: string;
+  name: string;
+  cooldownS: number;
+}
+
+export interface DeviceEvent {
+  deviceId: string;
+  eventId: string;
+  ts: string;
+  kind: string;
+  metrics: Record<string, number>;
+  attributes: Record<string, unknown>;
+}
+
+export interface SeriesPoint {
+  /** bucket start, ISO */
+  bucket: string;
+  metric: string;
+  values: Partial<Record<'avg' | 'min' | 'max' | 'last' | 'count' | 'sum', number | null>>;
+}

@@ -1,0 +1,215 @@
+import { type FormEvent, useMemo, useState } from 'react';
+import { assets as assetsApi, sites as sitesApi } from '../../api/endpoints.js';
+import type { Asset, Site } from '../../api/types.js';
+import { Empty, ErrorBox, Field, Loading } from '../../components/ui.js';
+import { browserTimeZone, isValidTimeZone } from '../../lib/time.js';
+import { useAction, useResource } from '../../lib/use-resource.js';
+
+const ASSET_TYPES = ['floor', 'pantry', 'dispenser', 'outlet', 'machine', 'line', 'meter', 'room'];
+
+/** Sites (each with its time zone) and the typed asset tree under them. */
+export function SitesAdminPage() {
+  const data = useResource(async () => {
+    const [sites, assets] = await Promise.all([sitesApi.list(), assetsApi.list()]);
+    return { sites, assets };
+  }, []);
+
+  return (
+    <>
+      <h1>Sites and assets</h1>
+      <NewSite onCreated={(s) => data.mutate((d) => d && { ...d, sites: [...d.sites, s] })} />
+      <ErrorBox error={data.error} onRetry={data.reload} />
+      {data.loading && !data.data ? <Loading /> : null}
+      {data.data && data.data.sites.length === 0 ? (
+        <Empty title="No sites yet">
+          <p>Create a site above (a building, an outlet, a plant), then add its floors, lines or machines.</p>
+        </Empty>
+      ) : null}
+      {data.data?.sites.map((s) => (
+        <SitePanel
+          key={s.id}
+          site={s}
+          assets={data.data?.assets ?? []}
+          onAsset={(a) => data.mutate((d) => d && { ...d, assets: [...d.assets, a] })}
+          onRemoveAsset={(id) => data.mutate((d) => d && { ...d, assets: d.assets.filter((a) => a.id !== id) })}
+        />
+      ))}
+    </>
+  );
+}
+
+function NewSite({ onCreated }: { onCreated: (s: Site) => void }) {
+  const [name, setName] = useState('');
+  const [timezone, setTimezone] = useState(browserTimeZone());
+  const [address, setAddress] = useState('');
+  const create = useAction(async () => {
+    const s = await sitesApi.create({ name: name.trim(), timezone: timezone.trim(), address: address.trim() });
+    onCreated(s);
+    setName('');
+    setAddress('');
+  });
+  const tzInvalid = timezone.trim() !== '' && !isValidTimeZone(timezone.trim());
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!tzInvalid) void create.run();
+  };
+  return (
+    <section className="panel" aria-labelledby="new-site-h">
+      <h2 id="new-site-h" style={{ marginTop: 0 }}>
+        Add a site
+      </h2>
+      <form className="inline-form" onSubmit={submit} noValidate>
+        <Field label="Site name" name="name" error={create.error}>
+          {(p) => <input {...p} required value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <div className="field">
+          <label htmlFor="site-tz">Time zone</label>
+          <input
+            id="site-tz"
+            list="tz-list"
+            value={timezone}
+            aria-invalid={tzInvalid}
+            aria-describedby="site-tz-hint"
+            onChange={(e) => setTimezone(e.target.value)}
+          />
+          <span className="hint" id="site-tz-hint">
+            {tzInvalid ? 'Not a known IANA time zone, e.g. Europe/Berlin.' : 'Charts and day totals use it.'}
+          </span>
+          <datalist id="tz-list">
+            {(Intl as unknown as { supportedValuesOf?: (k: string) => string[] })
+              .supportedValuesOf?.('timeZone')
+              .map((z) => (
+                <option key={z} value={z} />
+              ))}
+          </datalist>
+        </div>
+        <Field label="Address" name="address" error={create.error} hint="Optional.">
+          {(p) => <input {...p} value={address} onChange={(e) => setAddress(e.target.value)} />}
+        </Field>
+        <button className="primary" type="submit" disabled={create.pending || !name.trim() || tzInvalid}>
+          Add site
+        </button>
+      </form>
+      <ErrorBox error={create.error} />
+    </section>
+  );
+}
+
+function SitePanel({
+  site,
+  assets,
+  onAsset,
+  onRemoveAsset,
+}: {
+  site: Site;
+  assets: Asset[];
+  onAsset: (a: Asset) => void;
+  onRemoveAsset: (id: string) => void;
+}) {
+  const mine = useMemo(() => {
+    // the site's assets: rooted at the site, plus their descendants
+    const ids = new Set(assets.filter((a) => a.siteId === site.id).map((a) => a.id));
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const a of assets) {
+        if (!ids.has(a.id) && a.parentId && ids.has(a.parentId)) {
+          ids.add(a.id);
+          grew = true;
+        }
+      }
+    }
+    return assets.filter((a) => ids.has(a.id));
+  }, [assets, site.id]);
+  const [name, setName] = useState('');
+  const [type, setType] = useState('machine');
+  const [parentId, setParentId] = useState('');
+  const create = useAction(async () => {
+    const a = await assetsApi.create({ name: name.trim(), type, siteId: site.id, parentId: parentId || null });
+    onAsset(a);
+    setName('');
+  });
+  const remove = useAction(async (a: Asset) => {
+    if (!window.confirm(`Delete ${a.name} and everything under it?`)) return;
+    await assetsApi.remove(a.id);
+    onRemoveAsset(a.id);
+  });
+  const roots = mine.filter((a) => !a.parentId || !mine.some((m) => m.id === a.parentId));
+  const children = (id: string) => mine.filter((a) => a.parentId === id);
+  const renderTree = (list: Asset[]) => (
+    <ul>
+      {list.map((a) => (
+        <li key={a.id}>
+          <span>
+            {a.name} <span className="muted">({a.type})</span>
+          </span>{' '}
+          <button
+            type="button"
+            className="danger"
+            onClick={() => void remove.run(a)}
+            aria-label={`Delete ${a.name}`}
+            style={{ minHeight: 0, padding: '0 0.4rem' }}
+          >
+            Delete
+          </button>
+          {children(a.id).length ? renderTree(children(a.id)) : null}
+        </li>
+      ))}
+    </ul>
+  );
+  const prefix = `site-${site.id}`;
+  return (
+    <section className="panel" aria-labelledby={`${prefix}-h`}>
+      <h2 id={`${prefix}-h`} style={{ marginTop: 0 }}>
+        {site.name}{' '}
+        <span className="muted" style={{ fontWeight: 400 }}>
+          · {site.timezone}
+        </span>
+      </h2>
+      {site.address ? <p className="muted">{site.address}</p> : null}
+      {roots.length ? renderTree(roots) : <p className="muted">No assets yet: add the first one below.</p>}
+      <ErrorBox error={remove.error} />
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.run();
+        }}
+      >
+        <div className="field">
+          <label htmlFor={`${prefix}-name`}>New asset name</label>
+          <input id={`${prefix}-name`} required value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${prefix}-type`}>Type</label>
+          <input
+            id={`${prefix}-type`}
+            list={`${prefix}-types`}
+            value={type}
+            onChange={(e) => setType(e.target.value.toLowerCase())}
+          />
+          <datalist id={`${prefix}-types`}>
+            {ASSET_TYPES.map((t) => (
+              <option key={t} value={t} />
+            ))}
+          </datalist>
+        </div>
+        <div className="field">
+          <label htmlFor={`${prefix}-parent`}>Inside</label>
+          <select id={`${prefix}-parent`} value={parentId} onChange={(e) => setParentId(e.target.value)}>
+            <option value="">{site.name} (top level)</option>
+            {mine.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name} ({a.type})
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" disabled={create.pending || !name.trim()}>
+          Add asset
+        </button>
+      </form>
+      <ErrorBox error={create.error} />
+    </section>
+  );
+}
