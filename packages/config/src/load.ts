@@ -20,7 +20,14 @@ export interface Config {
   store: { databaseUrl: string | undefined; dataDir: string; port: number; poolSize: number };
   redisUrl: string | undefined;
   mail: { smtpUrl: string | undefined; from: string; outboxDir: string };
-  http: { host: string; port: number; publicUrl: string | undefined; corsOrigins: string[] };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string | undefined;
+    corsOrigins: string[];
+    /** TRUST_PROXY: express's `trust proxy` (false, hop count, or proxy addresses/subnets). */
+    trustProxy: boolean | number | string[];
+  };
   realtime: { port: number; maxUpdatesPerSecond: number; maxBuffered: number; drainTimeoutMs: number };
   metrics: { port: number };
   mqtt: {
@@ -84,7 +91,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     },
     redisUrl: e.REDIS_URL,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: e.MAIL_OUTBOX_DIR ?? `${e.DATA_DIR}/outbox` },
-    http: { host: e.HTTP_HOST, port: e.HTTP_PORT, publicUrl: e.PUBLIC_URL, corsOrigins: e.CORS_ORIGINS },
+    http: {
+      host: e.HTTP_HOST,
+      port: e.HTTP_PORT,
+      publicUrl: e.PUBLIC_URL,
+      corsOrigins: e.CORS_ORIGINS,
+      trustProxy: e.TRUST_PROXY,
+    },
     realtime: {
       port: e.REALTIME_PORT,
       maxUpdatesPerSecond: e.REALTIME_MAX_UPDATES_PER_SEC,

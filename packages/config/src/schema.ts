@@ -103,6 +103,24 @@ export const EnvSchema = z.object({
   API_LOGIN_RATE_PER_MIN: positiveInt.default(20),
   API_DEVICE_IP_RATE_PER_MIN: positiveInt.default(6000),
   API_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  // Behind a reverse proxy: which X-Forwarded-For entries to believe for the client IP (the rate
+  // limits key on it). false (default: the socket's address), a number of proxy hops, or a comma
+  // list of proxy addresses/subnets (also loopback, linklocal, uniquelocal); true believes any
+  // header, so only when the proxy overwrites it. Express's `trust proxy` setting.
+  TRUST_PROXY: z
+    .string()
+    .transform((s, ctx) => {
+      if (s === 'true' || s === 'false') return s === 'true';
+      if (/^\d+$/.test(s)) return Number(s);
+      const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = items.filter((x) => !/^(loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(\/\d{1,3})?)$/.test(x));
+      if (items.length === 0 || bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `not true, false, a hop count or addresses/subnets: ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      return items;
+    })
+    .default(false),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,0 +1,452 @@
+import { randomBytes } from 'node:crypto';
+import { AppError } from '@telemetry/contracts';
+import type pg from 'pg';
+import { DEVICE_COLUMNS, type DeviceRow, toRecord } from './rows.js';
+import {
+  deviceIdForMac,
+  hashSecret,
+  isTokenShaped,
+  newClaimCode,
+  newToken,
+  normalizeClaimCode,
+  normalizeMac,
+  sameHash,
+} from './secrets.js';
+import type {
+  DeviceRecord,
+  HandshakeInput,
+  HandshakeResult,
+  LastSeen,
+  PreRegisterInput,
+  Scope,
+  VerifyResult,
+} from './types.js';
+
+export interface RegistryDeps {
+  pool: pg.Pool;
+  /**
+   * How long the token replaced by a handshake or rotation stays valid. Firmware re-handshakes on
+   * every boot; a response lost on the way, or a request already sent with the old token, must not
+   * lock the device out. Default 1 h.
+   */
+  tokenGraceMs?: number;
+}
+
+export interface Registry {
+  /**
+   * Ozone seed `POST /api/handshake/`. Unknown MAC: a pending device (assigned=false) that an
+   * admin assigns. Known MAC: a NEW token every time (we keep only hashes, so the old one cannot
+   * be handed back); the previous token stays valid for the grace period. Revoked: DEVICE_REVOKED.
+   * With a claim code: binds this MAC to the device an admin pre-registered.
+   */
+  handshake(input: HandshakeInput): Promise<HandshakeResult>;
+  /** Admin: creates an active device of a tenant before it ever connects; returns its one-time claim code. */
+  preRegister(input: PreRegisterInput): Promise<{ deviceId: string; claimCode: string; device: DeviceRecord }>;
+  /** Admin: a pending (or revoked) device joins a tenant and optionally an asset, and becomes active. */
+  assign(deviceId: string, tenantId: string, assetId?: string | null, scope?: Scope): Promise<DeviceRecord>;
+  /** Admin: issues a new token. `graceMs: 0` when the old one leaked (it dies now). */
+  rotateToken(deviceId: string, options?: Scope & { graceMs?: number }): Promise<{ token: string }>;
+  /** Admin: refuses the device everywhere from its next CONNECT or request; tokens and claim code are erased. */
+  revoke(deviceId: string, scope?: Scope): Promise<DeviceRecord>;
+  /** MQTT CONNECT: username = device id, password = token. */
+  verifyToken(deviceId: string, token: string): Promise<VerifyResult>;
+  /** HTTP `Authorization: Bearer <token>`: the token alone finds its device. */
+  verifyBearer(token: string): Promise<VerifyResult>;
+  get(deviceId: string, scope?: Scope): Promise<DeviceRecord | undefined>;
+  findByMac(mac: string, scope?: Scope): Promise<DeviceRecord | undefined>;
+  /** Devices waiting for an admin (no tenant yet), newest first. */
+  listPending(limit?: number): Promise<DeviceRecord[]>;
+  /** Of these ids, the active devices of this tenant (a gateway device posting for its tenant's devices). */
+  activeInTenant(tenantId: string, deviceIds: string[]): Promise<string[]>;
+  /** Whether `customerId` names this tenant: its id, or its external_id (the aggregator seed's customer_id). */
+  isTenantAlias(tenantId: string, customerId: string): Promise<boolean>;
+  /** Of these ids, the ones that may no longer connect (revoked, pending, deleted): open sessions to close. */
+  inactive(deviceIds: string[]): Promise<string[]>;
+  /** Presence, written by the gateway holding the session. */
+  recordConnected(deviceId: string, gatewayId: string, at: Date): Promise<void>;
+  recordDisconnected(deviceId: string, gatewayId: string, at: Date): Promise<void>;
+  /** A gateway (re)starting or stopping: its sessions are gone. */
+  recordGatewayDown(gatewayId: string, at: Date): Promise<number>;
+  /** Coalesced last-activity times, one statement for many devices. */
+  touch(seen: LastSeen[]): Promise<void>;
+}
+
+const DEFAULT_GRACE_MS = 3_600_000;
+const HASH_ONLY = 'id, tenant_id, asset_id, state, token_hash, previous_token_hash, previous_token_expires_at';
+
+interface HashRow {
+  id: string;
+  tenant_id: string | null;
+  asset_id: string | null;
+  state: DeviceRecord['state'];
+  token_hash: string | null;
+  previous_token_hash: string | null;
+  previous_token_expires_at: Date | null;
+}
+
+export function createRegistry(deps: RegistryDeps): Registry {
+  const { pool } = deps;
+  const graceMs = deps.tokenGraceMs ?? DEFAULT_GRACE_MS;
+
+  const one = async (db: pg.Pool | pg.PoolClient, sql: string, params: unknown[]): Promise<DeviceRow | undefined> =>
+    (await db.query<DeviceRow>(sql, params)).rows[0];
+
+  /** A pending device must not be assigned by a tenant other than the one it already belongs to. */
+  const scoped = (tenantId: string | null | undefined) => (tenantId ? tenantId : null);
+
+  const verdict = (row: HashRow | undefined, tokenHash: string): VerifyResult => {
+    if (!row) return { ok: false, reason: 'unknown_device' };
+    const current = sameHash(row.token_hash, tokenHash);
+    const previous =
+      !current &&
+      row.previous_token_expires_at !== null &&
+      row.previous_token_expires_at.getTime() > Date.now() &&
+      sameHash(row.previous_token_hash, tokenHash);
+    // The token is checked before the state. A revoked device has no token left, so any token is
+    // wrong; saying 'revoked' there only tells our logs and metrics (MQTT answers 5 either way).
+    if (!current && !previous) return { ok: false, reason: row.state === 'revoked' ? 'revoked' : 'bad_token' };
+    if (row.state === 'revoked') return { ok: false, reason: 'revoked' };
+    if (row.state === 'pending' || row.tenant_id === null) return { ok: false, reason: 'pending' };
+    return {
+      ok: true,
+      identity: { deviceId: row.id, tenantId: row.tenant_id, assetId: row.asset_id, state: 'active' },
+    };
+  };
+
+  async function handshakeByMac(client: pg.PoolClient, mac: string, firmware: string): Promise<HandshakeResult> {
+    const token = newToken();
+    let row = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1 FOR UPDATE`, [mac]);
+    if (!row) {
+      row = await one(
+        client,
+        `INSERT INTO devices (id, mac, firmware, state, token_hash, token_issued_at)
+         VALUES ($1, $2, $3, 'pending', $4, now())
+         ON CONFLICT DO NOTHING RETURNING ${DEVICE_COLUMNS}`,
+        [deviceIdForMac(mac), mac, firmware, hashSecret(token)],
+      );
+      if (row) return { deviceId: row.id, token, assigned: false, state: 'pending', created: true };
+      // Lost a race with a concurrent first handshake of the same MAC: rotate the winner's token.
+      row = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1 FOR UPDATE`, [mac]);
+      if (!row) throw new AppError('CONFLICT', `device id ${deviceIdForMac(mac)} is taken by another MAC`);
+    }
+    if (row.state === 'revoked') throw new AppError('DEVICE_REVOKED', `device ${row.id} is revoked`);
+    const rotated = await one(
+      client,
+      `UPDATE devices SET firmware = $2,
+         previous_token_hash = token_hash,
+         previous_token_expires_at = CASE WHEN token_hash IS NULL THEN NULL ELSE now() + make_interval(secs => $4) END,
+         token_hash = $3, token_issued_at = now(),
+         -- a MAC handshake of a device pre-registered with this MAC claims it: its code is spent
+         claim_code_hash = NULL, claimed_at = coalesce(claimed_at, CASE WHEN claim_code_hash IS NOT NULL THEN now() END),
+         updated_at = now()
+       WHERE id = $1 RETURNING ${DEVICE_COLUMNS}`,
+      [row.id, firmware, hashSecret(token), graceMs / 1000],
+    );
+    const r = toRecord(rotated!);
+    return { deviceId: r.id, token, assigned: isAssigned(r), state: r.state, created: false };
+  }
+
+  async function handshakeByClaim(
+    client: pg.PoolClient,
+    mac: string,
+    firmware: string,
+    claimCode: string,
+  ): Promise<HandshakeResult> {
+    const claimed = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE claim_code_hash = $1 FOR UPDATE`, [
+      hashSecret(normalizeClaimCode(claimCode)),
+    ]);
+    if (!claimed) throw new AppError('TOKEN_INVALID', 'claim code unknown or already used');
+    if (claimed.mac && claimed.mac !== mac) {
+      throw new AppError('CONFLICT', `claim code belongs to a device with another MAC`);
+    }
+    const other = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1 AND id <> $2 FOR UPDATE`, [
+      mac,
+      claimed.id,
+    ]);
+    if (other) {
+      // The device handshook before it was claimed: its auto-created pending twin goes away.
+      if (other.state !== 'pending' || other.tenant_id !== null) {
+        throw new AppError('CONFLICT', `MAC ${mac} already belongs to device ${other.id}`);
+      }
+      await client.query('DELETE FROM devices WHERE id = $1', [other.id]);
+    }
+    const token = newToken();
+    const row = await one(
+      client,
+      `UPDATE devices SET mac = $2, firmware = $3, token_hash = $4, token_issued_at = now(),
+         previous_token_hash = NULL, previous_token_expires_at = NULL,
+         claim_code_hash = NULL, claimed_at = now(), updated_at = now()
+       WHERE id = $1 RETURNING ${DEVICE_COLUMNS}`,
+      [claimed.id, mac, firmware, hashSecret(token)],
+    );
+    const r = toRecord(row!);
+    return { deviceId: r.id, token, assigned: isAssigned(r), state: r.state, created: false };
+  }
+
+  async function get(deviceId: string, scope: Scope = {}): Promise<DeviceRecord | undefined> {
+    const row = await one(
+      pool,
+      `SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2::uuid)`,
+      [deviceId, scoped(scope.tenantId)],
+    );
+    return row && toRecord(row);
+  }
+
+  async function assertAsset(db: pg.PoolClient, tenantId: string, assetId: string | null | undefined): Promise<void> {
+    if (!assetId) return;
+    const { rowCount } = await db.query('SELECT 1 FROM assets WHERE id = $1 AND tenant_id = $2', [assetId, tenantId]);
+    if (!rowCount) throw new AppError('NOT_FOUND', `asset ${assetId} not found in this tenant`);
+  }
+
+  async function bind(
+    db: pg.PoolClient,
+    tenantId: string,
+    deviceId: string,
+    assetId: string | null,
+    actorId?: string | null,
+  ) {
+    await db.query('UPDATE device_bindings SET unbound_at = now() WHERE device_id = $1 AND unbound_at IS NULL', [
+      deviceId,
+    ]);
+    if (assetId) {
+      await db.query('INSERT INTO device_bindings (tenant_id, device_id, asset_id, bound_by) VALUES ($1, $2, $3, $4)', [
+        tenantId,
+        deviceId,
+        assetId,
+        actorId ?? null,
+      ]);
+    }
+  }
+
+  return {
+    async handshake(input) {
+      const mac = normalizeMac(input.mac);
+      if (!mac) throw new AppError('VALIDATION_FAILED', 'mac must look like EC:E3:34:46:2B:C0');
+      return tx(pool, (client) =>
+        input.claimCode
+          ? handshakeByClaim(client, mac, input.firmware, input.claimCode)
+          : handshakeByMac(client, mac, input.firmware),
+      );
+    },
+
+    async preRegister(input) {
+      const mac = input.mac === undefined ? null : normalizeMac(input.mac);
+      if (mac === undefined) throw new AppError('VALIDATION_FAILED', 'mac must look like EC:E3:34:46:2B:C0');
+      const deviceId = input.deviceId ?? `dev-${randomBytes(6).toString('hex')}`;
+      const claimCode = newClaimCode();
+      return tx(pool, async (client) => {
+        await assertAsset(client, input.tenantId, input.assetId);
+        const row = await one(
+          client,
+          `INSERT INTO devices (id, tenant_id, asset_id, mac, name, device_type, expected_interval_s, state, claim_code_hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)
+           ON CONFLICT DO NOTHING RETURNING ${DEVICE_COLUMNS}`,
+          [
+            deviceId,
+            input.tenantId,
+            input.assetId ?? null,
+            mac,
+            input.name ?? '',
+            input.deviceType ?? 'generic',
+            input.expectedIntervalS ?? 60,
+            hashSecret(normalizeClaimCode(claimCode)),
+          ],
+        ).catch((err: Error & { code?: string }) => {
+          if (err.code === '23514') throw new AppError('VALIDATION_FAILED', `device id ${deviceId} is not allowed`);
+          throw err;
+        });
+        if (!row) {
+          throw new AppError(
+            'CONFLICT',
+            mac ? `device ${deviceId} or MAC ${mac} exists already` : `device ${deviceId} exists already`,
+          );
+        }
+        await bind(client, input.tenantId, deviceId, input.assetId ?? null, input.actorId);
+        return { deviceId, claimCode, device: toRecord(row) };
+      });
+    },
+
+    async assign(deviceId, tenantId, assetId = null, scope = {}) {
+      if (scope.tenantId && scope.tenantId !== tenantId)
+        throw new AppError('FORBIDDEN', 'cannot assign into another tenant');
+      return tx(pool, async (client) => {
+        const row = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = $1 FOR UPDATE`, [deviceId]);
+        if (!row) throw new AppError('NOT_FOUND', `device ${deviceId} not found`);
+        if (row.tenant_id && row.tenant_id !== tenantId) {
+          throw new AppError('CONFLICT', `device ${deviceId} belongs to another tenant: revoke it there first`);
+        }
+        await assertAsset(client, tenantId, assetId);
+        const updated = await one(
+          client,
+          `UPDATE devices SET tenant_id = $2, asset_id = $3, state = 'active', revoked_at = NULL, updated_at = now()
+           WHERE id = $1 RETURNING ${DEVICE_COLUMNS}`,
+          [deviceId, tenantId, assetId],
+        );
+        if (row.asset_id !== assetId || row.tenant_id !== tenantId)
+          await bind(client, tenantId, deviceId, assetId, scope.actorId);
+        return toRecord(updated!);
+      });
+    },
+
+    async rotateToken(deviceId, options = {}) {
+      const token = newToken();
+      const grace = options.graceMs ?? graceMs;
+      const row = await one(
+        pool,
+        `UPDATE devices SET
+           previous_token_hash = CASE WHEN $4::float8 > 0 THEN token_hash END,
+           previous_token_expires_at = CASE WHEN $4::float8 > 0 AND token_hash IS NOT NULL THEN now() + make_interval(secs => $4::float8) END,
+           token_hash = $3, token_issued_at = now(), updated_at = now()
+         WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2::uuid) AND state <> 'revoked'
+         RETURNING ${DEVICE_COLUMNS}`,
+        [deviceId, scoped(options.tenantId), hashSecret(token), grace / 1000],
+      );
+      if (!row) {
+        const existing = await get(deviceId, options);
+        if (existing?.state === 'revoked') throw new AppError('DEVICE_REVOKED', `device ${deviceId} is revoked`);
+        throw new AppError('NOT_FOUND', `device ${deviceId} not found`);
+      }
+      return { token };
+    },
+
+    async revoke(deviceId, scope = {}) {
+      const row = await one(
+        pool,
+        `UPDATE devices SET state = 'revoked', revoked_at = now(), token_hash = NULL, previous_token_hash = NULL,
+           previous_token_expires_at = NULL, claim_code_hash = NULL, updated_at = now()
+         WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2::uuid) RETURNING ${DEVICE_COLUMNS}`,
+        [deviceId, scoped(scope.tenantId)],
+      );
+      if (!row) throw new AppError('NOT_FOUND', `device ${deviceId} not found`);
+      return toRecord(row);
+    },
+
+    async verifyToken(deviceId, token) {
+      if (!isTokenShaped(token)) return { ok: false, reason: 'bad_token' };
+      const { rows } = await pool.query<HashRow>(`SELECT ${HASH_ONLY} FROM devices WHERE id = $1`, [deviceId]);
+      return verdict(rows[0], hashSecret(token));
+    },
+
+    async verifyBearer(token) {
+      if (!isTokenShaped(token)) return { ok: false, reason: 'bad_token' };
+      const hash = hashSecret(token);
+      const { rows } = await pool.query<HashRow>(
+        `SELECT ${HASH_ONLY} FROM devices WHERE token_hash = $1
+         UNION ALL
+         SELECT ${HASH_ONLY} FROM devices WHERE previous_token_hash = $1 AND previous_token_expires_at > now()
+         LIMIT 1`,
+        [hash],
+      );
+      const row = rows[0];
+      return row ? verdict(row, hash) : { ok: false, reason: 'bad_token' };
+    },
+
+    get,
+
+    async findByMac(mac, scope = {}) {
+      const normalized = normalizeMac(mac);
+      if (!normalized) return undefined;
+      const row = await one(
+        pool,
+        `SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1 AND ($2::uuid IS NULL OR tenant_id = $2::uuid)`,
+        [normalized, scoped(scope.tenantId)],
+      );
+      return row && toRecord(row);
+    },
+
+    async listPending(limit = 100) {
+      const { rows } = await pool.query<DeviceRow>(
+        `SELECT ${DEVICE_COLUMNS} FROM devices WHERE tenant_id IS NULL AND state = 'pending' ORDER BY created_at DESC LIMIT $1`,
+        [limit],
+      );
+      return rows.map(toRecord);
+    },
+
+    async activeInTenant(tenantId, deviceIds) {
+      if (deviceIds.length === 0) return [];
+      const { rows } = await pool.query<{ id: string }>(
+        "SELECT id FROM devices WHERE id = ANY($1::text[]) AND tenant_id = $2 AND state = 'active'",
+        [deviceIds, tenantId],
+      );
+      return rows.map((r) => r.id);
+    },
+
+    async isTenantAlias(tenantId, customerId) {
+      const { rowCount } = await pool.query(
+        'SELECT 1 FROM tenants WHERE id = $1 AND (id::text = $2 OR external_id = $2)',
+        [tenantId, customerId],
+      );
+      return (rowCount ?? 0) > 0;
+    },
+
+    async inactive(deviceIds) {
+      if (deviceIds.length === 0) return [];
+      const { rows } = await pool.query<{ id: string }>(
+        `SELECT v.id FROM unnest($1::text[]) AS v(id) LEFT JOIN devices d ON d.id = v.id
+         WHERE d.id IS NULL OR d.state <> 'active' OR d.tenant_id IS NULL`,
+        [deviceIds],
+      );
+      return rows.map((r) => r.id);
+    },
+
+    async recordConnected(deviceId, gatewayId, at) {
+      await pool.query(
+        `UPDATE devices SET online = true, connected_gateway = $2, last_connected_at = $3,
+           last_seen_at = greatest(last_seen_at, $3) WHERE id = $1`,
+        [deviceId, gatewayId, at],
+      );
+    },
+
+    async recordDisconnected(deviceId, gatewayId, at) {
+      // Only the gateway holding the latest session marks it offline: a device that moved to
+      // another gateway (or reconnected here since) stays online.
+      await pool.query(
+        `UPDATE devices SET online = false, last_disconnected_at = $3, last_seen_at = greatest(last_seen_at, $3)
+         WHERE id = $1 AND connected_gateway = $2 AND (last_connected_at IS NULL OR last_connected_at <= $3)`,
+        [deviceId, gatewayId, at],
+      );
+    },
+
+    async recordGatewayDown(gatewayId, at) {
+      const { rowCount } = await pool.query(
+        'UPDATE devices SET online = false, last_disconnected_at = $2 WHERE connected_gateway = $1 AND online',
+        [gatewayId, at],
+      );
+      return rowCount ?? 0;
+    },
+
+    async touch(seen) {
+      if (seen.length === 0) return;
+      await pool.query(
+        `UPDATE devices d SET last_seen_at = greatest(d.last_seen_at, v.at)
+         FROM unnest($1::text[], $2::timestamptz[]) AS v(id, at) WHERE d.id = v.id`,
+        [seen.map((s) => s.deviceId), seen.map((s) => s.at)],
+      );
+    },
+  };
+}
+
+function isAssigned(r: DeviceRecord): boolean {
+  return r.state === 'active' && r.tenantId !== null;
+}
+
+/** BEGIN/COMMIT on one pooled client; ROLLBACK and rethrow on error; a broken client is destroyed. */
+async function tx<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      const value = await fn(client);
+      await client.query('COMMIT');
+      return value;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: Error) => {
+        broken = e;
+      });
+      throw err;
+    }
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,197 @@
+import type { Bus, OutgoingMessage } from '@telemetry/bus';
+import {
+  AppError,
+  type DeadReason,
+  encodeMessage,
+  type NormalizedEvent,
+  TelemetryDeadV1,
+  TelemetryRawV1,
+  Topics,
+} from '@telemetry/contracts';
+import type { Logger } from '@telemetry/observability';
+import { createRateLimiter, type DeviceIdentity, type Registry } from '@telemetry/registry';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import type { DeviceRouteMetrics } from './metrics.js';
+import { sendProblem, toProblem } from './problem.js';
+
+/** What every device route uses: authentication, rate limit, body parsing, and the bus. */
+export interface Edge {
+  registry: Registry;
+  /** Bearer token -> identity, or throws 401/403 as AppError. */
+  authenticate(req: Request): Promise<DeviceIdentity>;
+  /** Per device (or MAC, or IP): throws RATE_LIMITED when the bucket is empty. */
+  limit(key: string): void;
+  /** The raw body as JSON; throws a `BadPayload` (not_json) when it is not. */
+  json(req: Request): unknown;
+  /** Validates with a zod schema; throws a `BadPayload` (schema_invalid / no_event_id). */
+  parse<S extends z.ZodType>(schema: S, value: unknown, eventIdRequired?: boolean): z.output<S>;
+  rawMessage(tenantId: string, deviceId: string, event: NormalizedEvent, receivedAt: Date): OutgoingMessage;
+  /** Resolves once the bus acknowledged (Kafka acks=all; memory: the durable groups processed); else 503. */
+  publish(route: string, messages: OutgoingMessage[]): Promise<void>;
+  /** A bad payload, kept on telemetry.dead.v1 with the original bytes when its device is known. */
+  deadLetter(req: Request, identity: DeviceIdentity | undefined, bad: BadPayload): Promise<void>;
+  /** Express handler around an async route: errors become problem+json, outcomes are counted. */
+  route(name: string, fn: (req: Request, res: Response) => Promise<void>): RequestHandler;
+  /** For errors raised before a route runs (body too large, aborted upload). */
+  errorHandler: ErrorRequestHandler;
+}
+
+/** A payload that is not acceptable; dead-lettered when its sender is known, then answered. */
+export class BadPayload extends AppError {
+  constructor(
+    readonly reason: DeadReason,
+    message: string,
+    readonly eventId: string | null = null,
+    errors?: { path: string; message: string }[],
+  ) {
+    super(reason === 'not_json' ? 'TELEMETRY_NOT_JSON' : 'TELEMETRY_SCHEMA_INVALID', message, {
+      details: errors ? { errors } : undefined,
+    });
+  }
+}
+
+export function createEdge(deps: {
+  bus: Bus;
+  registry: Registry;
+  logger: Logger;
+  metrics: DeviceRouteMetrics;
+  topics: { raw: string; dead: string };
+  ratePerMinute: number;
+}): Edge {
+  const { bus, registry, logger, metrics, topics } = deps;
+  const limiter = createRateLimiter({ perMinute: deps.ratePerMinute });
+  /** Who sent a request, once authenticated: a bad payload of a known device is dead-lettered. */
+  const senders = new WeakMap<Request, DeviceIdentity>();
+
+  const publish = async (route: string, messages: OutgoingMessage[]) => {
+    const end = metrics.busPublishSeconds.startTimer({ route });
+    try {
+      await bus.publish(topics.raw, messages);
+      end();
+    } catch (err) {
+      logger.warn({ err, route }, 'device request: bus did not acknowledge');
+      throw new AppError('UNAVAILABLE', 'the message bus did not acknowledge; retry', { retriable: true, cause: err });
+    }
+  };
+
+  const deadLetter = async (req: Request, identity: DeviceIdentity | undefined, bad: BadPayload): Promise<void> => {
+    metrics.deadLetters.inc({ reason: bad.reason });
+    if (!identity) return; // an unauthenticated sender gets an answer, not a place on the bus
+    const body: unknown = req.body;
+    const value = encodeMessage(TelemetryDeadV1, {
+      v: 1,
+      reason: bad.reason,
+      detail: bad.message.slice(0, 1_000),
+      tenantId: identity.tenantId,
+      deviceId: identity.deviceId,
+      eventId: bad.eventId,
+      source: 'http',
+      channel: req.path,
+      original: (Buffer.isBuffer(body) ? body : Buffer.alloc(0)).toString('base64'),
+      receivedAt: new Date().toISOString(),
+    });
+    await bus.publish(topics.dead, [{ key: identity.deviceId, value }]).catch((err: unknown) => {
+      logger.warn({ err, deviceId: identity.deviceId }, 'dead letter not published');
+    });
+  };
+
+  return {
+    registry,
+
+    async authenticate(req) {
+      const header = req.headers.authorization;
+      if (!header) throw new AppError('UNAUTHENTICATED', 'Authorization: Bearer <device token> required');
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m?.[1]) throw new AppError('TOKEN_INVALID', 'Authorization header must be "Bearer <token>"');
+      const result = await registry.verifyBearer(m[1]);
+      if (result.ok) {
+        senders.set(req, result.identity);
+        return result.identity;
+      }
+      if (result.reason === 'pending')
+        throw new AppError('DEVICE_NOT_ASSIGNED', 'device is waiting for an admin to assign it');
+      if (result.reason === 'revoked') throw new AppError('DEVICE_REVOKED', 'device credentials revoked');
+      throw new AppError('TOKEN_INVALID', 'unknown or expired device token: handshake again');
+    },
+
+    limit(key) {
+      if (!limiter.take(key)) throw new AppError('RATE_LIMITED', 'too many requests from this device');
+    },
+
+    json(req) {
+      const body: unknown = req.body;
+      const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+      try {
+        return JSON.parse(bytes.toString('utf8'));
+      } catch (err) {
+        throw new BadPayload('not_json', `body is not JSON: ${(err as Error).message}`);
+      }
+    },
+
+    parse(schema, value, eventIdRequired = false) {
+      const parsed = schema.safeParse(value);
+      if (parsed.success) return parsed.data;
+      const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const obj =
+        typeof value === 'object' && value !== null && !Array.isArray(value)
+          ? (value as Record<string, unknown>)
+          : undefined;
+      if (eventIdRequired && obj && obj.event_id === undefined)
+        throw new BadPayload('no_event_id', 'event_id is required', null, errors);
+      const eventId = typeof obj?.event_id === 'string' ? obj.event_id : null;
+      throw new BadPayload(
+        'schema_invalid',
+        errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; '),
+        eventId,
+        errors,
+      );
+    },
+
+    rawMessage(tenantId, deviceId, event, receivedAt) {
+      const value = encodeMessage(TelemetryRawV1, {
+        v: 1,
+        tenantId,
+        deviceId,
+        eventId: event.eventId,
+        kind: event.kind,
+        ts: event.ts ?? receivedAt.toISOString(),
+        receivedAt: receivedAt.toISOString(),
+        source: 'http',
+        metrics: event.metrics,
+        attributes: event.attributes,
+        trace: { ...(event.ts ? { device: Date.parse(event.ts) } : {}), gateway: receivedAt.getTime() },
+      });
+      return { key: deviceId, value };
+    },
+
+    publish,
+
+    deadLetter,
+
+    errorHandler(err, req, res, _next) {
+      const p = toProblem(err);
+      metrics.requests.inc({ route: req.path, outcome: String(p.status) });
+      if (res.headersSent) return void res.end();
+      sendProblem(res, p);
+    },
+
+    route(name, fn) {
+      return (req, res) => {
+        fn(req, res).then(
+          () => metrics.requests.inc({ route: name, outcome: String(res.statusCode) }),
+          async (err: unknown) => {
+            if (err instanceof BadPayload) await deadLetter(req, senders.get(req), err);
+            const p = toProblem(err);
+            if (p.status >= 500) logger.error({ err, route: name }, 'device request failed');
+            metrics.requests.inc({ route: name, outcome: String(p.status) });
+            if (res.headersSent) return void res.end();
+            sendProblem(res, p);
+          },
+        );
+      };
+    },
+  };
+}
+
+export const DEFAULT_TOPICS = { raw: Topics.telemetryRaw, dead: Topics.telemetryDead };

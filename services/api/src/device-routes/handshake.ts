@@ -1,0 +1,30 @@
+import { HandshakeRequest, type HandshakeResponse } from '@telemetry/contracts';
+import type { Request, Response } from 'express';
+import type { Edge } from './edge.js';
+
+/**
+ * Ozone seed `POST /api/handshake/` {mac, firmware} -> {device_id, token, assigned}.
+ *
+ * Every handshake returns a NEW token (only hashes are stored, so an old one cannot be handed
+ * back); the previous token keeps working for DEVICE_TOKEN_GRACE, so a device that rebooted
+ * while a request with the old token was in flight, or whose handshake response was lost, is not
+ * locked out. An unknown MAC becomes a pending device (assigned=false): its token is refused
+ * until an admin assigns it; the firmware handshakes again later and finds assigned=true.
+ * Optional extension: `claim_code` binds the MAC to a device an admin pre-registered.
+ * A revoked device gets 403 DEVICE_REVOKED and no token.
+ */
+export function handshake(edge: Edge) {
+  return async (req: Request, res: Response) => {
+    edge.limit(`ip:${req.ip ?? 'unknown'}`);
+    const body = edge.json(req);
+    const input = edge.parse(HandshakeRequest, body);
+    const claim = (body as { claim_code?: unknown }).claim_code;
+    const result = await edge.registry.handshake({
+      mac: input.mac,
+      firmware: input.firmware,
+      ...(typeof claim === 'string' && claim.length > 0 ? { claimCode: claim } : {}),
+    });
+    const response: HandshakeResponse = { device_id: result.deviceId, token: result.token, assigned: result.assigned };
+    res.status(200).json(response);
+  };
+}

@@ -1,0 +1,45 @@
+import { AppError, fromLegacyForm, LegacyIotForm } from '@telemetry/contracts';
+import type { Request, Response } from 'express';
+import { BadPayload, type Edge } from './edge.js';
+
+/**
+ * Ozone seed, legacy firmware: `POST /api/iot/` as application/x-www-form-urlencoded -> {"status":"ok"}.
+ *
+ * Legacy firmware has no token: the device is identified by `macaddr` alone, so only MACs of
+ * ACTIVE devices are accepted (an admin pre-registered the MAC, or assigned the device). An unknown
+ * MAC is recorded as a pending device, once, so it shows up for an admin to assign, and answered
+ * 403 DEVICE_NOT_ASSIGNED; a revoked one 403 DEVICE_REVOKED. Anyone who knows an active MAC can
+ * post as that device: this endpoint is as strong as the seed's, no stronger; move such devices to
+ * firmware that handshakes. Rate-limited per MAC (and per IP by the API).
+ */
+export function legacyIot(edge: Edge) {
+  return async (req: Request, res: Response) => {
+    const receivedAt = new Date();
+    const form = edge.parse(LegacyIotForm, formFields(req));
+    edge.limit(`mac:${form.macaddr.toUpperCase()}`);
+    const device = await edge.registry.findByMac(form.macaddr);
+    if (!device) {
+      await edge.registry.handshake({ mac: form.macaddr, firmware: 'legacy' });
+      throw new AppError('DEVICE_NOT_ASSIGNED', 'unknown MAC: recorded as a pending device for an admin to assign');
+    }
+    if (device.state === 'revoked') throw new AppError('DEVICE_REVOKED', 'device revoked');
+    if (device.state !== 'active' || !device.tenantId) {
+      throw new AppError('DEVICE_NOT_ASSIGNED', 'device is waiting for an admin to assign it');
+    }
+    let normalized: ReturnType<typeof fromLegacyForm>;
+    try {
+      normalized = fromLegacyForm(form);
+    } catch (err) {
+      throw new BadPayload('schema_invalid', (err as Error).message);
+    }
+    await edge.publish('iot', [edge.rawMessage(device.tenantId, device.id, normalized, receivedAt)]);
+    res.status(200).json({ status: 'ok' });
+  };
+}
+
+/** The form body (raw bytes) as an object of its fields; a repeated field keeps its last value. */
+function formFields(req: Request): Record<string, string> {
+  const body: unknown = req.body;
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
+  return Object.fromEntries(new URLSearchParams(text));
+}

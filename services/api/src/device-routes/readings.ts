@@ -1,0 +1,49 @@
+import { AppError, fromReading, ReadingBatch } from '@telemetry/contracts';
+import type { Request, Response } from 'express';
+import { BadPayload, type Edge } from './edge.js';
+
+/**
+ * Reading aggregator seed: `POST /api/device/readings/` with an array of
+ * {timestamp, reading, device_id, customer_id}, authenticated by a device Bearer token.
+ *
+ * The seed's flow is one uploader posting for many sensors of one customer, so the token's device
+ * acts as a gateway for ITS TENANT: every `device_id` must be an active device of the token's
+ * tenant, and `customer_id`, when present, must name that tenant (its id or tenants.external_id).
+ * The batch is all or nothing: one foreign or unknown device refuses the whole batch (403, with the
+ * offending ids), so a partial upload never needs reconciling. Each reading's event id is derived
+ * from (device_id, timestamp): re-posting a batch stores nothing twice. -> {ack: true, count}.
+ */
+export function readings(edge: Edge) {
+  return async (req: Request, res: Response) => {
+    const identity = await edge.authenticate(req);
+    edge.limit(identity.deviceId);
+    const receivedAt = new Date();
+    const batch = edge.parse(ReadingBatch, edge.json(req));
+
+    const customers = [...new Set(batch.flatMap((r) => (r.customer_id ? [r.customer_id] : [])))];
+    for (const customer of customers) {
+      if (!(await edge.registry.isTenantAlias(identity.tenantId, customer))) {
+        throw new AppError('FORBIDDEN', `customer_id ${customer} is not the tenant of this token`);
+      }
+    }
+    const ids = [...new Set(batch.map((r) => r.device_id))];
+    const active = new Set(await edge.registry.activeInTenant(identity.tenantId, ids));
+    const foreign = ids.filter((id) => !active.has(id));
+    if (foreign.length > 0) {
+      throw new AppError('FORBIDDEN', `not active devices of this tenant: ${foreign.slice(0, 20).join(', ')}`, {
+        details: {
+          errors: foreign.slice(0, 100).map((id) => ({ path: 'device_id', message: `unknown device ${id}` })),
+        },
+      });
+    }
+    const messages = batch.map((r, i) => {
+      try {
+        return edge.rawMessage(identity.tenantId, r.device_id, fromReading(r), receivedAt);
+      } catch (err) {
+        throw new BadPayload('schema_invalid', `[${i}].timestamp: ${(err as Error).message}`);
+      }
+    });
+    await edge.publish('readings', messages);
+    res.status(200).json({ ack: true, count: messages.length });
+  };
+}

@@ -1,0 +1,142 @@
+import type { Bus, OutgoingMessage } from '@telemetry/bus';
+import type { Logger } from '@telemetry/observability';
+import type { GatewayMetrics } from '../metrics.js';
+import type { Session } from '../session.js';
+import type { Channel } from '../topics.js';
+import { DeviceQueue } from './device-queue.js';
+import { Inflight } from './inflight.js';
+import { normalizeMqtt } from './normalize.js';
+
+export interface BridgeOptions {
+  maxInflight: number;
+  maxPayloadBytes: number;
+  /** Messages per bus publish for one device (consecutive, same topic). */
+  maxBatch?: number;
+}
+
+export interface DevicePublish {
+  topic: string;
+  channel: Channel;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  will: boolean;
+}
+
+/**
+ * MQTT publish -> telemetry.raw.v1 (or telemetry.dead.v1). The callback is aedes' authorizePublish
+ * callback: for QoS 1/2 aedes writes PUBACK/PUBREC right after it, so it is called only once the
+ * bus acknowledged the message (Kafka acks=all; memory bus: processed by the durable groups).
+ */
+export interface Bridge {
+  forward(session: Session, publish: DevicePublish, callback: (err?: Error | null) => void): void;
+  /** False since the last failed bus publish, until one succeeds. */
+  busAvailable(): boolean;
+  inflight(): number;
+  /** Waits for in-flight messages (at most timeoutMs), then abandons what is left. */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+export function createBridge(deps: {
+  bus: Bus;
+  topics: { raw: string; dead: string };
+  logger: Logger;
+  metrics: GatewayMetrics;
+  options: BridgeOptions;
+}): Bridge {
+  const { bus, topics, logger, metrics, options } = deps;
+  const maxBatch = options.maxBatch ?? 500;
+  const inflight = new Inflight(options.maxInflight, (n) => metrics.inflight.set(n));
+  const queues = new Map<string, DeviceQueue>();
+  let available = true;
+  let closing = false;
+
+  const setAvailable = (value: boolean) => {
+    if (available === value) return;
+    available = value;
+    metrics.busAvailable.set(value ? 1 : 0);
+    if (value) logger.info('bus reachable again: releasing withheld acknowledgements');
+  };
+
+  /** Retries a failing bus until it acknowledges or nobody waits any more; the backoff caps at 2 s. */
+  const publishBatch = async (topic: string, messages: OutgoingMessage[], stop: () => boolean): Promise<boolean> => {
+    let delay = 100;
+    for (;;) {
+      const end = metrics.busPublishSeconds.startTimer({ topic });
+      try {
+        await bus.publish(topic, messages);
+        end();
+        setAvailable(true);
+        return true;
+      } catch (err) {
+        metrics.busPublishFailures.inc({ topic });
+        if (available) logger.warn({ err, topic }, 'bus publish failed: withholding acknowledgements and retrying');
+        setAvailable(false);
+        if (closing || stop()) return false;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 2_000);
+        if (closing || stop()) return false;
+      }
+    }
+  };
+
+  const queueFor = (deviceId: string): DeviceQueue => {
+    let q = queues.get(deviceId);
+    if (!q) {
+      const created = new DeviceQueue(publishBatch, maxBatch, () => {
+        if (created.idle && queues.get(deviceId) === created) queues.delete(deviceId);
+      });
+      q = created;
+      queues.set(deviceId, q);
+    }
+    return q;
+  };
+
+  return {
+    forward(session, publish, callback) {
+      const { identity } = session;
+      const normalized = normalizeMqtt({
+        identity,
+        topic: publish.topic,
+        channel: publish.channel,
+        payload: publish.payload,
+        receivedAt: new Date(),
+        maxPayloadBytes: options.maxPayloadBytes,
+        will: publish.will,
+      });
+      metrics.publishes.inc({ channel: publish.channel, qos: String(publish.qos) });
+      if (!normalized.ok) {
+        metrics.deadLetters.inc({ reason: normalized.reason });
+        metrics.deadLettersByDevice.inc({ device: identity.deviceId });
+        logger.debug(
+          { deviceId: identity.deviceId, reason: normalized.reason, detail: normalized.detail },
+          'dead-lettered',
+        );
+      }
+      const acknowledged = publish.qos > 0;
+      // A will is published by the broker as the session ends: nobody would resend it.
+      const abandonable = acknowledged && !publish.will;
+      inflight.add();
+      const item = {
+        topic: normalized.ok ? topics.raw : topics.dead,
+        message: { key: identity.deviceId, value: normalized.value },
+        // QoS 0 was accepted when it was called back: it is forwarded even after the session ends.
+        isAbandoned: () => closing || (abandonable && session.closed),
+        done: (err?: Error) => {
+          inflight.remove();
+          if (acknowledged) callback(err ?? null);
+          else if (err) metrics.qos0Dropped.inc();
+        },
+      };
+      queueFor(identity.deviceId).push(item);
+      // QoS 0: not held for the bus, only for the in-flight bound.
+      if (!acknowledged) inflight.whenBelowMax(() => callback(null));
+    },
+    busAvailable: () => available,
+    inflight: () => inflight.size,
+    async drain(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      closing = true;
+    },
+  };
+}

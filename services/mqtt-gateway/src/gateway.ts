@@ -1,0 +1,286 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Bus } from '@telemetry/bus';
+import { DeviceTopics, Topics } from '@telemetry/contracts';
+import type { Logger, Registry as MetricsRegistry } from '@telemetry/observability';
+import { createRateLimiter, type Registry } from '@telemetry/registry';
+import { Aedes, type Client } from 'aedes';
+import { type Bridge, createBridge } from './bridge/bridge.js';
+import { createConnectHandlers } from './handlers/connect.js';
+import { createAuthorizePublish } from './handlers/publish.js';
+import { Sessions } from './handlers/sessions.js';
+import { authorizeForward, createAuthorizeSubscribe } from './handlers/subscribe.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+import { GuardedConnection } from './net/guarded-connection.js';
+import { type Listener, listenTcp, listenWebSocket } from './net/listeners.js';
+import { createPresence, type Presence } from './presence.js';
+import type { PresenceReason } from './session.js';
+
+export interface GatewayOptions {
+  host: string;
+  /** MQTT over TCP; 0 = a free port. */
+  port: number;
+  /** MQTT over WebSocket; 0 = a free port, -1 = off. */
+  wsPort: number;
+  /** Whole MQTT packet; a fixed header announcing more drops the connection before buffering. */
+  maxPacketBytes: number;
+  /** Larger payloads (under maxPacketBytes) are dead-lettered as too_large. Default 16 KiB. */
+  maxPayloadBytes?: number;
+  /** Messages accepted and not yet acknowledged by the bus; above it QoS 0 waits too. */
+  maxInflight: number;
+  connectsPerIpPerMinute: number;
+  /** A socket that sends no CONNECT within this is closed. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** How often open sessions are checked against the registry (revoked devices are closed). Default 60 s. */
+  revalidateIntervalMs?: number;
+  /** How often devices.last_seen_at is written for active sessions. Default 15 s. */
+  lastSeenFlushMs?: number;
+}
+
+export interface GatewayDeps {
+  bus: Bus;
+  registry: Registry;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  /** Names this instance in presence (devices.connected_gateway) and as the aedes broker id. */
+  gatewayId: string;
+  options: GatewayOptions;
+  /** Topic names; default the contracts' Topics (tests give their own to isolate on a shared Kafka). */
+  topics?: Partial<GatewayTopics>;
+}
+
+export interface GatewayTopics {
+  raw: string;
+  dead: string;
+  presence: string;
+}
+
+export interface Gateway {
+  readonly id: string;
+  /** Ensures the topics, listens; returns the bound ports (wsPort -1 when off). */
+  start(): Promise<{ port: number; wsPort: number }>;
+  /** Listening, and the bus acknowledges publishes. Failing readiness does NOT drop device connections. */
+  ready(): boolean;
+  /** Devices connected now. */
+  connectedDevices(): number;
+  /** Messages accepted and not yet on the bus. */
+  inflight(): number;
+  /** Sends to `devices/{id}/commands` (QoS 1); false when the device is not connected here. */
+  sendCommand(deviceId: string, payload: Buffer | string): Promise<boolean>;
+  /** Closes the sessions of these devices now (e.g. just revoked), rather than at the next periodic check. */
+  disconnect(deviceIds: string[]): number;
+  close(): Promise<void>;
+}
+
+/**
+ * The MQTT edge: an aedes 1.2 broker whose hooks authenticate devices against the registry,
+ * confine them to their own topics, and bridge their publishes to telemetry.raw.v1 with the
+ * PUBACK sent only after the bus acknowledged.
+ */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { bus, registry, logger, gatewayId, options } = deps;
+  const metrics: GatewayMetrics = createGatewayMetrics(deps.metrics);
+  const topics: GatewayTopics = {
+    raw: Topics.telemetryRaw,
+    dead: Topics.telemetryDead,
+    presence: Topics.devicePresence,
+    ...deps.topics,
+  };
+  const sessions = new Sessions();
+  const bridge: Bridge = createBridge({
+    bus,
+    topics,
+    logger,
+    metrics,
+    options: { maxInflight: options.maxInflight, maxPayloadBytes: options.maxPayloadBytes ?? 16_384 },
+  });
+  const presence: Presence = createPresence({ bus, topic: topics.presence, registry, gatewayId, logger, metrics });
+  const limiter = createRateLimiter({ perMinute: options.connectsPerIpPerMinute });
+  const connect = createConnectHandlers({ registry, sessions, metrics, logger });
+
+  const broker = new Aedes({
+    id: gatewayId,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    preConnect: connect.preConnect,
+    authenticate: connect.authenticate,
+    authorizePublish: createAuthorizePublish({ sessions, bridge, metrics, logger }),
+    authorizeSubscribe: createAuthorizeSubscribe({ sessions, metrics }),
+    authorizeForward,
+  });
+
+  const rawSockets = new Set<Duplex>();
+  const listeners: Listener[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let listening = false;
+  let stopping = false;
+
+  broker.on('client', (client: Client) => {
+    const session = sessions.get(client);
+    if (!session) return;
+    metrics.connects.inc();
+    metrics.connections.inc();
+    presence.online(session);
+  });
+  broker.on('clientDisconnect', (client: Client) => {
+    const session = sessions.get(client);
+    if (!session) return;
+    metrics.connections.dec();
+    sessions.forget(client, session);
+    const reason: PresenceReason =
+      session.endReason ?? (stopping || cleanlyDisconnected(client) ? 'disconnect' : 'error');
+    presence.offline(session, reason);
+  });
+  broker.on('keepaliveTimeout', (client: Client) => {
+    const session = sessions.get(client);
+    if (session) session.endReason ??= 'keepalive_timeout';
+  });
+  broker.on('ping', (_packet, client: Client) => {
+    const session = sessions.get(client);
+    if (session) session.lastSeen = Date.now();
+  });
+  broker.on('clientError', (client: Client, err: Error) =>
+    logger.debug({ clientId: client.id, err: err.message }, 'client error'),
+  );
+  broker.on('connectionError', (_client: Client, err: Error) => logger.debug({ err: err.message }, 'connection error'));
+  // aedes emits 'error' for persistence/will failures; unhandled it would end the process.
+  // (aedes.d.ts does not declare the event, EventEmitter does.)
+  (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'broker error'));
+
+  const accept = (raw: Duplex, ip: string, req?: IncomingMessage) => {
+    if (stopping) return void raw.destroy();
+    // MQTT 3.1.1 has no CONNACK for "slow down" before CONNECT: the answer is closing the socket.
+    if (!limiter.take(ip)) {
+      metrics.connectsRefused.inc({ reason: 'rate_limited' });
+      return void raw.destroy();
+    }
+    rawSockets.add(raw);
+    raw.once('close', () => rawSockets.delete(raw));
+    const conn = new GuardedConnection(raw, options.maxPacketBytes, (violation) => {
+      metrics.connectionsDropped.inc({ reason: violation });
+      logger.info({ ip, violation }, 'connection dropped: packet over the size limit');
+    });
+    conn.on('error', () => undefined); // aedes attaches its own; this one only keeps a late error from crashing
+    broker.handle(conn, req);
+  };
+
+  async function revalidate(): Promise<void> {
+    const ids = [...sessions.all()].map((s) => s.session.identity.deviceId);
+    if (ids.length === 0) return;
+    const inactive = await registry.inactive(ids);
+    if (inactive.length > 0) logger.info({ devices: inactive.length }, 'closing sessions of devices no longer active');
+    disconnect(inactive);
+  }
+
+  function disconnect(deviceIds: string[]): number {
+    let n = 0;
+    for (const id of deviceIds) {
+      const client = sessions.client(id);
+      const session = client && sessions.get(client);
+      if (!client || !session) continue;
+      session.endReason ??= 'disconnect';
+      client.close();
+      n++;
+    }
+    return n;
+  }
+
+  const every = (ms: number, task: () => Promise<void>, what: string) => {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      task()
+        .catch((err: unknown) => logger.warn({ err }, `${what} failed`))
+        .finally(() => {
+          running = false;
+        });
+    }, ms);
+    timer.unref();
+    timers.push(timer);
+  };
+
+  return {
+    id: gatewayId,
+
+    async start() {
+      await bus.ensureTopics([{ name: topics.raw }, { name: topics.dead }, { name: topics.presence }]);
+      await broker.listen();
+      // Sessions this id held before a crash are gone.
+      await registry
+        .recordGatewayDown(gatewayId, new Date())
+        .catch((err: unknown) => logger.warn({ err }, 'presence reset failed'));
+      const tcp = await listenTcp(options.host, options.port, (socket) =>
+        accept(socket, socket.remoteAddress ?? 'unknown'),
+      );
+      listeners.push(tcp);
+      let wsPort = -1;
+      if (options.wsPort >= 0) {
+        const ws = await listenWebSocket(options.host, options.wsPort, options.maxPacketBytes, (stream, req) =>
+          accept(stream, req.socket.remoteAddress ?? 'unknown', req),
+        );
+        listeners.push(ws);
+        wsPort = ws.port;
+      }
+      every(
+        1_000,
+        async () => void metrics.busAvailable.set(bus.healthy() && bridge.busAvailable() ? 1 : 0),
+        'bus gauge',
+      );
+      every(options.revalidateIntervalMs ?? 60_000, revalidate, 'session revalidation');
+      every(
+        options.lastSeenFlushMs ?? 15_000,
+        () => presence.flushLastSeen([...sessions.all()].map((s) => s.session)),
+        'last-seen flush',
+      );
+      listening = true;
+      logger.info({ port: tcp.port, wsPort, gatewayId }, 'mqtt gateway listening');
+      return { port: tcp.port, wsPort };
+    },
+
+    ready: () => listening && !stopping && bus.healthy() && bridge.busAvailable(),
+    connectedDevices: () => sessions.size,
+    inflight: () => bridge.inflight(),
+
+    sendCommand(deviceId, payload) {
+      if (!sessions.client(deviceId)) return Promise.resolve(false);
+      return new Promise((resolve, reject) => {
+        broker.publish(
+          {
+            cmd: 'publish',
+            topic: DeviceTopics.commands(deviceId),
+            payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
+            qos: 1,
+            dup: false,
+            retain: false,
+          },
+          (err?: Error) => (err ? reject(err) : resolve(true)),
+        );
+      });
+    },
+
+    disconnect,
+
+    async close() {
+      if (stopping) return;
+      stopping = true;
+      listening = false;
+      for (const t of timers) clearInterval(t);
+      const closed = listeners.map((l) => l.close());
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const raw of rawSockets) raw.destroy(); // sockets that never completed CONNECT
+      await Promise.all(closed);
+      await bridge.drain(5_000);
+      await presence.flushLastSeen([]).catch(() => undefined);
+      await presence.drain();
+      await registry.recordGatewayDown(gatewayId, new Date()).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * aedes sets `_disconnected` when the client sent DISCONNECT (lib/handlers/index.js), and uses it
+ * itself to decide whether the will is published; there is no public accessor in 1.2.
+ */
+function cleanlyDisconnected(client: Client): boolean {
+  return (client as Client & { _disconnected?: boolean })._disconnected === true;
+}

@@ -1,0 +1,67 @@
+import { createBus } from '@telemetry/bus';
+import { loadConfig } from '@telemetry/config';
+import {
+  createHealth,
+  createLogger,
+  createRegistry as createMetricsRegistry,
+  startOpsServer,
+} from '@telemetry/observability';
+import { createRegistry } from '@telemetry/registry';
+import { createStore } from '@telemetry/store';
+import { createGateway } from './index.js';
+
+// The composition root: config -> logger/metrics -> adapters -> gateway -> start; close in reverse.
+const cfg = loadConfig(process.env);
+const logger = createLogger({ name: 'mqtt-gateway', level: cfg.logLevel });
+const metrics = createMetricsRegistry({ service: 'mqtt-gateway', instance: cfg.instanceId });
+const health = createHealth();
+
+const bus = createBus(cfg.bus, { logger: logger.child({ component: 'bus' }) });
+const store = await createStore(cfg.store, {
+  applicationName: 'mqtt-gateway',
+  onPoolError: (err) => logger.warn({ err }, 'store connection lost'),
+});
+await store.migrate();
+const registry = createRegistry({ pool: store.pool, tokenGraceMs: cfg.devices.tokenGraceMs });
+const gateway = createGateway({
+  bus,
+  registry,
+  logger,
+  metrics,
+  gatewayId: cfg.instanceId,
+  options: {
+    host: cfg.mqtt.host,
+    port: cfg.mqtt.port,
+    wsPort: cfg.mqtt.wsPort,
+    maxPacketBytes: cfg.mqtt.maxPacketBytes,
+    maxPayloadBytes: cfg.mqtt.maxPayloadBytes,
+    maxInflight: cfg.mqtt.maxInflight,
+    connectsPerIpPerMinute: cfg.mqtt.connectsPerIpPerMinute,
+    connectTimeoutMs: cfg.mqtt.connectTimeoutMs,
+    revalidateIntervalMs: cfg.mqtt.revalidateIntervalMs,
+  },
+});
+health.addReadiness('mqtt', () => gateway.ready());
+health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
+
+await gateway.start();
+const ops = await startOpsServer({ registry: metrics, health, port: cfg.metrics.port });
+logger.info({ ops: ops.port }, 'mqtt-gateway started');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  try {
+    await gateway.close();
+    await ops.close();
+    await bus.close();
+    await store.close();
+  } catch (err) {
+    logger.error({ err }, 'shutdown failed');
+    process.exitCode = 1;
+  }
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,19 @@
+import type { DevicePresenceV1 } from '@telemetry/contracts';
+import type { DeviceIdentity } from '@telemetry/registry';
+
+export type PresenceReason = DevicePresenceV1['reason'];
+
+/**
+ * What the gateway keeps per MQTT session. Credentials are checked once, at CONNECT; the
+ * identity is cached here for the session (a revoked device is closed by the periodic check).
+ */
+export interface Session {
+  identity: DeviceIdentity;
+  clientId: string;
+  connectedAt: number;
+  /** Last packet from the device (ms); written to devices.last_seen_at every few seconds. */
+  lastSeen: number;
+  /** Why it ended, when something other than the socket told us first (takeover, keepalive, will…). */
+  endReason?: PresenceReason;
+  closed: boolean;
+}
