@@ -54,7 +54,7 @@ export interface Config {
   };
   simulate: { enabled: boolean; devices: number; rate: number };
   /** Device identity and the device HTTP endpoints. */
-  devices: { tokenGraceMs: number; httpRatePerMinute: number };
+  devices: { tokenGraceMs: number; httpRatePerMinute: number; maxPending: number; pendingTtlMs: number };
   /** REST API: sign-in attempts and device requests per client IP per minute, JSON body limit. */
   api: { loginRatePerMinute: number; deviceIpRatePerMinute: number; bodyLimitBytes: number };
 }
@@ -133,7 +133,12 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       reminderIntervalMs: e.NOTIFY_REMINDER_INTERVAL,
     },
     simulate: { enabled: e.SIMULATE, devices: e.SIMULATE_DEVICES, rate: e.SIMULATE_RATE },
-    devices: { tokenGraceMs: e.DEVICE_TOKEN_GRACE, httpRatePerMinute: e.DEVICE_HTTP_RATE_PER_MIN },
+    devices: {
+      tokenGraceMs: e.DEVICE_TOKEN_GRACE,
+      httpRatePerMinute: e.DEVICE_HTTP_RATE_PER_MIN,
+      maxPending: e.DEVICE_MAX_PENDING,
+      pendingTtlMs: e.DEVICE_PENDING_TTL,
+    },
     api: {
       loginRatePerMinute: e.API_LOGIN_RATE_PER_MIN,
       deviceIpRatePerMinute: e.API_DEVICE_IP_RATE_PER_MIN,

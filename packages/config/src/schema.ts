@@ -98,6 +98,10 @@ export const EnvSchema = z.object({
   MQTT_REVALIDATE_INTERVAL: duration.default(parseDuration('60s')),
   DEVICE_TOKEN_GRACE: duration.default(parseDuration('1h')),
   DEVICE_HTTP_RATE_PER_MIN: positiveInt.default(600),
+  // Pending devices (created by unknown MACs, unauthenticated): at most this many wait for an
+  // admin (beyond: 429, nothing recorded); the ones not heard from for DEVICE_PENDING_TTL are deleted.
+  DEVICE_MAX_PENDING: positiveInt.default(10_000),
+  DEVICE_PENDING_TTL: duration.default(parseDuration('30d')),
 
   // REST API (services/api)
   API_LOGIN_RATE_PER_MIN: positiveInt.default(20),
@@ -112,10 +116,16 @@ export const EnvSchema = z.object({
     .transform((s, ctx) => {
       if (s === 'true' || s === 'false') return s === 'true';
       if (/^\d+$/.test(s)) return Number(s);
-      const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+      const items = s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
       const bad = items.filter((x) => !/^(loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(\/\d{1,3})?)$/.test(x));
       if (items.length === 0 || bad.length > 0) {
-        ctx.addIssue({ code: 'custom', message: `not true, false, a hop count or addresses/subnets: ${bad.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `not true, false, a hop count or addresses/subnets: ${bad.join(', ')}`,
+        });
         return z.NEVER;
       }
       return items;

@@ -27,7 +27,16 @@ export const DEFAULT_POLICY: TelemetryPolicy = {
 
 const KEYS = Object.keys(DEFAULT_POLICY) as (keyof TelemetryPolicy)[];
 
-/** The tenant's policy: its settings over the defaults; a malformed field keeps the default. */
+/**
+ * 100 years. Days become dates (`now - days`) and TimescaleDB intervals (`make_interval(days => int)`):
+ * an unbounded value (1e12) threw there and stopped the maintenance of every tenant.
+ */
+const MAX_DAYS = 36_500;
+
+/**
+ * The tenant's policy: its settings over the defaults; a malformed field keeps the default, and
+ * a number is taken as whole days within 1..36500 (the API refuses others, older rows are clamped).
+ */
 export function policyFromSettings(settings: unknown): TelemetryPolicy {
   const t = (settings as { telemetry?: Record<string, unknown> } | null)?.telemetry;
   const out = { ...DEFAULT_POLICY };
@@ -35,7 +44,7 @@ export function policyFromSettings(settings: unknown): TelemetryPolicy {
   for (const key of KEYS) {
     const v = t[key];
     if (v === null) out[key] = null;
-    else if (typeof v === 'number' && Number.isFinite(v) && v > 0) out[key] = v;
+    else if (typeof v === 'number' && Number.isFinite(v) && v > 0) out[key] = Math.min(MAX_DAYS, Math.ceil(v));
   }
   return out;
 }
@@ -46,6 +55,8 @@ export interface PolicyReport {
   hypertables: Record<string, { dropAfterDays: number | null; compressAfterDays: number | null }>;
   /** Rows deleted per table by the per-tenant retention. */
   deleted: Record<string, number>;
+  /** Per-tenant deletes that failed (the other tenants' still ran); retried on the next run. */
+  failures: { table: string; tenantId: string; error: string }[];
 }
 
 export interface ApplyPolicyOptions {
@@ -83,7 +94,7 @@ export async function applyTelemetryPolicies(db: Queryable, opts: ApplyPolicyOpt
   const now = (opts.now ?? Date.now)();
   const { rows } = await db.query<{ id: string; settings: unknown }>('SELECT id, settings FROM tenants');
   const tenants = rows.map((r) => ({ id: r.id, policy: policyFromSettings(r.settings) }));
-  const report: PolicyReport = { timescale: opts.timescale, hypertables: {}, deleted: {} };
+  const report: PolicyReport = { timescale: opts.timescale, hypertables: {}, deleted: {}, failures: [] };
   const minCompressDays = Math.ceil(opts.lateWindowMs / 86_400_000);
 
   for (const { table, field } of HYPERTABLES) {
@@ -111,10 +122,11 @@ export async function applyTelemetryPolicies(db: Queryable, opts: ApplyPolicyOpt
       field,
       now,
       opts.timescale ? dropAfter : undefined,
+      report.failures,
     );
   }
   for (const { table, field, column } of PLAIN) {
-    report.deleted[table] = await deleteOlder(db, table, column, tenants, field, now, undefined);
+    report.deleted[table] = await deleteOlder(db, table, column, tenants, field, now, undefined, report.failures);
   }
   return report;
 }
@@ -148,7 +160,9 @@ async function setHypertablePolicies(
 
 /**
  * Deletes each tenant's rows older than its retention. `coveredDays`: what the hypertable's own
- * retention already drops, so tenants keeping that long are skipped.
+ * retention already drops, so tenants keeping that long are skipped. A tenant whose delete fails
+ * is recorded in `failures` and the others go on: one tenant must not stop everyone's retention.
+ * (With a pool, as the pipeline passes, each DELETE is its own statement: a failed one aborts nothing else.)
  */
 async function deleteOlder(
   db: Queryable,
@@ -158,17 +172,22 @@ async function deleteOlder(
   field: keyof TelemetryPolicy,
   now: number,
   coveredDays: number | null | undefined,
+  failures: PolicyReport['failures'],
 ): Promise<number> {
   let deleted = 0;
   for (const t of tenants) {
     const days = t.policy[field];
     if (days === null) continue;
     if (coveredDays !== undefined && coveredDays !== null && days >= coveredDays) continue;
-    const { rowCount } = await db.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND ${column} < $2`, [
-      t.id,
-      new Date(now - days * 86_400_000).toISOString(),
-    ]);
-    deleted += rowCount ?? 0;
+    try {
+      const { rowCount } = await db.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND ${column} < $2`, [
+        t.id,
+        new Date(now - days * 86_400_000).toISOString(),
+      ]);
+      deleted += rowCount ?? 0;
+    } catch (err) {
+      failures.push({ table, tenantId: t.id, error: err instanceof Error ? err.message : String(err) });
+    }
   }
   return deleted;
 }

@@ -31,6 +31,8 @@ export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<t
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // req.ip, which the rate limits key on: the socket's address unless TRUST_PROXY names the proxies
+  app.set('trust proxy', ctx.config.http.trustProxy);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -43,10 +45,7 @@ export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<t
       },
     }),
   );
-  const origins = ctx.config.http.corsOrigins;
-  app.use(
-    cors({ origin: origins.includes('*') ? true : origins.length ? origins : false, credentials: true, maxAge: 600 }),
-  );
+  app.use(cors(corsOptions(ctx.config.http.corsOrigins)));
   app.use(httpMetrics(parts.metrics));
 
   app.get('/healthz', (_req, res) => {
@@ -99,4 +98,15 @@ export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<t
   app.use(notFoundHandler);
   app.use(problemErrorHandler(ctx.logger));
   return { app, openapi };
+}
+
+/**
+ * CORS_ORIGINS `*` means any page may call the API with a bearer token, never with the user's
+ * cookies: credentials are dropped (and authenticate.ts lets no `*` origin write with cookies).
+ * Reflecting every origin WITH credentials would let any site act as the signed-in user. Listed
+ * origins get credentials (the dashboard on another host signs in with the session cookies).
+ */
+export function corsOptions(origins: string[]): cors.CorsOptions {
+  if (origins.includes('*')) return { origin: '*', credentials: false, maxAge: 600 };
+  return { origin: origins.length ? origins : false, credentials: true, maxAge: 600 };
 }

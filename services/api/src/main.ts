@@ -19,11 +19,14 @@ async function main(): Promise<void> {
   await store.migrate();
   await bus.ensureTopics(allTopics.map((name) => ({ name })));
   const admin = await createFirstAdmin(store);
-  if (admin.created)
-    logger.warn(
-      { username: admin.username, password: admin.password },
-      'created the first admin: sign in and change the password',
+  if (admin.created) {
+    // Once, on the terminal, never in the structured logs (which are shipped and kept).
+    process.stdout.write(
+      `\nFirst platform admin created: ${admin.username} / ${admin.password}\n` +
+        'Sign in and change the password (required at first sign-in); it is not shown again.\n\n',
     );
+    logger.warn({ username: admin.username }, 'created the first admin; its password was printed once to stdout');
+  }
 
   const api = createApi({ store, bus, logger, registry, config: cfg });
   const server: Server = await new Promise((resolve, reject) => {

@@ -28,6 +28,11 @@ export async function createFirstAdmin(
       firstName: 'Platform',
       lastName: 'Admin',
     });
+    // The password is passed explicitly (the caller shows it), so createUser took it for a chosen
+    // one. A generated one was printed somewhere: it must be changed at first sign-in. The profile
+    // (name) is complete already, so the password is the only setup step.
+    if (opts.password === undefined)
+      await client.query('UPDATE users SET must_change_password = true WHERE id = $1', [row.id]);
     return { created: true, username: row.username, password };
   });
 }

@@ -1,4 +1,5 @@
 import type { Harness, TenantFixture } from './helpers.js';
+import { ingest } from './ingest.js';
 
 export interface World {
   tenant: TenantFixture;
@@ -69,10 +70,20 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
      VALUES ($1, $2, $3, $4, 'threshold', 'warning', 'level', 12, 20, 'Coffee is low', now()) RETURNING id`,
     [t.id, rule.id, dispDevice.device.id, dispenser.id],
   );
+  // readings on both devices, with a value no other world has, so a telemetry route that reads
+  // this tenant's rows (even only as statistics) shows it in its answer
+  const recent = new Date(Date.now() - 3_600_000).toISOString();
+  const value = 100_000 + Math.floor(Math.random() * 900_000) + 0.25;
+  await ingest(h.test.store, [
+    { tenantId: t.id, deviceId, ts: recent, metrics: { 'treatments.basic': value, reading: value } },
+    { tenantId: t.id, deviceId: dispDevice.device.id as string, ts: recent, metrics: { level: value } },
+  ]);
   return {
     tenant: t,
     ids: {
       tenantId: t.id,
+      customerId: `ext-${name}`,
+      readingValue: String(value),
       userId: t.users.viewer.id,
       assignmentId: assignment.id,
       siteId: site.id,
@@ -130,5 +141,133 @@ export async function crossTenantWalk(
     if (res.status !== 200)
       failures.push(`control GET ${route.path} as ${a.tenant.name} admin: ${res.status} ${res.text.slice(0, 200)}`);
   }
-  return { failures, checked: routes.length };
+  const swapped = await crossTenantFieldWalk(h, a, b);
+  failures.push(...swapped.failures);
+  return { failures, checked: routes.length + swapped.checked };
+}
+
+/**
+ * Query and body fields that name something of a tenant (canonical and seed names), and the
+ * fixture id each takes. A field named like this in any route's schema is walked below.
+ */
+const ID_FIELDS: Record<string, string> = {
+  tenantId: 'tenantId',
+  tenant_id: 'tenantId',
+  customer_id: 'customerId',
+  deviceId: 'deviceId',
+  device_id: 'deviceId',
+  assetId: 'assetId',
+  asset_id: 'assetId',
+  parentId: 'assetId',
+  outletId: 'outletId',
+  outlet_id: 'outletId',
+  outlet: 'outletId',
+  machineId: 'machineId',
+  machine_id: 'machineId',
+  siteId: 'siteId',
+  site_id: 'siteId',
+  floor: 'floorId',
+  pantry: 'pantryId',
+  userId: 'userId',
+  user_id: 'userId',
+  assignee: 'userId',
+  actorId: 'userId',
+  ruleId: 'ruleId',
+};
+/** Array fields of ids. */
+const ID_LIST_FIELDS: Record<string, string> = { assignees: 'userId', userIds: 'userId' };
+/** Bodies that take exactly one of these: the walked field replaces its siblings from the example. */
+const ONE_OF = [
+  ['deviceId', 'assetType', 'assetId'],
+  ['assetId', 'ruleId'],
+  ['siteId', 'assetId'],
+];
+
+const keysOf = (schema: unknown): string[] =>
+  schema && typeof schema === 'object' && 'shape' in schema ? Object.keys((schema as { shape: object }).shape) : [];
+
+/**
+ * The ids a route takes in its query string or body (`?tenantId=`, `?tenant_id=`, `deviceId` in a
+ * body, ...), not only in its path: for EVERY route, each such field alone is set to tenant A's id
+ * while everything else is tenant B's own (path ids, the example body), and B's admin calls it.
+ * The answer must be 403/404, or a success that shows nothing of A (a list filtered down to
+ * nothing). A's devices have readings, so a telemetry query that reads A's rows shows them.
+ */
+export async function crossTenantFieldWalk(
+  h: Harness,
+  a: World,
+  b: World,
+): Promise<{ failures: string[]; checked: number }> {
+  const failures: string[] = [];
+  let checked = 0;
+  const now = Date.now();
+  // ranges that cover the fixtures' readings, for routes that require one
+  const RANGE: Record<string, string> = {
+    from: new Date(now - 2 * 86_400_000).toISOString(),
+    to: new Date(now + 3_600_000).toISOString(),
+    start: new Date(now - 2 * 86_400_000).toISOString(),
+    end: new Date(now + 3_600_000).toISOString(),
+  };
+  const foreign = (key: string) => a.ids[key] as string;
+  const own = (key: string) => b.ids[key] as string;
+  // (not the assignment's serial id: a short number appears anywhere)
+  const markers = [a.tenant.name, ...Object.values(a.ids)].filter((m) => m.length >= 6);
+  const ownPath = (path: string) =>
+    path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(b.ids[name] ?? 'missing'));
+  const ownBody = (example: unknown): Record<string, unknown> => {
+    const body: Record<string, unknown> = { ...(example as Record<string, unknown>) };
+    for (const k of Object.keys(body)) {
+      const key = ID_FIELDS[k];
+      const listKey = ID_LIST_FIELDS[k];
+      if (key) body[k] = own(key);
+      else if (listKey) body[k] = [own(listKey)];
+    }
+    return body;
+  };
+
+  for (const route of h.api.routes.routes) {
+    if (route.access === 'public') continue;
+    const queryKeys = keysOf(route.query);
+    const bodyKeys = keysOf(route.body);
+    const cases: { where: 'query' | 'body'; field: string; value: unknown }[] = [];
+    for (const [where, keys] of [
+      ['query', queryKeys],
+      ['body', bodyKeys],
+    ] as const) {
+      for (const field of keys) {
+        const key = ID_FIELDS[field];
+        const listKey = ID_LIST_FIELDS[field];
+        if (key) cases.push({ where, field, value: foreign(key) });
+        else if (listKey) cases.push({ where, field, value: [foreign(listKey)] });
+      }
+    }
+    for (const c of cases) {
+      checked++;
+      const query = new URLSearchParams();
+      for (const k of queryKeys) if (RANGE[k]) query.set(k, RANGE[k]);
+      const body = route.body ? ownBody(route.example) : undefined;
+      if (c.where === 'query') query.set(c.field, String(c.value));
+      else if (body) {
+        // (a patch is merged with the stored row: its siblings are cleared explicitly)
+        for (const k of ONE_OF.filter((g) => g.includes(c.field)).flat())
+          if (k !== c.field && bodyKeys.includes(k)) body[k] = route.method === 'patch' ? null : undefined;
+        body[c.field] = c.value;
+      }
+      const qs = query.toString();
+      const path = `${ownPath(route.path)}${qs ? `?${qs}` : ''}`;
+      const res = await h.req(route.method, path, { token: b.tenant.users.admin.token, body });
+      const what = `${route.method.toUpperCase()} ${route.path} with ${c.where}.${c.field} of ${a.tenant.name}`;
+      if (res.status >= 200 && res.status < 300) {
+        const leaked = markers.filter((m) => res.text.includes(m));
+        if (leaked.length)
+          failures.push(`${what}: ${res.status} shows ${leaked.join(', ')}: ${res.text.slice(0, 200)}`);
+      } else if (![403, 404].includes(res.status)) {
+        // a 400 would hide whether the id was checked: make the rest of the request valid instead
+        failures.push(`${what}: ${res.status} ${res.text.slice(0, 200)}`);
+      } else if (res.text.includes(a.tenant.name)) {
+        failures.push(`${what}: ${res.status} names ${a.tenant.name}: ${res.text.slice(0, 200)}`);
+      }
+    }
+  }
+  return { failures, checked };
 }

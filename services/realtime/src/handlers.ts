@@ -2,7 +2,7 @@ import { AppError } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import type pg from 'pg';
 import { checkSubscription } from './access.js';
-import { ackError, authenticate } from './auth.js';
+import { ackError, authenticate, createRevocationCheck } from './auth.js';
 import type { Directory } from './directory.js';
 import type { RealtimeMetrics } from './metrics.js';
 import {
@@ -139,7 +139,7 @@ async function refresh(session: Session, ctx: HandlerContext, raw: unknown): Pro
   let result: Awaited<ReturnType<typeof authenticate>>;
   try {
     ctx.directory.forget(session.user.id);
-    result = await authenticate(ctx.directory, ctx.jwtSecret, parsed.data.token, ctx.now);
+    result = await authenticate(ctx.directory, ctx.jwtSecret, parsed.data.token, ctx.now, createRevocationCheck(ctx.pool));
   } catch (err) {
     return ackError(err);
   }

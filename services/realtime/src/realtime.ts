@@ -7,7 +7,7 @@ import type { Logger, Registry } from '@telemetry/observability';
 import type { Store } from '@telemetry/store';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { authenticate, handshakeError } from './auth.js';
+import { authenticate, createRevocationCheck, handshakeError } from './auth.js';
 import { startConsumer } from './consumer.js';
 import { createDirectory } from './directory.js';
 import { createDispatcher } from './dispatcher.js';
@@ -137,8 +137,10 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     if (deps.redis) io.serverSideEmit('rt:deliver', deliveries);
   };
 
+  // a signed-out or rotated-away session is refused even while its access token has not expired
+  const isRevoked = createRevocationCheck(deps.store.pool);
   io.use((socket, next) => {
-    authenticate(directory, jwtSecret, socket.handshake.auth?.token, now).then(
+    authenticate(directory, jwtSecret, socket.handshake.auth?.token, now, isRevoked).then(
       (identity) => {
         socket.data = identity;
         next();

@@ -1,8 +1,9 @@
 import { Roles } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
-import { sessionOf } from '../http/authenticate.js';
+import { isSameOrigin, sessionOf } from '../http/authenticate.js';
 import type { RateLimits } from '../http/rate-limit.js';
 import type { RouteTable } from '../http/route-table.js';
 import { clearSessionCookies, readRefreshCookie, setSessionCookies } from '../http/session-cookies.js';
@@ -81,14 +82,13 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
   table.add({
     method: 'post',
     path: '/api/auth/logout',
-    summary: 'Sign out: revokes the refresh token family and the access token presented',
+    summary: 'Sign out: revokes the refresh token family and the access token presented (which may have expired)',
     tags: ['auth'],
-    access: 'optional',
-    duringSetup: true,
+    access: 'public',
     body: RefreshBody,
     example: {},
     handler: async ({ body, req, res }) => {
-      await auth.logout(body.refreshToken ?? readRefreshCookie(req), sessionOf(req));
+      await logout(ctx, auth, req, body.refreshToken);
       clearSessionCookies(res, secure);
       return { success: true, message: 'Successfully logged out' };
     },
@@ -131,6 +131,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
     tags: ['auth'],
     access: 'user',
     duringSetup: true,
+    before: [limits.password],
     body: z.object({ currentPassword: z.string().min(1).max(256), newPassword: password }),
     example: { currentPassword: 'generated-one', newPassword: 'a-new-secret-1' },
     status: 204,
@@ -174,6 +175,24 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
   });
 
   return auth;
+}
+
+/**
+ * Logout is public: the usual reason to sign out is a session whose access token has expired or
+ * been revoked, and refusing it (401) would leave its refresh family alive. A still-valid access
+ * token is used (it and its session are revoked too); any other is ignored. The refresh token is
+ * the body's, else the cookie's, the cookie only from our own or an allowed origin (a foreign
+ * page must not be able to sign the user out).
+ */
+export async function logout(
+  ctx: ApiContext,
+  auth: AuthService,
+  req: Request,
+  bodyToken: string | undefined,
+): Promise<void> {
+  await ctx.authenticate(req).catch(() => undefined); // sets sessionOf(req) when the token is valid
+  const cookie = isSameOrigin(req, ctx.config.http.corsOrigins) ? readRefreshCookie(req) : undefined;
+  await auth.logout(bodyToken ?? cookie, sessionOf(req));
 }
 
 export { presentOzoneUser };

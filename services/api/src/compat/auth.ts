@@ -1,11 +1,11 @@
 import { Roles } from '@telemetry/auth';
 import { z } from 'zod';
+import { logout } from '../auth/routes.js';
 import type { AuthService } from '../auth/service.js';
 import type { ApiContext } from '../context.js';
-import { sessionOf } from '../http/authenticate.js';
 import type { RateLimits } from '../http/rate-limit.js';
 import type { RouteTable } from '../http/route-table.js';
-import { clearSessionCookies, readRefreshCookie, setSessionCookies } from '../http/session-cookies.js';
+import { clearSessionCookies, setSessionCookies } from '../http/session-cookies.js';
 import { presentOzoneUser } from '../users/present.js';
 import { password, username } from '../users/service.js';
 
@@ -46,11 +46,10 @@ export function registerAuthCompatRoutes(
     path: '/api/auth/logout/',
     summary: 'Sign out (ozone seed shape): clears the session cookies and revokes the session',
     tags: ['compat-ozone'],
-    access: 'optional',
-    duringSetup: true,
+    access: 'public',
     aliasOf: '/api/auth/logout',
     handler: async ({ req, res }) => {
-      await auth.logout(readRefreshCookie(req), sessionOf(req));
+      await logout(ctx, auth, req, undefined);
       clearSessionCookies(res, secure);
       return { success: true, message: 'Successfully logged out' };
     },

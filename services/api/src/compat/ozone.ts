@@ -4,7 +4,7 @@ import { createAsset, getAsset } from '../assets/repository.js';
 import type { ApiContext } from '../context.js';
 import { bindDevice, type DeviceRow, getDevice, listDevices } from '../devices/repository.js';
 import type { RouteTable } from '../http/route-table.js';
-import { deviceId, id, isoTime, pageQuery, qBool } from '../http/validation.js';
+import { deviceId, id, isoTime, pageQuery, qBool, timeZone } from '../http/validation.js';
 import { writeTenant } from '../scope.js';
 import { selectDevices } from '../telemetry/devices.js';
 import type { StatsInput, TelemetryHandlers } from '../telemetry/routes.js';
@@ -69,7 +69,7 @@ const snakeStats = z.object({
   cumulative: qBool.default(false),
   ma: z.coerce.number().int().min(0).max(365).default(0),
   compare: qBool.default(false),
-  tz: z.string().max(64).optional(),
+  tz: timeZone.optional(),
   tenant_id: id.optional(),
 });
 const toStats = (q: z.output<typeof snakeStats>): StatsInput => ({

@@ -1,4 +1,5 @@
-import type { Principal } from '@telemetry/auth';
+import { hasPermission, type Principal } from '@telemetry/auth';
+import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import { type AssetRow, createAsset, deleteAsset, getAsset, listAssets, updateAsset } from '../assets/repository.js';
 import type { ApiContext } from '../context.js';
@@ -77,8 +78,13 @@ export function registerTypedAlias(table: RouteTable, ctx: ApiContext, alias: Ty
     handler: async ({ query, principal, res }) => {
       const q = query as Record<string, unknown> & { limit: number; cursor?: string; is_active?: boolean };
       let p = principal;
-      // the dispenser seed's ?user_id=: what that user is assigned to (a viewer's view of it)
-      if (q.user_id) p = { ...principal, role: 'viewer', userId: q.user_id as string };
+      // the dispenser seed's ?user_id=: what that user is assigned to (a viewer's view of it).
+      // Someone else's assignments are for those who may read users; the rest may name only themselves.
+      if (q.user_id) {
+        if (q.user_id !== principal.userId && !hasPermission(principal.role, 'users:read'))
+          throw new AppError('FORBIDDEN', 'Only admins and managers may list the assignments of another user');
+        p = { ...principal, role: 'viewer', userId: q.user_id as string };
+      }
       const page = await listAssets(store.pool, p, {
         types: [alias.type],
         parentId: alias.parent ? (q[alias.parent.query] as string | undefined) : undefined,

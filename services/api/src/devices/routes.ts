@@ -9,6 +9,17 @@ import { writeTenant } from '../scope.js';
 import { bindDevice, type DeviceStatus, getDevice, listDevices, presentDevice } from './repository.js';
 
 const DeviceParams = z.object({ deviceId });
+/** Device edge flags (migration 0007; packages/registry/README.md): admins only. */
+const EdgePolicyBody = {
+  handshakePolicy: z.enum(['mac', 'proof']).optional(),
+  legacyHttp: z.boolean().optional(),
+  canRelay: z.boolean().optional(),
+};
+const edgePolicyOf = (d: { handshakePolicy: 'mac' | 'proof'; legacyHttp: boolean; canRelay: boolean }) => ({
+  handshakePolicy: d.handshakePolicy,
+  legacyHttp: d.legacyHttp,
+  canRelay: d.canRelay,
+});
 export const DeviceListQuery = z.object({
   ...pageQuery,
   /** all | online | offline | pending (unregistered: waiting for an admin) | unbound (active, no asset). */
@@ -56,6 +67,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
         .optional(),
       assetId: id.optional(),
       tenantId: id.optional(),
+      ...EdgePolicyBody,
     }),
     example: { id: 'esp32-001', name: 'Ozone machine A', deviceType: 'ozone' },
     status: 201,
@@ -70,11 +82,16 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
         deviceType: body.deviceType,
         expectedIntervalS: body.expectedIntervalS,
         actorId: principal.userId,
+        // pre-registered with a claim code: MAC alone only for the first claim (legacy firmware: 'mac')
+        handshakePolicy: body.handshakePolicy ?? 'proof',
+        legacyHttp: body.legacyHttp,
+        canRelay: body.canRelay,
       });
       await audit(store.pool, principal, { action: 'create', entity: 'device', entityId: created.deviceId, tenantId });
       return {
         device: presentDevice(await getDevice(store.pool, principal, created.deviceId)),
         claimCode: created.claimCode,
+        edgePolicy: edgePolicyOf(created.device),
       };
     },
   });
@@ -153,6 +170,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     example: { assetId: null, name: 'esp32-001' },
     handler: async ({ params, body, principal }) => {
       const device = await getDevice(store.pool, principal, params.deviceId);
+      if (body.tenantId) writeTenant(principal, body.tenantId); // another tenant's id: 404, as everywhere
       const tenantId = device.tenant_id ?? writeTenant(principal, body.tenantId);
       if (device.tenant_id && body.tenantId && body.tenantId !== device.tenant_id) {
         throw new AppError('CONFLICT', `device ${device.id} belongs to another tenant: revoke it there first`);
@@ -286,6 +304,30 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
         tenantId: device.tenant_id,
       });
       return presentDevice(await getDevice(store.pool, principal, device.id));
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/api/devices/:deviceId/edge-policy',
+    summary:
+      'Device edge flags: handshake policy (mac: MAC alone, legacy firmware; proof: current token or claim code after the first claim), legacy HTTP /api/iot/ (MAC alone), relaying readings for other devices; returns them',
+    tags: ['devices'],
+    access: 'devices:admin',
+    params: DeviceParams,
+    body: z.object(EdgePolicyBody),
+    example: { handshakePolicy: 'mac', legacyHttp: true, canRelay: false },
+    handler: async ({ params, body, principal }) => {
+      const device = await getDevice(store.pool, principal, params.deviceId);
+      const updated = await registry.setEdgePolicy(device.id, body, { tenantId: device.tenant_id });
+      await audit(store.pool, principal, {
+        action: 'edge_policy',
+        entity: 'device',
+        entityId: device.id,
+        tenantId: device.tenant_id,
+        details: body,
+      });
+      return { deviceId: device.id, ...edgePolicyOf(updated) };
     },
   });
 }

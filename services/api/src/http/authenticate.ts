@@ -38,10 +38,14 @@ export function accessTokenOf(req: Request): { token: string; fromCookie: boolea
   return cookie ? { token: cookie, fromCookie: true } : undefined;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Verifies the JWT (HS256 only, see @telemetry/auth), then reads the user: a deleted user, a
- * logged-out token (its jti revoked), a role change or a finished first-login setup take effect
- * at once instead of when the token expires. One indexed query per request.
+ * logged-out token (its jti revoked), an ended session (its refresh family revoked: logout with
+ * another token of it, refresh-token reuse, a password change or reset), a role change or a
+ * finished first-login setup take effect at once instead of when the token expires. One indexed
+ * query per request.
  */
 export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   return async (req) => {
@@ -49,6 +53,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (!found) return undefined;
     if (found.fromCookie && UNSAFE.has(req.method)) assertSameOrigin(req, deps.corsOrigins);
     const claims = deps.tokens.verifyAccess(found.token);
+    // we sign sid as a uuid (the refresh family); anything else is not one of our sessions
+    if (claims.sid !== undefined && !UUID.test(claims.sid)) throw new AppError('TOKEN_INVALID', 'Access token invalid');
     const { rows } = await deps.pool.query<{
       tenant_id: string | null;
       role: Principal['role'];
@@ -57,9 +63,11 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       revoked: boolean;
     }>(
       `SELECT u.tenant_id, u.role, u.must_change_password, u.profile_completed,
-              EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = $2) AS revoked
+              EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = $2)
+              OR EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = $3::uuid AND t.revoked_at IS NOT NULL)
+                AS revoked
        FROM users u WHERE u.id = $1`,
-      [claims.sub, claims.jti],
+      [claims.sub, claims.jti, claims.sid ?? null],
     );
     const u = rows[0];
     if (!u || u.revoked) throw new AppError('TOKEN_INVALID', 'Session ended: sign in again');
@@ -77,16 +85,23 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
  * Cookies are sent by the browser on its own, so a cookie-authenticated write must come from
  * our own origin or an allowed one (SameSite=Lax already stops most cross-site posts; this
  * closes the rest). Requests without Origin (curl, server-to-server) are not browser CSRF.
+ * `*` in CORS_ORIGINS allows no cookie-authenticated writes: with `*` the API drops CORS
+ * credentials altogether (see app.ts), so only explicitly listed origins count here.
  */
 function assertSameOrigin(req: Request, allowed: string[]): void {
+  if (!isSameOrigin(req, allowed))
+    throw new AppError('FORBIDDEN', 'Cross-origin cookie-authenticated request refused: send a Bearer token');
+}
+
+/** Whether a request may act with its cookies: no Origin, our own, or one listed in CORS_ORIGINS. */
+export function isSameOrigin(req: Request, allowed: string[]): boolean {
   const origin = req.headers.origin;
-  if (!origin) return;
+  if (!origin) return true;
   let host: string;
   try {
     host = new URL(origin).host;
   } catch {
-    throw new AppError('FORBIDDEN', 'Cross-origin request refused');
+    return false;
   }
-  if (host === req.headers.host || allowed.includes(origin) || allowed.includes('*')) return;
-  throw new AppError('FORBIDDEN', 'Cross-origin cookie-authenticated request refused: send a Bearer token');
+  return host === req.headers.host || allowed.includes(origin);
 }

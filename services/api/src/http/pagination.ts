@@ -31,7 +31,7 @@ export function keysetClause(
   const order = `ORDER BY ${k.column} ${dir}, ${k.id}::text ${dir}`;
   const select = `${k.column}::text AS _key, ${k.id}::text AS _id`;
   if (!cursor) return { where: 'TRUE', order, select };
-  const [key, idText] = decodeCursor(cursor);
+  const [key, idText] = decodeCursor(cursor, k.type);
   params.push(key, idText);
   const where = `(${k.column}, ${k.id}::text) ${cmp} ($${params.length - 1}::${k.type}, $${params.length})`;
   return { where, order, select };
@@ -52,12 +52,49 @@ export function toPage<R extends { _key: string; _id: string }, T>(
   };
 }
 
-function decodeCursor(cursor: string): [string, string] {
+/**
+ * A cursor is client input: its key is cast to `type` in SQL, so a key that would not cast (or a
+ * NUL, which PostgreSQL text refuses) must be a 400 here rather than a database error (500).
+ */
+export function decodeCursor(cursor: string, type: Keyset['type']): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      typeof v[0] === 'string' &&
+      typeof v[1] === 'string' &&
+      !v[0].includes('\0') &&
+      !v[1].includes('\0') &&
+      (type === 'text' || isTimestamptzText(v[0]))
+    )
+      return [v[0], v[1]];
   } catch {
     // below
   }
   throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned', { details: { field: 'cursor' } });
+}
+
+/** What `timestamptz::text` gives (ISO DateStyle): `2024-05-01 10:02:03.123456+00`, offsets to seconds. */
+const TIMESTAMPTZ_TEXT =
+  /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-])(\d{2})(?::(\d{2})(?::(\d{2}))?)?$/;
+
+function isTimestamptzText(s: string): boolean {
+  const m = TIMESTAMPTZ_TEXT.exec(s);
+  if (!m) return false;
+  const f = (i: number) => Number(m[i] ?? 0);
+  const daysInMonth = new Date(Date.UTC(f(1), f(2), 0)).getUTCDate();
+  return (
+    f(1) >= 1 &&
+    f(2) >= 1 &&
+    f(2) <= 12 &&
+    f(3) >= 1 &&
+    f(3) <= daysInMonth &&
+    f(4) <= 23 &&
+    f(5) <= 59 &&
+    f(6) <= 59 &&
+    f(9) <= 15 &&
+    f(10) <= 59 &&
+    f(11) <= 59
+  );
 }

@@ -38,6 +38,9 @@ interface HttpishError {
   expose?: boolean;
 }
 
+/** SQLSTATE 22023 invalid_parameter_value, e.g. `time zone "X" not recognized`. */
+const PG_INVALID_PARAMETER_VALUE = '22023';
+
 /** Maps any thrown value to a problem. 500s say nothing of internals; the log has them. */
 export function toProblem(err: unknown): Problem {
   if (isAppError(err)) {
@@ -51,6 +54,11 @@ export function toProblem(err: unknown): Problem {
     if (d && typeof d.action === 'string') extra.action = d.action;
     if (err.status >= 500) return problem(err.code, undefined);
     return { ...problem(err.code, err.message), ...extra };
+  }
+  // PostgreSQL rejecting a value the request carried (a time zone the database does not know although
+  // Intl does): the caller's input, not our fault. The message is not passed on (it names internals).
+  if ((err as { code?: unknown })?.code === PG_INVALID_PARAMETER_VALUE) {
+    return problem('VALIDATION_FAILED', 'A parameter has a value the database does not accept (a time zone?)');
   }
   const h = err as HttpishError;
   const status = h?.status ?? h?.statusCode;

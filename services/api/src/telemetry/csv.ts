@@ -5,8 +5,9 @@ import type { Response } from 'express';
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   let s = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  // a cell starting with = + - @ is a formula in Excel/Sheets (CSV injection); numbers stay numbers
-  if (/^[=+\-@]/.test(s) && Number.isNaN(Number(s))) s = `'${s}`;
+  // a cell starting with = + - @ is a formula in Excel/Sheets (CSV injection), and so is one after a
+  // leading TAB or CR, which spreadsheets strip (OWASP CSV injection); numbers stay numbers
+  if (/^[=+\-@\t\r]/.test(s) && Number.isNaN(Number(s))) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

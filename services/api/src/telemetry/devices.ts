@@ -21,6 +21,10 @@ export async function selectDevices(
   p: Principal,
   q: { deviceIds?: string[]; assetIds?: string[]; tenantId?: string },
 ): Promise<DeviceSelection> {
+  // A tenant user naming another tenant finds nothing (as writeTenant): without this the selection
+  // below would come back empty-handed yet carry the foreign tenantId with deviceIds undefined,
+  // which callers read as "every device of that tenant".
+  if (q.tenantId && !isPlatformAdmin(p) && q.tenantId !== p.tenantId) throw notFound('tenant');
   const params: unknown[] = [];
   const where = [
     tenantWhere(p, 'd.tenant_id', params),

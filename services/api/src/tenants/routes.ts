@@ -1,11 +1,12 @@
 import { isPlatformAdmin } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
+import type { TelemetryPolicy } from '@telemetry/timeseries';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { keysetClause, toPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
-import { attributes, confirmQuery, id, pageQuery, timeZone } from '../http/validation.js';
+import { confirmQuery, id, pageQuery, timeZone } from '../http/validation.js';
 import { notFound, tenantWhere } from '../scope.js';
 
 interface TenantRow {
@@ -30,12 +31,30 @@ export function presentTenant(r: TenantRow) {
 }
 
 const TenantParams = z.object({ tenantId: id });
+
+/**
+ * Whole days, 1..36500 (100 years), or null (keep forever / never compress). The pipeline's
+ * maintenance turns these into dates and TimescaleDB intervals (int): an unbounded number there
+ * failed the job for every tenant (see policyFromSettings in @telemetry/timeseries, which clamps too).
+ */
+const policyDays = z.number().int().min(1).max(36_500).nullable().optional();
+const TelemetrySettings = z.strictObject({
+  rawRetentionDays: policyDays,
+  eventRetentionDays: policyDays,
+  rollup1mRetentionDays: policyDays,
+  rollup1hRetentionDays: policyDays,
+  rollup1dRetentionDays: policyDays,
+  compressAfterDays: policyDays,
+} satisfies Record<keyof TelemetryPolicy, unknown>);
+/** Free-form, except `telemetry` (the storage policy), which is checked. */
+const TenantSettings = z.looseObject({ telemetry: TelemetrySettings.optional() });
+
 const TenantBody = z.object({
   name: z.string().min(1).max(200),
   /** The aggregator seed's customer_id. */
   externalId: z.string().max(200).optional().nullable(),
   timezone: timeZone.optional(),
-  settings: attributes.optional(),
+  settings: TenantSettings.optional(),
 });
 
 export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {

@@ -268,6 +268,7 @@ function registerAssignmentRoutes(
     handler: async ({ params, body, principal }) =>
       store.withTransaction(async (client) => {
         const user = await load(principal, params.userId, client);
+        assertCanManage(principal, user); // a manager changes operators' and viewers' assignments only
         if (!user.tenant_id) throw new AppError('CONFLICT', 'platform admins are not assigned');
         const target = body.siteId
           ? await client.query('SELECT 1 FROM sites WHERE id = $1 AND tenant_id = $2', [body.siteId, user.tenant_id])
@@ -301,6 +302,7 @@ function registerAssignmentRoutes(
     handler: async ({ params, principal }) =>
       store.withTransaction(async (client) => {
         const user = await load(principal, params.userId, client);
+        assertCanManage(principal, user);
         const res = await client.query('DELETE FROM user_assignments WHERE id = $1 AND user_id = $2', [
           params.assignmentId,
           user.id,
