@@ -1,0 +1,40 @@
+import { forkChild } from '../rpc.js';
+import { type Percentiles, percentiles } from '../stats.js';
+
+export interface ObserverReport {
+  /** Pushes of this step's events that reached the client. */
+  received: number;
+  /** Latest trace.stored among them (ms since epoch), 0 when none. */
+  lastStored: number;
+  disconnects: number;
+  toStored: Percentiles;
+  toSocket: Percentiles;
+}
+
+/** A dashboard client in its own process (observer/worker.ts). */
+export async function startObserver(p: { url: string; token: string; tenantId: string }) {
+  const child = forkChild(new URL('./worker.ts', import.meta.url), { name: 'socket client' });
+  try {
+    await child.call('open', p, 60_000);
+  } catch (err) {
+    await child.stop(5_000);
+    throw err;
+  }
+  return {
+    pid: child.pid,
+    reset: (tag: string) => child.call('reset', { tag }),
+    count: () => child.call<{ received: number; lastStored: number }>('count'),
+    async report(): Promise<ObserverReport> {
+      const r = await child.call<{
+        received: number;
+        lastStored: number;
+        disconnects: number;
+        toStored: Float64Array;
+        toSocket: Float64Array;
+      }>('report');
+      return { ...r, toStored: percentiles(r.toStored), toSocket: percentiles(r.toSocket) };
+    },
+    close: () => child.stop(5_000),
+  };
+}
+export type Observer = Awaited<ReturnType<typeof startObserver>>;
