@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@telemetry/contracts';
 import type pg from 'pg';
+import { one, tx } from './db.js';
+import { type HandshakeRules, handshakeByClaim, handshakeByMac } from './handshake.js';
 import { DEVICE_COLUMNS, type DeviceRow, toRecord } from './rows.js';
 import {
-  deviceIdForMac,
   hashSecret,
   isTokenShaped,
   newClaimCode,
@@ -14,11 +15,13 @@ import {
 } from './secrets.js';
 import type {
   DeviceRecord,
+  EdgePolicy,
   HandshakeInput,
   HandshakeResult,
   LastSeen,
   PreRegisterInput,
   Scope,
+  SessionCredential,
   VerifyResult,
 } from './types.js';
 
@@ -30,14 +33,24 @@ export interface RegistryDeps {
    * lock the device out. Default 1 h.
    */
   tokenGraceMs?: number;
+  /** No new pending device while this many wait for an admin (DEVICE_MAX_PENDING). Default 10 000. */
+  maxPending?: number;
+  /**
+   * MAC-only re-handshakes of an active 'mac' device less than the grace period after its last
+   * token (so the token replaced is still valid), per MAC per hour; over it 429 and no token. Default 4.
+   */
+  macHandshakesPerHour?: number;
 }
 
 export interface Registry {
   /**
-   * Ozone seed `POST /api/handshake/`. Unknown MAC: a pending device (assigned=false) that an
-   * admin assigns. Known MAC: a NEW token every time (we keep only hashes, so the old one cannot
-   * be handed back); the previous token stays valid for the grace period. Revoked: DEVICE_REVOKED.
-   * With a claim code: binds this MAC to the device an admin pre-registered.
+   * Ozone seed `POST /api/handshake/`. Unknown MAC: a pending device (assigned=false, policy
+   * 'mac') that an admin assigns; RATE_LIMITED when maxPending devices wait already. Known MAC:
+   * a NEW token every time (we keep only hashes, so the old one cannot be handed back); the
+   * previous token stays valid for the grace period. 'proof' devices that hold a token must send
+   * it (`proofToken`) or the claim code, else FORBIDDEN; 'mac' devices are limited to
+   * macHandshakesPerHour unproven re-handshakes inside the grace window, else RATE_LIMITED.
+   * Revoked: DEVICE_REVOKED. With a claim code: binds this MAC to the device an admin pre-registered.
    */
   handshake(input: HandshakeInput): Promise<HandshakeResult>;
   /** Admin: creates an active device of a tenant before it ever connects; returns its one-time claim code. */
@@ -48,6 +61,8 @@ export interface Registry {
   rotateToken(deviceId: string, options?: Scope & { graceMs?: number }): Promise<{ token: string }>;
   /** Admin: refuses the device everywhere from its next CONNECT or request; tokens and claim code are erased. */
   revoke(deviceId: string, scope?: Scope): Promise<DeviceRecord>;
+  /** Admin: the device edge flags (handshake policy, legacy HTTP, relaying); absent fields unchanged. */
+  setEdgePolicy(deviceId: string, policy: Partial<EdgePolicy>, scope?: Scope): Promise<DeviceRecord>;
   /** MQTT CONNECT: username = device id, password = token. */
   verifyToken(deviceId: string, token: string): Promise<VerifyResult>;
   /** HTTP `Authorization: Bearer <token>`: the token alone finds its device. */
@@ -62,6 +77,14 @@ export interface Registry {
   isTenantAlias(tenantId: string, customerId: string): Promise<boolean>;
   /** Of these ids, the ones that may no longer connect (revoked, pending, deleted): open sessions to close. */
   inactive(deviceIds: string[]): Promise<string[]>;
+  /**
+   * Of these sessions, the device ids of the ones to close: the device may no longer connect, or
+   * the token the session authenticated with is neither its current one nor the previous one
+   * inside its grace window (rotated away, e.g. with no grace after a leak).
+   */
+  staleSessions(sessions: SessionCredential[]): Promise<string[]>;
+  /** Deletes pending devices (never assigned) not heard from for `olderThanMs`; returns how many. */
+  prunePending(olderThanMs: number): Promise<number>;
   /** Presence, written by the gateway holding the session. */
   recordConnected(deviceId: string, gatewayId: string, at: Date): Promise<void>;
   recordDisconnected(deviceId: string, gatewayId: string, at: Date): Promise<void>;
@@ -72,6 +95,8 @@ export interface Registry {
 }
 
 const DEFAULT_GRACE_MS = 3_600_000;
+const DEFAULT_MAX_PENDING = 10_000;
+const DEFAULT_MAC_HANDSHAKES_PER_HOUR = 4;
 const HASH_ONLY = 'id, tenant_id, asset_id, state, token_hash, previous_token_hash, previous_token_expires_at';
 
 interface HashRow {
@@ -87,9 +112,11 @@ interface HashRow {
 export function createRegistry(deps: RegistryDeps): Registry {
   const { pool } = deps;
   const graceMs = deps.tokenGraceMs ?? DEFAULT_GRACE_MS;
-
-  const one = async (db: pg.Pool | pg.PoolClient, sql: string, params: unknown[]): Promise<DeviceRow | undefined> =>
-    (await db.query<DeviceRow>(sql, params)).rows[0];
+  const rules = (maxPending: number | undefined): HandshakeRules => ({
+    graceMs,
+    maxPending: maxPending ?? deps.maxPending ?? DEFAULT_MAX_PENDING,
+    macHandshakesPerHour: deps.macHandshakesPerHour ?? DEFAULT_MAC_HANDSHAKES_PER_HOUR,
+  });
 
   /** A pending device must not be assigned by a tenant other than the one it already belongs to. */
   const scoped = (tenantId: string | null | undefined) => (tenantId ? tenantId : null);
@@ -112,76 +139,6 @@ export function createRegistry(deps: RegistryDeps): Registry {
       identity: { deviceId: row.id, tenantId: row.tenant_id, assetId: row.asset_id, state: 'active' },
     };
   };
-
-  async function handshakeByMac(client: pg.PoolClient, mac: string, firmware: string): Promise<HandshakeResult> {
-    const token = newToken();
-    let row = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1 FOR UPDATE`, [mac]);
-    if (!row) {
-      row = await one(
-        client,
-        `INSERT INTO devices (id, mac, firmware, state, token_hash, token_issued_at)
-         VALUES ($1, $2, $3, 'pending', $4, now())
-         ON CONFLICT DO NOTHING RETURNING ${DEVICE_COLUMNS}`,
-        [deviceIdForMac(mac), mac, firmware, hashSecret(token)],
-      );
-      if (row) return { deviceId: row.id, token, assigned: false, state: 'pending', created: true };
-      // Lost a race with a concurrent first handshake of the same MAC: rotate the winner's token.
-      row = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1 FOR UPDATE`, [mac]);
-      if (!row) throw new AppError('CONFLICT', `device id ${deviceIdForMac(mac)} is taken by another MAC`);
-    }
-    if (row.state === 'revoked') throw new AppError('DEVICE_REVOKED', `device ${row.id} is revoked`);
-    const rotated = await one(
-      client,
-      `UPDATE devices SET firmware = $2,
-         previous_token_hash = token_hash,
-         previous_token_expires_at = CASE WHEN token_hash IS NULL THEN NULL ELSE now() + make_interval(secs => $4) END,
-         token_hash = $3, token_issued_at = now(),
-         -- a MAC handshake of a device pre-registered with this MAC claims it: its code is spent
-         claim_code_hash = NULL, claimed_at = coalesce(claimed_at, CASE WHEN claim_code_hash IS NOT NULL THEN now() END),
-         updated_at = now()
-       WHERE id = $1 RETURNING ${DEVICE_COLUMNS}`,
-      [row.id, firmware, hashSecret(token), graceMs / 1000],
-    );
-    const r = toRecord(rotated!);
-    return { deviceId: r.id, token, assigned: isAssigned(r), state: r.state, created: false };
-  }
-
-  async function handshakeByClaim(
-    client: pg.PoolClient,
-    mac: string,
-    firmware: string,
-    claimCode: string,
-  ): Promise<HandshakeResult> {
-    const claimed = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE claim_code_hash = $1 FOR UPDATE`, [
-      hashSecret(normalizeClaimCode(claimCode)),
-    ]);
-    if (!claimed) throw new AppError('TOKEN_INVALID', 'claim code unknown or already used');
-    if (claimed.mac && claimed.mac !== mac) {
-      throw new AppError('CONFLICT', `claim code belongs to a device with another MAC`);
-    }
-    const other = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE mac = $1 AND id <> $2 FOR UPDATE`, [
-      mac,
-      claimed.id,
-    ]);
-    if (other) {
-      // The device handshook before it was claimed: its auto-created pending twin goes away.
-      if (other.state !== 'pending' || other.tenant_id !== null) {
-        throw new AppError('CONFLICT', `MAC ${mac} already belongs to device ${other.id}`);
-      }
-      await client.query('DELETE FROM devices WHERE id = $1', [other.id]);
-    }
-    const token = newToken();
-    const row = await one(
-      client,
-      `UPDATE devices SET mac = $2, firmware = $3, token_hash = $4, token_issued_at = now(),
-         previous_token_hash = NULL, previous_token_expires_at = NULL,
-         claim_code_hash = NULL, claimed_at = now(), updated_at = now()
-       WHERE id = $1 RETURNING ${DEVICE_COLUMNS}`,
-      [claimed.id, mac, firmware, hashSecret(token)],
-    );
-    const r = toRecord(row!);
-    return { deviceId: r.id, token, assigned: isAssigned(r), state: r.state, created: false };
-  }
 
   async function get(deviceId: string, scope: Scope = {}): Promise<DeviceRecord | undefined> {
     const row = await one(
@@ -222,10 +179,11 @@ export function createRegistry(deps: RegistryDeps): Registry {
     async handshake(input) {
       const mac = normalizeMac(input.mac);
       if (!mac) throw new AppError('VALIDATION_FAILED', 'mac must look like EC:E3:34:46:2B:C0');
+      const { firmware, claimCode, proofToken } = input;
       return tx(pool, (client) =>
-        input.claimCode
-          ? handshakeByClaim(client, mac, input.firmware, input.claimCode)
-          : handshakeByMac(client, mac, input.firmware),
+        claimCode
+          ? handshakeByClaim(client, { mac, firmware, claimCode })
+          : handshakeByMac(client, { mac, firmware, ...(proofToken ? { proofToken } : {}) }, rules(input.maxPending)),
       );
     },
 
@@ -238,8 +196,9 @@ export function createRegistry(deps: RegistryDeps): Registry {
         await assertAsset(client, input.tenantId, input.assetId);
         const row = await one(
           client,
-          `INSERT INTO devices (id, tenant_id, asset_id, mac, name, device_type, expected_interval_s, state, claim_code_hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)
+          `INSERT INTO devices (id, tenant_id, asset_id, mac, name, device_type, expected_interval_s, state, claim_code_hash,
+             handshake_policy, legacy_http, can_relay)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11)
            ON CONFLICT DO NOTHING RETURNING ${DEVICE_COLUMNS}`,
           [
             deviceId,
@@ -250,17 +209,16 @@ export function createRegistry(deps: RegistryDeps): Registry {
             input.deviceType ?? 'generic',
             input.expectedIntervalS ?? 60,
             hashSecret(normalizeClaimCode(claimCode)),
+            input.handshakePolicy ?? 'mac',
+            input.legacyHttp ?? false,
+            input.canRelay ?? false,
           ],
         ).catch((err: Error & { code?: string }) => {
           if (err.code === '23514') throw new AppError('VALIDATION_FAILED', `device id ${deviceId} is not allowed`);
           throw err;
         });
-        if (!row) {
-          throw new AppError(
-            'CONFLICT',
-            mac ? `device ${deviceId} or MAC ${mac} exists already` : `device ${deviceId} exists already`,
-          );
-        }
+        // Ids and MACs are global: say that one is taken, not which, nor whose (maybe another tenant's).
+        if (!row) throw new AppError('CONFLICT', mac ? 'device id or MAC not available' : 'device id not available');
         await bind(client, input.tenantId, deviceId, input.assetId ?? null, input.actorId);
         return { deviceId, claimCode, device: toRecord(row) };
       });
@@ -273,7 +231,9 @@ export function createRegistry(deps: RegistryDeps): Registry {
         const row = await one(client, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = $1 FOR UPDATE`, [deviceId]);
         if (!row) throw new AppError('NOT_FOUND', `device ${deviceId} not found`);
         if (row.tenant_id && row.tenant_id !== tenantId) {
-          throw new AppError('CONFLICT', `device ${deviceId} belongs to another tenant: revoke it there first`);
+          // a tenant admin does not learn that another tenant's device exists
+          if (scope.tenantId) throw new AppError('NOT_FOUND', `device ${deviceId} not found`);
+          throw new AppError('CONFLICT', 'the device belongs to another tenant: revoke it there first');
         }
         await assertAsset(client, tenantId, assetId);
         const updated = await one(
@@ -316,6 +276,24 @@ export function createRegistry(deps: RegistryDeps): Registry {
            previous_token_expires_at = NULL, claim_code_hash = NULL, updated_at = now()
          WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2::uuid) RETURNING ${DEVICE_COLUMNS}`,
         [deviceId, scoped(scope.tenantId)],
+      );
+      if (!row) throw new AppError('NOT_FOUND', `device ${deviceId} not found`);
+      return toRecord(row);
+    },
+
+    async setEdgePolicy(deviceId, policy, scope = {}) {
+      const row = await one(
+        pool,
+        `UPDATE devices SET handshake_policy = coalesce($3, handshake_policy), legacy_http = coalesce($4, legacy_http),
+           can_relay = coalesce($5, can_relay), updated_at = now()
+         WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2::uuid) RETURNING ${DEVICE_COLUMNS}`,
+        [
+          deviceId,
+          scoped(scope.tenantId),
+          policy.handshakePolicy ?? null,
+          policy.legacyHttp ?? null,
+          policy.canRelay ?? null,
+        ],
       );
       if (!row) throw new AppError('NOT_FOUND', `device ${deviceId} not found`);
       return toRecord(row);
@@ -389,6 +367,30 @@ export function createRegistry(deps: RegistryDeps): Registry {
       return rows.map((r) => r.id);
     },
 
+    async staleSessions(sessions) {
+      if (sessions.length === 0) return [];
+      const { rows } = await pool.query<{ id: string }>(
+        `SELECT v.id FROM unnest($1::text[], $2::text[]) AS v(id, token_hash) LEFT JOIN devices d ON d.id = v.id
+         WHERE d.id IS NULL OR d.state <> 'active' OR d.tenant_id IS NULL
+            OR (d.token_hash IS DISTINCT FROM v.token_hash
+                AND NOT (d.previous_token_hash IS NOT DISTINCT FROM v.token_hash
+                         AND coalesce(d.previous_token_expires_at > now(), false)))`,
+        [sessions.map((s) => s.deviceId), sessions.map((s) => s.tokenHash)],
+      );
+      return rows.map((r) => r.id);
+    },
+
+    async prunePending(olderThanMs) {
+      // Revoked devices stay: a revoked MAC must keep getting DEVICE_REVOKED, not a fresh pending row.
+      const { rowCount } = await pool.query(
+        `DELETE FROM devices WHERE id IN (
+           SELECT id FROM devices WHERE state = 'pending' AND tenant_id IS NULL
+             AND updated_at < now() - make_interval(secs => $1::float8) LIMIT 10000)`,
+        [olderThanMs / 1000],
+      );
+      return rowCount ?? 0;
+    },
+
     async recordConnected(deviceId, gatewayId, at) {
       await pool.query(
         `UPDATE devices SET online = true, connected_gateway = $2, last_connected_at = $3,
@@ -424,29 +426,4 @@ export function createRegistry(deps: RegistryDeps): Registry {
       );
     },
   };
-}
-
-function isAssigned(r: DeviceRecord): boolean {
-  return r.state === 'active' && r.tenantId !== null;
-}
-
-/** BEGIN/COMMIT on one pooled client; ROLLBACK and rethrow on error; a broken client is destroyed. */
-async function tx<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    try {
-      const value = await fn(client);
-      await client.query('COMMIT');
-      return value;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => {
-        broken = e;
-      });
-      throw err;
-    }
-  } finally {
-    client.release(broken);
-  }
 }

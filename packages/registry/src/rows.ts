@@ -3,7 +3,7 @@ import type { DeviceRecord } from './types.js';
 /** Never the hashes: a DeviceRecord may end up in an API response or a log line. */
 export const DEVICE_COLUMNS = `id, tenant_id, asset_id, name, mac, firmware, device_type, state, expected_interval_s,
   token_hash IS NOT NULL AS has_token, claim_code_hash IS NOT NULL AS claimable,
-  online, last_seen_at, last_connected_at, created_at`;
+  handshake_policy, legacy_http, can_relay, online, last_seen_at, last_connected_at, created_at`;
 
 export interface DeviceRow {
   id: string;
@@ -17,6 +17,9 @@ export interface DeviceRow {
   expected_interval_s: number;
   has_token: boolean;
   claimable: boolean;
+  handshake_policy: DeviceRecord['handshakePolicy'];
+  legacy_http: boolean;
+  can_relay: boolean;
   online: boolean;
   last_seen_at: Date | null;
   last_connected_at: Date | null;
@@ -36,6 +39,9 @@ export function toRecord(row: DeviceRow): DeviceRecord {
     expectedIntervalS: row.expected_interval_s,
     hasToken: row.has_token,
     claimable: row.claimable,
+    handshakePolicy: row.handshake_policy,
+    legacyHttp: row.legacy_http,
+    canRelay: row.can_relay,
     online: row.online,
     lastSeenAt: row.last_seen_at,
     lastConnectedAt: row.last_connected_at,

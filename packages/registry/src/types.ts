@@ -1,5 +1,21 @@
 export type DeviceState = 'pending' | 'active' | 'revoked';
 
+/**
+ * How a handshake of the device's MAC gets a token. 'mac': the seed's protocol, the MAC alone
+ * (legacy firmware; re-handshakes rate-limited per MAC). 'proof': the MAC alone only while the
+ * device holds no token (first claim); afterwards the current token (Bearer) or the claim code.
+ */
+export type HandshakePolicy = 'mac' | 'proof';
+
+/** Per-device flags of the device edge that an admin sets (migration 0007). */
+export interface EdgePolicy {
+  handshakePolicy: HandshakePolicy;
+  /** May use POST /api/iot/ (identified by its MAC alone). */
+  legacyHttp: boolean;
+  /** May post readings for other devices of its tenant (a gateway / uploader). */
+  canRelay: boolean;
+}
+
 /** What an edge caches for a session once a device proved who it is. */
 export interface DeviceIdentity {
   deviceId: string;
@@ -27,6 +43,9 @@ export interface DeviceRecord {
   hasToken: boolean;
   /** An unused claim code exists. */
   claimable: boolean;
+  handshakePolicy: HandshakePolicy;
+  legacyHttp: boolean;
+  canRelay: boolean;
   online: boolean;
   lastSeenAt: Date | null;
   lastConnectedAt: Date | null;
@@ -38,6 +57,14 @@ export interface HandshakeInput {
   firmware: string;
   /** Optional extension of the ozone handshake: binds the MAC to a device an admin pre-registered. */
   claimCode?: string;
+  /**
+   * Optional extension: the device's current token (`Authorization: Bearer` on the handshake), its
+   * proof of identity. Required by 'proof' devices once they hold a token; exempts a 'mac' device
+   * from the per-MAC re-handshake limit.
+   */
+  proofToken?: string;
+  /** Cap on devices waiting for an admin (DEVICE_MAX_PENDING); default the registry's. */
+  maxPending?: number;
 }
 
 export interface HandshakeResult {
@@ -61,6 +88,16 @@ export interface PreRegisterInput {
   deviceType?: string;
   expectedIntervalS?: number;
   actorId?: string | null;
+  /** Default 'mac' here (internal provisioning, seed firmware); the admin API passes 'proof'. */
+  handshakePolicy?: HandshakePolicy;
+  legacyHttp?: boolean;
+  canRelay?: boolean;
+}
+
+/** An open session (MQTT) and the sha256 of the token it authenticated with. */
+export interface SessionCredential {
+  deviceId: string;
+  tokenHash: string;
 }
 
 /** Scope of an admin call: a tenant's admin passes their tenant; a platform admin passes none. */

@@ -1,7 +1,7 @@
 import { AppError } from '@telemetry/contracts';
 import { createTestStore, type TestStore } from '@telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry, type Registry } from '../src/index.js';
+import { createRegistry, hashToken, type Registry } from '../src/index.js';
 
 let db: TestStore;
 let registry: Registry;
@@ -150,5 +150,166 @@ describe('registry', () => {
     expect((await registry.get('presence-1'))?.lastSeenAt?.getTime()).toBe(t0.getTime() + 5_000);
     expect(await registry.recordGatewayDown('gw-b', new Date())).toBe(1);
     expect((await registry.get('presence-1'))?.online).toBe(false);
+  });
+});
+
+const message = async (p: Promise<unknown>) => {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  return `${(err as AppError).code}: ${(err as AppError).message}`;
+};
+
+describe('registry hardening (security review)', () => {
+  it("gives a 'proof' device a token by MAC alone only at its first claim; afterwards it must prove itself", async () => {
+    const pre = await registry.preRegister({
+      tenantId: tenantA,
+      deviceId: 'proof-1',
+      mac: 'aa:bb:cc:10:00:01',
+      handshakePolicy: 'proof',
+    });
+    expect(pre.device).toMatchObject({ handshakePolicy: 'proof', legacyHttp: false, canRelay: false });
+    const mac = 'AA:BB:CC:10:00:01';
+    const first = await registry.handshake({ mac, firmware: '1' }); // first claim: MAC alone
+    expect(first).toMatchObject({ deviceId: 'proof-1', assigned: true });
+    // anyone else knowing the MAC: refused, no token minted, the device's token untouched
+    expect(await message(registry.handshake({ mac, firmware: '1' }))).toMatch(/^FORBIDDEN: .*Authorization: Bearer/);
+    expect(await code(registry.handshake({ mac, firmware: '1', proofToken: 'B'.repeat(43) }))).toBe('FORBIDDEN');
+    expect(await code(registry.handshake({ mac, firmware: '1', proofToken: 'short' }))).toBe('FORBIDDEN');
+    expect((await registry.verifyToken('proof-1', first.token)).ok).toBe(true);
+
+    const second = await registry.handshake({ mac, firmware: '2', proofToken: first.token });
+    expect(second.deviceId).toBe('proof-1');
+    // the response of `second` was lost: the previous token, still in grace, proves the device too
+    const third = await registry.handshake({ mac, firmware: '2', proofToken: first.token });
+    expect((await registry.verifyToken('proof-1', third.token)).ok).toBe(true);
+  });
+
+  it("keeps a 'proof' device's claim code usable after a MAC-only first claim: the owner takes it back", async () => {
+    const pre = await registry.preRegister({
+      tenantId: tenantA,
+      deviceId: 'proof-2',
+      mac: 'aa:bb:cc:10:00:02',
+      handshakePolicy: 'proof',
+    });
+    const squatter = await registry.handshake({ mac: 'aa:bb:cc:10:00:02', firmware: 'x' });
+    expect((await registry.get('proof-2'))?.claimable).toBe(true);
+    const owner = await registry.handshake({ mac: 'aa:bb:cc:10:00:02', firmware: '1', claimCode: pre.claimCode });
+    expect(owner.deviceId).toBe('proof-2');
+    expect(await registry.verifyToken('proof-2', squatter.token)).toEqual({ ok: false, reason: 'bad_token' });
+    expect((await registry.get('proof-2'))?.claimable).toBe(false);
+  });
+
+  it("rate-limits MAC-only re-handshakes of an active 'mac' device inside the grace window; proof is exempt", async () => {
+    await registry.preRegister({ tenantId: tenantA, deviceId: 'mac-limit-1', mac: 'aa:bb:cc:10:00:03' });
+    const mac = 'aa:bb:cc:10:00:03';
+    let last = await registry.handshake({ mac, firmware: '1' }); // first claim: no previous token, not counted
+    for (let i = 0; i < 4; i++) last = await registry.handshake({ mac, firmware: '1' }); // 4 inside the grace window
+    expect(await message(registry.handshake({ mac, firmware: '1' }))).toMatch(/^RATE_LIMITED: /);
+    expect((await registry.verifyToken('mac-limit-1', last.token)).ok).toBe(true); // nothing minted
+    const proven = await registry.handshake({ mac, firmware: '1', proofToken: last.token });
+    expect((await registry.verifyToken('mac-limit-1', proven.token)).ok).toBe(true);
+    // an hour later the window starts over
+    await db.store.pool.query(
+      "UPDATE devices SET mac_handshake_window_at = now() - interval '61 minutes' WHERE id = 'mac-limit-1'",
+    );
+    expect((await registry.handshake({ mac, firmware: '1' })).deviceId).toBe('mac-limit-1');
+  });
+
+  it("creates devices of unknown MACs as 'mac', without legacy HTTP or relaying, and lets an admin change that", async () => {
+    const hs = await registry.handshake({ mac: 'aa:bb:cc:10:00:04', firmware: '1' });
+    expect(await registry.get(hs.deviceId)).toMatchObject({
+      handshakePolicy: 'mac',
+      legacyHttp: false,
+      canRelay: false,
+    });
+    await registry.assign(hs.deviceId, tenantA);
+    expect(await code(registry.setEdgePolicy(hs.deviceId, { canRelay: true }, { tenantId: tenantB }))).toBe(
+      'NOT_FOUND',
+    );
+    const set = await registry.setEdgePolicy(hs.deviceId, { handshakePolicy: 'proof', legacyHttp: true });
+    expect(set).toMatchObject({ handshakePolicy: 'proof', legacyHttp: true, canRelay: false });
+    expect(await registry.setEdgePolicy(hs.deviceId, { canRelay: true }, { tenantId: tenantA })).toMatchObject({
+      handshakePolicy: 'proof',
+      legacyHttp: true,
+      canRelay: true,
+    });
+    // it holds a token now: the MAC alone no longer gets one
+    expect(await code(registry.handshake({ mac: 'aa:bb:cc:10:00:04', firmware: '1' }))).toBe('FORBIDDEN');
+  });
+
+  it('says in its 409s neither which device holds an id or MAC nor to which tenant it belongs', async () => {
+    await registry.preRegister({ tenantId: tenantB, deviceId: 'secret-b1', mac: 'aa:bb:cc:10:00:05' });
+    const taken = await message(registry.preRegister({ tenantId: tenantA, mac: 'aa:bb:cc:10:00:05' }));
+    expect(taken).toMatch(/^CONFLICT: /);
+    expect(taken).not.toMatch(/secret-b1|AA:BB:CC:10:00:05/i);
+    expect(await message(registry.preRegister({ tenantId: tenantA, deviceId: 'secret-b1' }))).not.toMatch(/secret-b1/);
+    // a claim code of tenant A used from the MAC of tenant B's device
+    const pre = await registry.preRegister({ tenantId: tenantA, deviceId: 'claim-a1' });
+    const claim = await message(
+      registry.handshake({ mac: 'aa:bb:cc:10:00:05', firmware: '1', claimCode: pre.claimCode }),
+    );
+    expect(claim).toMatch(/^CONFLICT: /);
+    expect(claim).not.toMatch(/secret-b1/);
+    const other = await registry.preRegister({ tenantId: tenantA, deviceId: 'claim-a2', mac: 'aa:bb:cc:10:00:06' });
+    const mismatch = await message(
+      registry.handshake({ mac: 'aa:bb:cc:10:00:07', firmware: '1', claimCode: other.claimCode }),
+    );
+    expect(mismatch).toMatch(/^CONFLICT: /);
+    expect(mismatch).not.toMatch(/claim-a2|AA:BB:CC:10:00:06/i);
+    // a tenant admin assigning another tenant's device: not found, as everywhere
+    expect(await code(registry.assign('secret-b1', tenantA, null, { tenantId: tenantA }))).toBe('NOT_FOUND');
+  });
+
+  it('caps the pending devices unknown MACs create, and prunes the ones nobody assigned', async () => {
+    const pending = async () =>
+      (
+        await db.store.pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM devices WHERE state = 'pending' AND tenant_id IS NULL",
+        )
+      ).rows[0]!.n;
+    const n = await pending();
+    expect(await message(registry.handshake({ mac: 'aa:bb:cc:10:00:08', firmware: '1', maxPending: n }))).toMatch(
+      /^RATE_LIMITED: too many unknown devices/,
+    );
+    expect(await registry.findByMac('aa:bb:cc:10:00:08')).toBeUndefined();
+    const capped = createRegistry({ pool: db.store.pool, maxPending: n });
+    expect(await code(capped.handshake({ mac: 'aa:bb:cc:10:00:08', firmware: '1' }))).toBe('RATE_LIMITED');
+    // known MACs are not affected by the cap
+    expect((await capped.handshake({ mac: 'aa:bb:cc:00:00:06', firmware: '1' })).created).toBe(false);
+    const old = await registry.handshake({ mac: 'aa:bb:cc:10:00:09', firmware: '1', maxPending: n + 1 });
+    const revoked = await registry.handshake({ mac: 'aa:bb:cc:10:00:0a', firmware: '1', maxPending: n + 2 });
+    await registry.revoke(revoked.deviceId);
+    await db.store.pool.query("UPDATE devices SET updated_at = now() - interval '31 days' WHERE id = ANY($1::text[])", [
+      [old.deviceId, revoked.deviceId],
+    ]);
+    expect(await registry.prunePending(30 * 86_400_000)).toBe(1);
+    expect(await registry.get(old.deviceId)).toBeUndefined();
+    expect((await registry.get(revoked.deviceId))?.state).toBe('revoked'); // a revoked MAC stays refused
+    expect(await pending()).toBe(n);
+  });
+
+  it('tells which sessions to close: device inactive, or token neither current nor previous in grace', async () => {
+    await registry.preRegister({ tenantId: tenantA, deviceId: 'session-1' });
+    const t1 = (await registry.rotateToken('session-1')).token;
+    const t2 = (await registry.rotateToken('session-1', { graceMs: 60_000 })).token;
+    const s = (token: string) => [{ deviceId: 'session-1', tokenHash: hashToken(token) }];
+    expect(await registry.staleSessions([...s(t1), ...s(t2)])).toEqual([]); // previous, in grace; current
+    const t3 = (await registry.rotateToken('session-1', { graceMs: 0 })).token; // t2 leaked
+    expect(await registry.staleSessions(s(t1))).toEqual(['session-1']);
+    expect(await registry.staleSessions(s(t2))).toEqual(['session-1']);
+    expect(await registry.staleSessions(s(t3))).toEqual([]);
+    const t4 = (await registry.rotateToken('session-1', { graceMs: 60_000 })).token;
+    await db.store.pool.query(
+      "UPDATE devices SET previous_token_expires_at = now() - interval '1 second' WHERE id = 'session-1'",
+    );
+    expect(await registry.staleSessions(s(t3))).toEqual(['session-1']); // its grace is over
+    await registry.revoke('session-1');
+    expect(await registry.staleSessions([...s(t4), { deviceId: 'gone', tokenHash: hashToken(t4) }])).toEqual([
+      'session-1',
+      'gone',
+    ]);
   });
 });

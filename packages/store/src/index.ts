@@ -5,6 +5,15 @@ import { runMigrations } from './migrate.js';
 import { createPool } from './pool.js';
 import { withTransaction } from './transaction.js';
 
+export {
+  type AlertRow,
+  alertColumns,
+  type RowChange,
+  type TaskRow,
+  taskColumns,
+  toAlertV1,
+  toTaskV1,
+} from './alerts-tasks.js';
 export type { Capabilities } from './capabilities.js';
 export { detectCapabilities } from './capabilities.js';
 export { type EmbeddedStore, type EmbeddedStoreOptions, IN_MEMORY, startEmbeddedStore } from './embedded/index.js';

@@ -1,4 +1,5 @@
 export { uniqueName } from './ids.js';
 export { kafkaBrokers } from './kafka.js';
+export { type DispenserTree, insertId, insertUser, seedDispenserTree } from './seed.js';
 export { createTestStore, type TestStore, type TestStoreOptions } from './store.js';
 export { type WaitForOptions, waitFor } from './wait-for.js';

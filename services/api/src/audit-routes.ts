@@ -1,9 +1,21 @@
 import { z } from 'zod';
 import type { ApiContext } from './context.js';
-import { keysetClause, toPage } from './http/pagination.js';
+import { type Keyset, listPage } from './http/pagination.js';
 import type { RouteTable } from './http/route-table.js';
 import { id, isoTime, pageQuery } from './http/validation.js';
 import { tenantWhere } from './scope.js';
+
+interface AuditRow {
+  id: number;
+  tenant_id: string | null;
+  actor_id: string | null;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  details: Record<string, unknown>;
+  at: Date;
+}
+const COLUMNS = 'l.id, l.tenant_id, l.actor_id, l.action, l.entity, l.entity_id, l.details, l.at';
 
 /** The audit log: every change made by a person (admins of the tenant; platform admins everything). */
 export function registerAuditRoutes(table: RouteTable, ctx: ApiContext): void {
@@ -27,37 +39,22 @@ export function registerAuditRoutes(table: RouteTable, ctx: ApiContext): void {
       if (query.entityId) where.push(`l.entity_id = $${params.push(query.entityId)}`);
       if (query.actorId) where.push(`l.actor_id = $${params.push(query.actorId)}`);
       if (query.since) where.push(`l.at >= $${params.push(query.since)}`);
-      const page = keysetClause(
-        { column: 'l.at', type: 'timestamptz', id: 'l.id', direction: 'desc' },
-        query.cursor,
-        params,
+      const keyset: Keyset = { column: 'l.at', type: 'timestamptz', id: 'l.id', direction: 'desc' };
+      return listPage(
+        ctx.store.pool,
+        { columns: COLUMNS, from: 'audit_log l', where, params, keyset },
+        query,
+        (r: AuditRow) => ({
+          id: String(r.id),
+          tenantId: r.tenant_id,
+          actorId: r.actor_id,
+          action: r.action,
+          entity: r.entity,
+          entityId: r.entity_id,
+          details: r.details,
+          at: r.at.toISOString(),
+        }),
       );
-      const { rows } = await ctx.store.pool.query<{
-        id: number;
-        tenant_id: string | null;
-        actor_id: string | null;
-        action: string;
-        entity: string;
-        entity_id: string | null;
-        details: Record<string, unknown>;
-        at: Date;
-        _key: string;
-        _id: string;
-      }>(
-        `SELECT l.id, l.tenant_id, l.actor_id, l.action, l.entity, l.entity_id, l.details, l.at, ${page.select}
-         FROM audit_log l WHERE ${where.join(' AND ')} AND ${page.where} ${page.order} LIMIT $${params.push(query.limit + 1)}`,
-        params,
-      );
-      return toPage(rows, query.limit, (r) => ({
-        id: String(r.id),
-        tenantId: r.tenant_id,
-        actorId: r.actor_id,
-        action: r.action,
-        entity: r.entity,
-        entityId: r.entity_id,
-        details: r.details,
-        at: r.at.toISOString(),
-      }));
     },
   });
 }

@@ -40,11 +40,18 @@ async function listen(app: express.Express): Promise<{ server: Server; base: str
   return { server: s, base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
 }
 
-function appWith(routerBus: Bus, ratePerMinute = 10_000): express.Express {
+function appWith(routerBus: Bus, ratePerMinute = 10_000, maxPending?: number): express.Express {
   const app = express();
   app.set('trust proxy', false);
   app.use(
-    createDeviceRoutes({ bus: routerBus, deviceRegistry: registry, logger: silentLogger(), topics, ratePerMinute }),
+    createDeviceRoutes({
+      bus: routerBus,
+      deviceRegistry: registry,
+      logger: silentLogger(),
+      topics,
+      ratePerMinute,
+      ...(maxPending !== undefined ? { config: { devices: { maxPending } } } : {}),
+    }),
   );
   return app;
 }
@@ -255,7 +262,7 @@ describe('device HTTP endpoints', () => {
     expect((await response).status).toBe(200);
   });
 
-  it('takes legacy form posts from active MACs only', async () => {
+  it('takes legacy form posts from active MACs an admin opted in to legacy HTTP only', async () => {
     await activeDevice('legacy-1', 'AA:00:00:00:00:01');
     const form = (mac: string) =>
       fetch(`${base}/api/iot/`, {
@@ -270,6 +277,17 @@ describe('device HTTP endpoints', () => {
           sd_available: 'true',
         }),
       });
+    // an active device, but nobody enabled legacy HTTP for it: knowing its MAC is not enough
+    const refused = await form('aa:00:00:00:00:01');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await refused.json()).toMatchObject({
+      code: 'FORBIDDEN',
+      detail: expect.stringMatching(/an admin must enable legacy HTTP for this device/),
+    });
+    expect(rawOf('legacy-1')).toHaveLength(0);
+
+    await registry.setEdgePolicy('legacy-1', { legacyHttp: true });
     const ok = await form('aa:00:00:00:00:01');
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ status: 'ok' });
@@ -316,6 +334,18 @@ describe('device HTTP endpoints', () => {
         customer_id: customer,
       },
     ];
+    // its own readings: always; other devices': only once an admin made it a gateway (can_relay)
+    const own = await post('/api/device/readings/', [{ ...batch[0]!, device_id: 'uploader-1' }], auth);
+    expect(await own.json()).toEqual({ ack: true, count: 1 });
+    const notRelay = await post('/api/device/readings/', batch, auth);
+    expect(notRelay.status).toBe(403);
+    expect(await notRelay.json()).toMatchObject({
+      code: 'FORBIDDEN',
+      detail: expect.stringMatching(/only its own readings.*can_relay/),
+    });
+    expect(rawOf('71bf19cb-e7e7-4334-af31-5ebba56a655d')).toHaveLength(0);
+    await registry.setEdgePolicy('uploader-1', { canRelay: true });
+
     const ok = await post('/api/device/readings/', batch, auth);
     expect(await ok.json()).toEqual({ ack: true, count: 3 });
     expect(rawOf('71bf19cb-e7e7-4334-af31-5ebba56a655d').map((r) => r.metrics)).toEqual([
@@ -393,6 +423,92 @@ describe('device HTTP endpoints', () => {
       expect(await limitedRes.json()).toMatchObject({ code: 'RATE_LIMITED' });
     } finally {
       await new Promise((resolve) => limited.server.close(resolve));
+    }
+  });
+
+  it("refuses a MAC-only re-handshake of a 'proof' device; its current token or claim code proves it", async () => {
+    const pre = await registry.preRegister({
+      tenantId,
+      deviceId: 'proof-http-1',
+      mac: 'AA:00:00:00:10:01',
+      handshakePolicy: 'proof',
+    });
+    const hello = { mac: 'AA:00:00:00:10:01', firmware: '2.0.0' };
+    const first = await post('/api/handshake/', hello); // first claim: the seed's request as is
+    const claimed = (await first.json()) as { device_id: string; token: string; assigned: boolean };
+    expect(claimed).toEqual({ device_id: 'proof-http-1', token: expect.any(String), assigned: true });
+
+    const stranger = await post('/api/handshake/', hello);
+    expect(stranger.status).toBe(403);
+    expect(stranger.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await stranger.json()).toMatchObject({
+      status: 403,
+      code: 'FORBIDDEN',
+      detail: expect.stringMatching(/prove itself.*Authorization: Bearer/),
+    });
+    const wrong = await post('/api/handshake/', hello, { authorization: `Bearer ${'C'.repeat(43)}` });
+    expect(wrong.status).toBe(403);
+
+    const proven = await post('/api/handshake/', hello, { authorization: `Bearer ${claimed.token}` });
+    expect(proven.status).toBe(200);
+    const rotated = (await proven.json()) as { device_id: string; token: string; assigned: boolean };
+    expect(rotated).toEqual({ device_id: 'proof-http-1', token: expect.any(String), assigned: true });
+    const byCode = await post('/api/handshake/', { ...hello, claim_code: pre.claimCode });
+    expect(byCode.status).toBe(200);
+  });
+
+  it("limits MAC-only re-handshakes of an active 'mac' device to a few per hour inside the grace window", async () => {
+    await registry.preRegister({ tenantId, deviceId: 'mac-http-1', mac: 'AA:00:00:00:10:02' });
+    const hello = { mac: 'AA:00:00:00:10:02', firmware: '1.0.0' };
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 6; i++) {
+      last = await post('/api/handshake/', hello);
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(await last!.json()).toMatchObject({ code: 'RATE_LIMITED', detail: expect.stringMatching(/this MAC/) });
+  });
+
+  it('records no pending device beyond DEVICE_MAX_PENDING: 429 for handshakes and legacy posts of unknown MACs', async () => {
+    const { rows } = await db.store.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM devices WHERE state = 'pending' AND tenant_id IS NULL",
+    );
+    const full = await listen(appWith(bus, 10_000, rows[0]!.n));
+    try {
+      const hs = await fetch(`${full.base}/api/handshake/`, {
+        method: 'POST',
+        body: JSON.stringify({ mac: 'AA:00:00:00:10:03', firmware: '1' }),
+      });
+      expect(hs.status).toBe(429);
+      expect(await hs.json()).toMatchObject({
+        code: 'RATE_LIMITED',
+        detail: expect.stringMatching(/too many unknown devices are waiting for an admin/),
+      });
+      const legacy = await fetch(`${full.base}/api/iot/`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          mode: 'BASIC',
+          macaddr: 'AA:00:00:00:10:04',
+          count1: '1',
+          type1: '1',
+          timestamp: '2024-01-15 14:30:25',
+        }),
+      });
+      expect(legacy.status).toBe(429);
+      expect(await registry.findByMac('AA:00:00:00:10:03')).toBeUndefined();
+      expect(await registry.findByMac('AA:00:00:00:10:04')).toBeUndefined();
+      // a known device is not affected
+      expect(
+        (
+          await fetch(`${full.base}/api/handshake/`, {
+            method: 'POST',
+            body: JSON.stringify({ mac: '02:11:22:33:44:55', firmware: '1' }),
+          })
+        ).status,
+      ).toBe(200);
+    } finally {
+      await new Promise((resolve) => full.server.close(resolve));
     }
   });
 });

@@ -1,4 +1,4 @@
-import type { Harness, TenantFixture } from './helpers.js';
+import { type Harness, startApi, type TenantFixture } from './helpers.js';
 import { ingest } from './ingest.js';
 
 export interface World {
@@ -101,6 +101,17 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
       alertId: rows[0]?.id as string,
     },
   };
+}
+
+/** A fresh API with two tenants' worlds, Alpha and Beta: the setup of the cross-tenant suites. */
+export async function startTwoWorlds(): Promise<{ h: Harness; a: World; b: World }> {
+  const h = await startApi();
+  try {
+    return { h, a: await buildWorld(h, 'Alpha'), b: await buildWorld(h, 'Beta') };
+  } catch (err) {
+    await h.close();
+    throw err;
+  }
 }
 
 /**

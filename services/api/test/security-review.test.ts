@@ -11,8 +11,8 @@ import { applyTelemetryPolicies } from '@telemetry/timeseries';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, createFirstAdmin } from '../src/index.js';
-import { buildWorld, type World } from './fixtures.js';
-import { type Harness, PASSWORD, passwords, startApi, TEST_SECRET } from './helpers.js';
+import { startTwoWorlds, type World } from './fixtures.js';
+import { type Harness, PASSWORD, passwords, TEST_SECRET } from './helpers.js';
 import { ingest } from './ingest.js';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -24,9 +24,7 @@ describe('security review findings', () => {
   let a: World;
   let b: World;
   beforeAll(async () => {
-    h = await startApi();
-    a = await buildWorld(h, 'Alpha');
-    b = await buildWorld(h, 'Beta');
+    ({ h, a, b } = await startTwoWorlds());
   });
   afterAll(async () => h?.close());
 

@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiPath } from '../src/http/openapi.js';
-import { buildWorld, crossTenantWalk, type World } from './fixtures.js';
-import { type Harness, startApi } from './helpers.js';
+import { crossTenantWalk, startTwoWorlds, type World } from './fixtures.js';
+import type { Harness } from './helpers.js';
 
 describe('tenancy, roles and the route table', () => {
   let h: Harness;
   let a: World;
   let b: World;
   beforeAll(async () => {
-    h = await startApi();
-    a = await buildWorld(h, 'Alpha');
-    b = await buildWorld(h, 'Beta');
+    ({ h, a, b } = await startTwoWorlds());
   });
   afterAll(async () => h?.close());
 

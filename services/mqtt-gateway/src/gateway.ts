@@ -31,8 +31,16 @@ export interface GatewayOptions {
   connectsPerIpPerMinute: number;
   /** A socket that sends no CONNECT within this is closed. Default 10 s. */
   connectTimeoutMs?: number;
-  /** How often open sessions are checked against the registry (revoked devices are closed). Default 60 s. */
+  /**
+   * How often open sessions are checked against the registry: sessions of devices no longer
+   * active, or whose token is neither the current one nor the previous one in its grace window,
+   * are closed. Default 60 s.
+   */
   revalidateIntervalMs?: number;
+  /** Pending devices (never assigned) not heard from for this long are deleted (DEVICE_PENDING_TTL); 0 = never. Default 30 days. */
+  pendingTtlMs?: number;
+  /** How often the pending devices are pruned. Default 1 h. */
+  pruneIntervalMs?: number;
   /** How often devices.last_seen_at is written for active sessions. Default 15 s. */
   lastSeenFlushMs?: number;
 }
@@ -97,6 +105,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const presence: Presence = createPresence({ bus, topic: topics.presence, registry, gatewayId, logger, metrics });
   const limiter = createRateLimiter({ perMinute: options.connectsPerIpPerMinute });
   const connect = createConnectHandlers({ registry, sessions, metrics, logger });
+  const pendingTtlMs = options.pendingTtlMs ?? 30 * 86_400_000;
 
   const broker = new Aedes({
     id: gatewayId,
@@ -163,12 +172,32 @@ export function createGateway(deps: GatewayDeps): Gateway {
     broker.handle(conn, req);
   };
 
+  /**
+   * Closes the sessions whose device may no longer connect, or whose token was rotated away (a
+   * leaked token must not outlive its rotation on an open session). Only the sessions asked about
+   * are closed: one that replaced them meanwhile authenticated on its own.
+   */
   async function revalidate(): Promise<void> {
-    const ids = [...sessions.all()].map((s) => s.session.identity.deviceId);
-    if (ids.length === 0) return;
-    const inactive = await registry.inactive(ids);
-    if (inactive.length > 0) logger.info({ devices: inactive.length }, 'closing sessions of devices no longer active');
-    disconnect(inactive);
+    const open = [...sessions.all()];
+    if (open.length === 0) return;
+    const stale = new Set(
+      await registry.staleSessions(
+        open.map(({ session }) => ({ deviceId: session.identity.deviceId, tokenHash: session.tokenHash })),
+      ),
+    );
+    let n = 0;
+    for (const { client, session } of open) {
+      if (!stale.has(session.identity.deviceId) || session.closed) continue;
+      session.endReason ??= 'disconnect';
+      client.close();
+      n++;
+    }
+    if (n > 0) logger.info({ sessions: n }, 'closed sessions of devices no longer active or with a rotated token');
+  }
+
+  async function prunePending(): Promise<void> {
+    const deleted = await registry.prunePending(pendingTtlMs);
+    if (deleted > 0) logger.info({ deleted }, 'pending devices never assigned expired');
   }
 
   function disconnect(deviceIds: string[]): number {
@@ -227,6 +256,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'bus gauge',
       );
       every(options.revalidateIntervalMs ?? 60_000, revalidate, 'session revalidation');
+      if (pendingTtlMs > 0) every(options.pruneIntervalMs ?? 3_600_000, prunePending, 'pending device prune');
       every(
         options.lastSeenFlushMs ?? 15_000,
         () => presence.flushLastSeen([...sessions.all()].map((s) => s.session)),

@@ -9,6 +9,7 @@ import {
 import { createRegistry } from '@telemetry/registry';
 import { createStore } from '@telemetry/store';
 import { createGateway } from './index.js';
+import { gatewayOptions } from './options.js';
 
 // The composition root: config -> logger/metrics -> adapters -> gateway -> start; close in reverse.
 const cfg = loadConfig(process.env);
@@ -29,17 +30,7 @@ const gateway = createGateway({
   logger,
   metrics,
   gatewayId: cfg.instanceId,
-  options: {
-    host: cfg.mqtt.host,
-    port: cfg.mqtt.port,
-    wsPort: cfg.mqtt.wsPort,
-    maxPacketBytes: cfg.mqtt.maxPacketBytes,
-    maxPayloadBytes: cfg.mqtt.maxPayloadBytes,
-    maxInflight: cfg.mqtt.maxInflight,
-    connectsPerIpPerMinute: cfg.mqtt.connectsPerIpPerMinute,
-    connectTimeoutMs: cfg.mqtt.connectTimeoutMs,
-    revalidateIntervalMs: cfg.mqtt.revalidateIntervalMs,
-  },
+  options: gatewayOptions(cfg),
 });
 health.addReadiness('mqtt', () => gateway.ready());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);

@@ -5,10 +5,13 @@ export type PresenceReason = DevicePresenceV1['reason'];
 
 /**
  * What the gateway keeps per MQTT session. Credentials are checked once, at CONNECT; the
- * identity is cached here for the session (a revoked device is closed by the periodic check).
+ * identity is cached here for the session (a revoked device, or a session whose token was
+ * rotated away, is closed by the periodic check).
  */
 export interface Session {
   identity: DeviceIdentity;
+  /** sha256 of the token the session authenticated with (as devices.token_hash): checked again periodically. */
+  tokenHash: string;
   clientId: string;
   connectedAt: number;
   /** Last packet from the device (ms); written to devices.last_seen_at every few seconds. */

@@ -1,20 +1,8 @@
 import { AlertV1 } from '@telemetry/contracts';
+import { type AlertRow, alertColumns, toAlertV1 } from '@telemetry/store';
 import { type EnqueueDeps, type Enqueued, enqueueAlert } from './enqueue.js';
 
-interface OpenAlertRow {
-  id: string;
-  tenant_id: string;
-  rule_id: string;
-  device_id: string | null;
-  asset_id: string | null;
-  kind: AlertV1['kind'];
-  severity: AlertV1['severity'];
-  metric: string | null;
-  value: number | null;
-  threshold: number | null;
-  message: string;
-  historical: boolean;
-  opened_at: Date;
+interface OpenAlertRow extends AlertRow {
   created_at: Date;
   reminder_s: number;
 }
@@ -28,8 +16,7 @@ interface OpenAlertRow {
 export async function remindOpenAlerts(deps: EnqueueDeps): Promise<Enqueued> {
   const now = deps.now();
   const { rows } = await deps.pool.query<OpenAlertRow>(
-    `SELECT a.id, a.tenant_id, a.rule_id, a.device_id, a.asset_id, a.kind, a.severity, a.metric, a.value, a.threshold,
-            a.message, a.historical, a.opened_at, a.created_at, r.reminder_s
+    `SELECT ${alertColumns('a')}, a.created_at, r.reminder_s
      FROM alerts a JOIN rules r ON r.id = a.rule_id
      WHERE a.state = 'open' AND r.reminder_s > 0
        AND a.created_at <= $1::timestamptz - make_interval(secs => r.reminder_s)`,
@@ -39,26 +26,7 @@ export async function remindOpenAlerts(deps: EnqueueDeps): Promise<Enqueued> {
   for (const row of rows) {
     const n = Math.floor((now - row.created_at.getTime()) / (row.reminder_s * 1000));
     if (n < 1) continue;
-    const alert = AlertV1.parse({
-      v: 1,
-      change: 'reminder',
-      alertId: row.id,
-      tenantId: row.tenant_id,
-      ruleId: row.rule_id,
-      deviceId: row.device_id,
-      assetId: row.asset_id,
-      kind: row.kind,
-      severity: row.severity,
-      state: 'open',
-      metric: row.metric,
-      value: row.value,
-      threshold: row.threshold,
-      message: row.message,
-      openedAt: row.opened_at.toISOString(),
-      changedAt: new Date(now).toISOString(),
-      changedBy: null,
-      historical: row.historical,
-    });
+    const alert = AlertV1.parse(toAlertV1(row, { change: 'reminder', changedAt: new Date(now), changedBy: null }));
     const r = await enqueueAlert(deps, alert, { reminderNumber: n });
     total.queued += r.queued;
     total.suppressed += r.suppressed;

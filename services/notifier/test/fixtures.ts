@@ -1,62 +1,33 @@
-import { randomUUID } from 'node:crypto';
 import type { Bus } from '@telemetry/bus';
 import { AlertV1, encodeMessage } from '@telemetry/contracts';
+import { type DispenserTree, insertId, insertUser, seedDispenserTree } from '@telemetry/testing';
 import type pg from 'pg';
 
-export interface World {
-  tenantId: string;
-  floorId: string;
-  pantryId: string;
-  dispenserId: string;
-  deviceId: string;
+export interface World extends Omit<DispenserTree, 'siteId'> {
   ruleId: string;
   managerId: string;
   operatorId: string;
-  suffix: string;
 }
 
 /** The dispenser seed's shape: floor > pantry > dispenser (type coffee), its device and a low-level rule. */
 export async function seedWorld(pool: pg.Pool, opts: { reminderS?: number } = {}): Promise<World> {
-  const q = async (sql: string, params: unknown[]) =>
-    (await pool.query<{ id: string }>(sql, params)).rows[0]?.id as string;
-  const suffix = randomUUID().slice(0, 8);
-  const tenantId = await q('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [`tenant-${suffix}`]);
-  const siteId = await q('INSERT INTO sites (tenant_id, name) VALUES ($1, $2) RETURNING id', [tenantId, 'HQ']);
-  const asset = (parent: string | null, type: string, name: string, attributes = {}) =>
-    q(
-      'INSERT INTO assets (tenant_id, site_id, parent_id, type, name, attributes) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id',
-      [tenantId, siteId, parent, type, name, attributes],
-    );
-  const floorId = await asset(null, 'floor', 'Floor 3');
-  const pantryId = await asset(floorId, 'pantry', 'Pantry East');
-  const dispenserId = await asset(pantryId, 'dispenser', 'Coffee 1', { type: 'coffee' });
-  const deviceId = `dev-${suffix}`;
-  await pool.query(
-    `INSERT INTO devices (id, tenant_id, asset_id, name, state) VALUES ($1, $2, $3, 'esp32 coffee 1', 'active')`,
-    [deviceId, tenantId, dispenserId],
-  );
-  const ruleId = await q(
+  const tree = await seedDispenserTree(pool);
+  const ruleId = await insertId(
+    pool,
     `INSERT INTO rules (tenant_id, name, kind, asset_type, metric, operator, threshold, clear_threshold, preset, reminder_s)
      VALUES ($1, 'Low level', 'threshold', 'dispenser', 'level', '<', 15, 20, 'low_level', $2) RETURNING id`,
-    [tenantId, opts.reminderS ?? 3600],
+    [tree.tenantId, opts.reminderS ?? 3600],
   );
-  const user = (role: string) =>
-    q(`INSERT INTO users (tenant_id, username, email, password_hash, role) VALUES ($1,$2,$3,'x',$4) RETURNING id`, [
-      tenantId,
-      `${role}-${suffix}`,
-      `${role}-${suffix}@example.test`,
-      role,
-    ]);
   return {
-    tenantId,
-    floorId,
-    pantryId,
-    dispenserId,
-    deviceId,
+    tenantId: tree.tenantId,
+    floorId: tree.floorId,
+    pantryId: tree.pantryId,
+    dispenserId: tree.dispenserId,
+    deviceId: tree.deviceId,
     ruleId,
-    managerId: await user('manager'),
-    operatorId: await user('operator'),
-    suffix,
+    managerId: await insertUser(pool, tree, 'manager'),
+    operatorId: await insertUser(pool, tree, 'operator'),
+    suffix: tree.suffix,
   };
 }
 

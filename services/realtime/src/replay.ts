@@ -1,4 +1,5 @@
 import { AlertV1, TaskV1 } from '@telemetry/contracts';
+import { type AlertRow, alertColumns, type TaskRow, taskColumns, toAlertV1, toTaskV1 } from '@telemetry/store';
 import type pg from 'pg';
 
 /**
@@ -23,70 +24,47 @@ export interface ReplayRows {
   truncated: boolean;
 }
 
-interface AlertRow {
-  id: string;
-  tenant_id: string;
-  rule_id: string | null;
-  device_id: string | null;
-  asset_id: string | null;
-  kind: AlertV1['kind'];
-  severity: AlertV1['severity'];
-  state: AlertV1['state'];
-  metric: string | null;
-  value: number | null;
-  threshold: number | null;
-  message: string;
-  historical: boolean;
-  opened_at: Date;
+interface ReplayAlertRow extends AlertRow {
   acknowledged_by: string | null;
   resolved_by: string | null;
   changed_at: Date;
 }
 
-interface TaskRow {
-  id: string;
-  tenant_id: string;
-  rule_id: string | null;
-  asset_id: string | null;
-  device_id: string | null;
-  title: string;
-  status: TaskV1['status'];
-  due_at: Date | null;
+interface ReplayTaskRow extends TaskRow {
   started_by: string | null;
   finished_by: string | null;
   created_by: string | null;
-  assignees: string[];
   changed_at: Date;
 }
 
-/** The change time of a row: its creation or any later transition or event, whichever is last. */
-const ALERTS_SINCE = `
+/**
+ * Rows of `from` (aliased `alias`) of tenant $1 whose change time — `changedAt`: the row's creation or any
+ * later transition or event, whichever is last — is after $2, oldest change first, at most $3.
+ */
+const changedRows = (select: string, from: string, alias: string, changedAt: string) => `
   SELECT * FROM (
-    SELECT a.id, a.tenant_id, a.rule_id, a.device_id, a.asset_id, a.kind, a.severity, a.state, a.metric,
-           a.value, a.threshold, a.message, a.historical, a.opened_at, a.acknowledged_by, a.resolved_by,
-           greatest(a.created_at, a.acknowledged_at, a.resolved_at,
-                    (SELECT max(e.at) FROM alert_events e WHERE e.alert_id = a.id)) AS changed_at
-      FROM alerts a
-     WHERE a.tenant_id = $1
+    SELECT ${select},
+           ${changedAt} AS changed_at
+      FROM ${from} ${alias}
+     WHERE ${alias}.tenant_id = $1
   ) x
   WHERE changed_at > $2
   ORDER BY changed_at
   LIMIT $3`;
 
-const TASKS_SINCE = `
-  SELECT * FROM (
-    SELECT t.id, t.tenant_id, t.rule_id, t.asset_id, t.device_id, t.title, t.status, t.due_at,
-           t.started_by, t.finished_by, t.created_by,
-           coalesce((SELECT array_agg(ta.user_id::text ORDER BY ta.user_id) FROM task_assignees ta
-                      WHERE ta.task_id = t.id), '{}') AS assignees,
-           greatest(t.created_at, t.started_at, t.finished_at,
-                    (SELECT max(e.at) FROM task_events e WHERE e.task_id = t.id)) AS changed_at
-      FROM tasks t
-     WHERE t.tenant_id = $1
-  ) x
-  WHERE changed_at > $2
-  ORDER BY changed_at
-  LIMIT $3`;
+const ALERTS_SINCE = changedRows(
+  `${alertColumns('a')}, a.acknowledged_by, a.resolved_by`,
+  'alerts',
+  'a',
+  'greatest(a.created_at, a.acknowledged_at, a.resolved_at, (SELECT max(e.at) FROM alert_events e WHERE e.alert_id = a.id))',
+);
+
+const TASKS_SINCE = changedRows(
+  `${taskColumns('t')}, t.started_by, t.finished_by, t.created_by`,
+  'tasks',
+  't',
+  'greatest(t.created_at, t.started_at, t.finished_at, (SELECT max(e.at) FROM task_events e WHERE e.task_id = t.id))',
+);
 
 /** Alerts and tasks of a tenant that changed after `sinceMs`, oldest change first, at most `limit` of each. */
 export async function changedSince(
@@ -97,8 +75,8 @@ export async function changedSince(
 ): Promise<ReplayRows> {
   const since = new Date(sinceMs);
   const [alerts, tasks] = [
-    await pool.query<AlertRow>(ALERTS_SINCE, [tenantId, since, limit + 1]),
-    await pool.query<TaskRow>(TASKS_SINCE, [tenantId, since, limit + 1]),
+    await pool.query<ReplayAlertRow>(ALERTS_SINCE, [tenantId, since, limit + 1]),
+    await pool.query<ReplayTaskRow>(TASKS_SINCE, [tenantId, since, limit + 1]),
   ];
   const result: ReplayRows = {
     alerts: [],
@@ -116,43 +94,19 @@ export async function changedSince(
   return result;
 }
 
-function alertOf(r: AlertRow): AlertV1 {
-  return {
-    v: 1,
+/** A row's current state as the message of its latest change. */
+function alertOf(r: ReplayAlertRow): AlertV1 {
+  return toAlertV1(r, {
     change: r.state === 'open' ? 'opened' : r.state,
-    alertId: r.id,
-    tenantId: r.tenant_id,
-    ruleId: r.rule_id,
-    deviceId: r.device_id,
-    assetId: r.asset_id,
-    kind: r.kind,
-    severity: r.severity,
-    state: r.state,
-    metric: r.metric,
-    value: r.value,
-    threshold: r.threshold,
-    message: r.message,
-    openedAt: r.opened_at.toISOString(),
-    changedAt: r.changed_at.toISOString(),
+    changedAt: r.changed_at,
     changedBy: r.state === 'resolved' ? r.resolved_by : r.state === 'acknowledged' ? r.acknowledged_by : null,
-    historical: r.historical,
-  };
+  });
 }
 
-function taskOf(r: TaskRow): TaskV1 {
-  return {
-    v: 1,
+function taskOf(r: ReplayTaskRow): TaskV1 {
+  return toTaskV1(r, {
     change: r.status === 'not_started' ? 'created' : 'status_changed',
-    taskId: r.id,
-    tenantId: r.tenant_id,
-    ruleId: r.rule_id,
-    assetId: r.asset_id,
-    deviceId: r.device_id,
-    title: r.title,
-    status: r.status,
-    dueAt: r.due_at ? r.due_at.toISOString() : null,
-    assignees: r.assignees,
-    changedAt: r.changed_at.toISOString(),
+    changedAt: r.changed_at,
     changedBy: r.status === 'finished' ? r.finished_by : r.status === 'in_progress' ? r.started_by : r.created_by,
-  };
+  });
 }

@@ -1,17 +1,8 @@
 import { type Bus, createBus } from '@telemetry/bus';
-import { createTestStore, kafkaBrokers, type TestStore, uniqueName, waitFor } from '@telemetry/testing';
+import { kafkaBrokers, type TestStore, uniqueName, waitFor } from '@telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Client,
-  connect,
-  type Instance,
-  publishTelemetry,
-  reading,
-  seedWorld,
-  startInstance,
-  tokenFor,
-  type World,
-} from './fixtures.js';
+import { type Client, connect, type Instance, publishTelemetry, reading, tokenFor, type World } from './fixtures.js';
+import { startGateway, stopGateway } from './setup.js';
 
 let db: TestStore;
 let bus: Bus;
@@ -20,17 +11,14 @@ let gw: Instance;
 let client: Client | undefined;
 
 beforeAll(async () => {
-  db = await createTestStore('embedded');
-  w = await seedWorld(db.store);
-  bus = createBus({ kafkaBrokers: kafkaBrokers(), clientId: uniqueName('realtime-test'), partitions: 3 });
-  gw = await startInstance({ bus, store: db.store });
+  ({ db, w, bus, gw } = await startGateway(() =>
+    createBus({ kafkaBrokers: kafkaBrokers(), clientId: uniqueName('realtime-test'), partitions: 3 }),
+  ));
 });
 
 afterAll(async () => {
   client?.close();
-  await gw?.realtime.close();
-  await bus?.close();
-  await db?.drop();
+  await stopGateway({ gw, bus, db });
 });
 
 describe('realtime gateway over real Kafka', () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createTokenService } from '@telemetry/auth';
 import { type Bus, createMemoryBus } from '@telemetry/bus';
 import { DevicePresenceV1, encodeMessage, TaskV1, Topics } from '@telemetry/contracts';
-import { createTestStore, type TestStore, waitFor } from '@telemetry/testing';
+import { type TestStore, waitFor } from '@telemetry/testing';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,11 +17,11 @@ import {
   publishAlerts,
   publishTelemetry,
   reading,
-  seedWorld,
   startInstance,
   tokenFor,
   type World,
 } from './fixtures.js';
+import { startGateway, stopGateway } from './setup.js';
 
 let db: TestStore;
 let bus: Bus;
@@ -36,17 +36,12 @@ const track = async (p: Promise<Client>) => {
 };
 
 beforeAll(async () => {
-  db = await createTestStore('embedded');
-  w = await seedWorld(db.store);
-  bus = createMemoryBus({ partitions: 4 });
-  gw = await startInstance({ bus, store: db.store });
+  ({ db, w, bus, gw } = await startGateway(() => createMemoryBus({ partitions: 4 })));
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await gw?.realtime.close();
-  await bus?.close();
-  await db?.drop();
+  await stopGateway({ gw, bus, db });
 });
 
 describe('realtime gateway (memory bus, embedded store)', () => {

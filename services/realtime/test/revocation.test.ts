@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createTestStore, type TestStore } from '@telemetry/testing';
+import type { TestStore } from '@telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, createRevocationCheck } from '../src/auth.js';
 import { createDirectory } from '../src/directory.js';
-import { JWT_SECRET, seedWorld, tokens, type World } from './fixtures.js';
+import { JWT_SECRET, tokens, type World } from './fixtures.js';
+import { seededStore } from './setup.js';
 
 let db: TestStore;
 let w: World;
 
 beforeAll(async () => {
-  db = await createTestStore('embedded');
-  w = await seedWorld(db.store);
+  ({ db, w } = await seededStore());
 });
 
 afterAll(async () => {

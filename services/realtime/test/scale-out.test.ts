@@ -1,5 +1,5 @@
 import { type Bus, createMemoryBus } from '@telemetry/bus';
-import { createTestStore, type TestStore, uniqueName, waitFor } from '@telemetry/testing';
+import { type TestStore, uniqueName, waitFor } from '@telemetry/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,11 +11,11 @@ import {
   publishAlerts,
   publishTelemetry,
   reading,
-  seedWorld,
   startInstance,
   tokenFor,
   type World,
 } from './fixtures.js';
+import { seededStore } from './setup.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
@@ -27,8 +27,7 @@ const instances: Instance[] = [];
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  db = await createTestStore('embedded');
-  w = await seedWorld(db.store);
+  ({ db, w } = await seededStore());
   // One bus standing for Kafka: both instances join the same consumer group on it.
   bus = createMemoryBus({ partitions: 4 });
   const key = uniqueName('rt-test'); // this test's own adapter channels

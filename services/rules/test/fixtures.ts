@@ -1,56 +1,27 @@
-import { randomUUID } from 'node:crypto';
 import type { Bus } from '@telemetry/bus';
 import { encodeMessage, TelemetryAcceptedV1 } from '@telemetry/contracts';
+import { type DispenserTree, insertUser, seedDispenserTree } from '@telemetry/testing';
 import type pg from 'pg';
 import type { RuleDraft } from '../src/index.js';
 
-export interface World {
-  tenantId: string;
-  siteId: string;
-  floorId: string;
-  pantryId: string;
-  dispenserId: string;
-  deviceId: string;
+export interface World extends Omit<DispenserTree, 'suffix'> {
   managerId: string;
   operatorId: string;
 }
 
 /** A tenant with a site, floor > pantry > dispenser, its device, a manager and an operator on the pantry. */
 export async function seedWorld(pool: pg.Pool, opts: { expectedIntervalS?: number } = {}): Promise<World> {
-  const q = async (sql: string, params: unknown[]) =>
-    (await pool.query<{ id: string }>(sql, params)).rows[0]?.id as string;
-  const suffix = randomUUID().slice(0, 8);
-  const tenantId = await q('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [`tenant-${suffix}`]);
-  const siteId = await q('INSERT INTO sites (tenant_id, name) VALUES ($1, $2) RETURNING id', [tenantId, 'HQ']);
-  const asset = (parent: string | null, type: string, name: string, attributes = {}) =>
-    q(
-      'INSERT INTO assets (tenant_id, site_id, parent_id, type, name, attributes) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id',
-      [tenantId, siteId, parent, type, name, attributes],
-    );
-  const floorId = await asset(null, 'floor', 'Floor 3');
-  const pantryId = await asset(floorId, 'pantry', 'Pantry East');
-  const dispenserId = await asset(pantryId, 'dispenser', 'Coffee 1', { type: 'coffee' });
-  const deviceId = `dev-${suffix}`;
-  await pool.query(
-    `INSERT INTO devices (id, tenant_id, asset_id, name, state, expected_interval_s) VALUES ($1, $2, $3, $4, 'active', $5)`,
-    [deviceId, tenantId, dispenserId, 'esp32 coffee 1', opts.expectedIntervalS ?? 60],
-  );
-  const user = (role: string) =>
-    q(`INSERT INTO users (tenant_id, username, email, password_hash, role) VALUES ($1,$2,$3,'x',$4) RETURNING id`, [
-      tenantId,
-      `${role}-${suffix}`,
-      `${role}-${suffix}@example.test`,
-      role,
-    ]);
-  const managerId = await user('manager');
-  const operatorId = await user('operator');
-  await user('viewer');
+  const tree = await seedDispenserTree(pool, opts);
+  const managerId = await insertUser(pool, tree, 'manager');
+  const operatorId = await insertUser(pool, tree, 'operator');
+  await insertUser(pool, tree, 'viewer');
   await pool.query('INSERT INTO user_assignments (tenant_id, user_id, asset_id) VALUES ($1, $2, $3), ($1, $4, $3)', [
-    tenantId,
+    tree.tenantId,
     managerId,
-    pantryId,
+    tree.pantryId,
     operatorId,
   ]);
+  const { tenantId, siteId, floorId, pantryId, dispenserId, deviceId } = tree;
   return { tenantId, siteId, floorId, pantryId, dispenserId, deviceId, managerId, operatorId };
 }
 

@@ -5,7 +5,7 @@ import { createApi, resolveJwtSecret } from '@telemetry/api';
 import { type Bus, createBus } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
 import { dashboardDir } from '@telemetry/dashboard';
-import { createGateway } from '@telemetry/mqtt-gateway';
+import { createGateway, gatewayOptions } from '@telemetry/mqtt-gateway';
 import { createNotifier } from '@telemetry/notifier';
 import { createRegistry as createMetrics, type Logger } from '@telemetry/observability';
 import { createPipeline } from '@telemetry/pipeline';
@@ -127,17 +127,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
       logger,
       metrics,
       gatewayId: config.instanceId,
-      options: {
-        host: config.mqtt.host,
-        port: config.mqtt.port,
-        wsPort: config.mqtt.wsPort,
-        maxPacketBytes: config.mqtt.maxPacketBytes,
-        maxPayloadBytes: config.mqtt.maxPayloadBytes,
-        maxInflight: config.mqtt.maxInflight,
-        connectsPerIpPerMinute: config.mqtt.connectsPerIpPerMinute,
-        connectTimeoutMs: config.mqtt.connectTimeoutMs,
-        revalidateIntervalMs: config.mqtt.revalidateIntervalMs,
-      },
+      options: gatewayOptions(config),
     });
     const mqtt = await gateway.start();
     step('MQTT gateway listening');

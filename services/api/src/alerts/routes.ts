@@ -1,38 +1,26 @@
 import type { Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
+import { type AlertRow as AlertMessageRow, alertColumns, toAlertV1 } from '@telemetry/store';
 import type pg from 'pg';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { keysetClause, toPage } from '../http/pagination.js';
+import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, isoTime, pageQuery, qList } from '../http/validation.js';
-import type { Emit, Publisher } from '../publish.js';
+import type { Emit } from '../publish.js';
 import { notFound, tenantWhere, visibleAssetWhere } from '../scope.js';
 
-interface AlertRow {
-  id: string;
-  tenant_id: string;
-  rule_id: string | null;
-  device_id: string | null;
-  asset_id: string | null;
-  kind: 'threshold' | 'offline' | 'maintenance' | 'manual';
-  severity: 'info' | 'warning' | 'critical';
-  state: 'open' | 'acknowledged' | 'resolved';
-  metric: string | null;
-  value: number | null;
-  threshold: number | null;
-  message: string;
-  historical: boolean;
-  opened_at: Date;
+/** The row the routes read: what its alerts.v1 message needs, and the acknowledge/resolve trail. */
+interface AlertRow extends AlertMessageRow {
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
   resolved_at: Date | null;
   resolved_by: string | null;
   resolution: string | null;
 }
-const COLUMNS = `al.id, al.tenant_id, al.rule_id, al.device_id, al.asset_id, al.kind, al.severity, al.state, al.metric, al.value,
-  al.threshold, al.message, al.historical, al.opened_at, al.acknowledged_at, al.acknowledged_by, al.resolved_at, al.resolved_by, al.resolution`;
+const COLUMNS = `${alertColumns('al')},
+  al.acknowledged_at, al.acknowledged_by, al.resolved_at, al.resolved_by, al.resolution`;
 
 function presentAlert(r: AlertRow) {
   return {
@@ -56,29 +44,6 @@ function presentAlert(r: AlertRow) {
     resolvedBy: r.resolved_by,
     resolution: r.resolution,
   };
-}
-
-function alertMessage(publish: Publisher, r: AlertRow, change: 'acknowledged' | 'resolved', actor: string, at: Date) {
-  return publish.alert({
-    v: 1,
-    change,
-    alertId: r.id,
-    tenantId: r.tenant_id,
-    ruleId: r.rule_id,
-    deviceId: r.device_id,
-    assetId: r.asset_id,
-    kind: r.kind,
-    severity: r.severity,
-    state: r.state,
-    metric: r.metric,
-    value: r.value,
-    threshold: r.threshold,
-    message: r.message,
-    openedAt: r.opened_at.toISOString(),
-    changedAt: at.toISOString(),
-    changedBy: actor,
-    historical: r.historical,
-  });
 }
 
 /** Alerts a person sees: tenant-scoped; viewers only those of assets assigned to them. */
@@ -136,17 +101,8 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
       if (query.assetId) where.push(`al.asset_id = $${params.push(query.assetId)}`);
       if (query.since) where.push(`al.opened_at >= $${params.push(query.since)}`);
       if (query.tenantId) where.push(`al.tenant_id = $${params.push(query.tenantId)}`);
-      const page = keysetClause(
-        { column: 'al.opened_at', type: 'timestamptz', id: 'al.id', direction: 'desc' },
-        query.cursor,
-        params,
-      );
-      const { rows } = await store.pool.query<AlertRow & { _key: string; _id: string }>(
-        `SELECT ${COLUMNS}, ${page.select} FROM alerts al WHERE ${where.join(' AND ')} AND ${page.where}
-         ${page.order} LIMIT $${params.push(query.limit + 1)}`,
-        params,
-      );
-      return toPage(rows, query.limit, presentAlert);
+      const keyset: Keyset = { column: 'al.opened_at', type: 'timestamptz', id: 'al.id', direction: 'desc' };
+      return listPage(store.pool, { columns: COLUMNS, from: 'alerts al', where, params, keyset }, query, presentAlert);
     },
   });
 
@@ -205,7 +161,7 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
         tenantId: alert.tenant_id,
         details: { note },
       });
-      emit(alertMessage(publish, updated, to, p.userId, at));
+      emit(publish.alert(toAlertV1(updated, { change: to, changedAt: at, changedBy: p.userId })));
       return updated;
     });
 

@@ -2,7 +2,7 @@ import type { Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import type pg from 'pg';
 import { audit } from '../audit.js';
-import { keysetClause, type Page, toPage } from '../http/pagination.js';
+import { type Keyset, listPage, type Page } from '../http/pagination.js';
 import { notFound, tenantWhere, visibleAssetWhere, writeTenant } from '../scope.js';
 
 type Db = Pick<pg.ClientBase, 'query'>;
@@ -66,17 +66,8 @@ export async function listAssets(db: Db, p: Principal, f: AssetFilter): Promise<
       `a.id IN (SELECT asset_id FROM device_bindings WHERE device_id = $${params.push(f.deviceId)} AND unbound_at IS NULL)`,
     );
   }
-  const page = keysetClause(
-    { column: 'a.created_at', type: 'timestamptz', id: 'a.id', direction: 'asc' },
-    f.cursor,
-    params,
-  );
-  const { rows } = await db.query<AssetRow & { _key: string; _id: string }>(
-    `SELECT ${ASSET_COLUMNS}, ${page.select} FROM assets a WHERE ${where.join(' AND ')} AND ${page.where}
-     ${page.order} LIMIT $${params.push(f.limit + 1)}`,
-    params,
-  );
-  return toPage(rows, f.limit, (r) => r as AssetRow);
+  const keyset: Keyset = { column: 'a.created_at', type: 'timestamptz', id: 'a.id', direction: 'asc' };
+  return listPage(db, { columns: ASSET_COLUMNS, from: 'assets a', where, params, keyset }, f, (r: AssetRow) => r);
 }
 
 /** One asset the caller may see (of `type` when given); else 404. */

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { createAsset, getAsset } from '../assets/repository.js';
 import type { ApiContext } from '../context.js';
 import { bindDevice, type DeviceRow, getDevice, listDevices } from '../devices/repository.js';
+import { cursorInHeader } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
-import { deviceId, id, isoTime, pageQuery, qBool, timeZone } from '../http/validation.js';
+import { deviceId, id, pageQuery, qBool, timeZone } from '../http/validation.js';
 import { writeTenant } from '../scope.js';
 import { selectDevices } from '../telemetry/devices.js';
-import type { StatsInput, TelemetryHandlers } from '../telemetry/routes.js';
+import { type StatsInput, statsWindow, type TelemetryHandlers } from '../telemetry/routes.js';
 import { present, registerTypedAlias, type TypedAlias } from './typed-assets.js';
 
 const TAG = 'compat-ozone';
@@ -62,13 +63,7 @@ const snakeStats = z.object({
   outlet_id: id.optional(),
   machine_id: id.optional(),
   device_id: deviceId.optional(),
-  granularity: z.enum(['minute', 'hour', 'day', 'month']).default('day'),
-  start: isoTime.optional(),
-  end: isoTime.optional(),
-  days: z.coerce.number().positive().max(3660).default(7),
-  cumulative: qBool.default(false),
-  ma: z.coerce.number().int().min(0).max(365).default(0),
-  compare: qBool.default(false),
+  ...statsWindow,
   tz: timeZone.optional(),
   tenant_id: id.optional(),
 });
@@ -171,14 +166,14 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
         limit: query.limit,
         cursor: query.cursor,
       });
-      if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
-      const ids = page.items.filter((d) => d.asset_id).map((d) => d.asset_id);
+      const items = cursorInHeader(res, page);
+      const ids = items.filter((d) => d.asset_id).map((d) => d.asset_id);
       const { rows } = await store.pool.query<{ id: string }>(
         `SELECT id FROM assets WHERE id = ANY($1::uuid[]) AND type = 'machine'`,
         [ids],
       );
       const machineAssets = new Set(rows.map((r) => r.id));
-      return page.items.filter((d) => !d.asset_id || !machineAssets.has(d.asset_id)).map(ozoneDevice);
+      return items.filter((d) => !d.asset_id || !machineAssets.has(d.asset_id)).map(ozoneDevice);
     },
   });
 
@@ -199,8 +194,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
       query: z.object({ ...pageQuery }),
       handler: async ({ query, principal, res }) => {
         const page = await listDevices(store.pool, principal, { status, limit: query.limit, cursor: query.cursor });
-        if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
-        return page.items.map(ozoneDevice);
+        return cursorInHeader(res, page).map(ozoneDevice);
       },
     });
   }
@@ -218,8 +212,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
         limit: query.limit,
         cursor: query.cursor,
       });
-      if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
-      const devices = page.items.map(ozoneDevice);
+      const devices = cursorInHeader(res, page).map(ozoneDevice);
       return {
         devices,
         total: devices.length,
@@ -250,8 +243,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
         limit: query.limit,
         cursor: query.cursor,
       });
-      if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
-      return page.items.map(ozoneEvent);
+      return cursorInHeader(res, page).map(ozoneEvent);
     },
   });
 

@@ -3,6 +3,7 @@ import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import { type AssetRow, createAsset, deleteAsset, getAsset, listAssets, updateAsset } from '../assets/repository.js';
 import type { ApiContext } from '../context.js';
+import { cursorInHeader } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { id, pageQuery, qBool } from '../http/validation.js';
 
@@ -93,8 +94,7 @@ export function registerTypedAlias(table: RouteTable, ctx: ApiContext, alias: Ty
         limit: q.limit,
         cursor: q.cursor,
       });
-      if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
-      return decorate(page.items.map((r) => present(alias, r)));
+      return decorate(cursorInHeader(res, page).map((r) => present(alias, r)));
     },
   });
 

@@ -18,6 +18,10 @@ import { sendProblem, toProblem } from './problem.js';
 /** What every device route uses: authentication, rate limit, body parsing, and the bus. */
 export interface Edge {
   registry: Registry;
+  /** Cap on pending devices that unauthenticated requests may create (undefined: the registry's default). */
+  maxPending: number | undefined;
+  /** The token of `Authorization: Bearer <token>` when the header has that shape (no verification). */
+  bearer(req: Request): string | undefined;
   /** Bearer token -> identity, or throws 401/403 as AppError. */
   authenticate(req: Request): Promise<DeviceIdentity>;
   /** Per device (or MAC, or IP): throws RATE_LIMITED when the bucket is empty. */
@@ -58,6 +62,7 @@ export function createEdge(deps: {
   metrics: DeviceRouteMetrics;
   topics: { raw: string; dead: string };
   ratePerMinute: number;
+  maxPending?: number;
 }): Edge {
   const { bus, registry, logger, metrics, topics } = deps;
   const limiter = createRateLimiter({ perMinute: deps.ratePerMinute });
@@ -96,15 +101,22 @@ export function createEdge(deps: {
     });
   };
 
+  const bearer = (req: Request): string | undefined => {
+    const header = req.headers.authorization;
+    return header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+  };
+
   return {
     registry,
+    maxPending: deps.maxPending,
+    bearer,
 
     async authenticate(req) {
-      const header = req.headers.authorization;
-      if (!header) throw new AppError('UNAUTHENTICATED', 'Authorization: Bearer <device token> required');
-      const m = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!m?.[1]) throw new AppError('TOKEN_INVALID', 'Authorization header must be "Bearer <token>"');
-      const result = await registry.verifyBearer(m[1]);
+      if (!req.headers.authorization)
+        throw new AppError('UNAUTHENTICATED', 'Authorization: Bearer <device token> required');
+      const token = bearer(req);
+      if (!token) throw new AppError('TOKEN_INVALID', 'Authorization header must be "Bearer <token>"');
+      const result = await registry.verifyBearer(token);
       if (result.ok) {
         senders.set(req, result.identity);
         return result.identity;

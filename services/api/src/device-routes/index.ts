@@ -25,8 +25,11 @@ export interface DeviceRoutesDeps {
   registry?: MetricsRegistry;
   /** Topic names; tests give their own. Default telemetry.raw.v1 / telemetry.dead.v1. */
   topics?: { raw?: string; dead?: string };
-  /** Read for devices.httpRatePerMinute (DEVICE_HTTP_RATE_PER_MIN); the API passes its Config. */
-  config?: { devices?: { httpRatePerMinute?: number } };
+  /**
+   * Read for devices.httpRatePerMinute (DEVICE_HTTP_RATE_PER_MIN) and devices.maxPending
+   * (DEVICE_MAX_PENDING); the API passes its Config.
+   */
+  config?: { devices?: { httpRatePerMinute?: number; maxPending?: number } };
   /** Requests per minute per device (or per MAC, per IP for handshakes). Default: config, else 600. */
   ratePerMinute?: number;
 }
@@ -49,6 +52,7 @@ export function createDeviceRoutes(deps: DeviceRoutesDeps): Router {
     metrics,
     topics: { raw: deps.topics?.raw ?? DEFAULT_TOPICS.raw, dead: deps.topics?.dead ?? DEFAULT_TOPICS.dead },
     ratePerMinute: deps.ratePerMinute ?? deps.config?.devices?.httpRatePerMinute ?? 600,
+    maxPending: deps.config?.devices?.maxPending,
   });
   const raw = (limit: string) => express.raw({ type: () => true, limit });
   const router = express.Router();

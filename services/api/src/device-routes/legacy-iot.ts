@@ -5,12 +5,13 @@ import { BadPayload, type Edge } from './edge.js';
 /**
  * Ozone seed, legacy firmware: `POST /api/iot/` as application/x-www-form-urlencoded -> {"status":"ok"}.
  *
- * Legacy firmware has no token: the device is identified by `macaddr` alone, so only MACs of
- * ACTIVE devices are accepted (an admin pre-registered the MAC, or assigned the device). An unknown
- * MAC is recorded as a pending device, once, so it shows up for an admin to assign, and answered
- * 403 DEVICE_NOT_ASSIGNED; a revoked one 403 DEVICE_REVOKED. Anyone who knows an active MAC can
- * post as that device: this endpoint is as strong as the seed's, no stronger; move such devices to
- * firmware that handshakes. Rate-limited per MAC (and per IP by the API).
+ * Legacy firmware has no token: the device is identified by `macaddr` alone, so only ACTIVE
+ * devices an admin opted in (`legacy_http`, default off) are accepted; any other active device is
+ * answered 403 FORBIDDEN saying so. An unknown MAC is recorded as a pending device, once (within
+ * DEVICE_MAX_PENDING, else 429), so it shows up for an admin to assign, and answered 403
+ * DEVICE_NOT_ASSIGNED; a revoked one 403 DEVICE_REVOKED. Anyone who knows an opted-in MAC can post
+ * as that device: for those devices this endpoint is as strong as the seed's, no stronger; move
+ * them to firmware that handshakes. Rate-limited per MAC (and per IP by the API).
  */
 export function legacyIot(edge: Edge) {
   return async (req: Request, res: Response) => {
@@ -19,12 +20,22 @@ export function legacyIot(edge: Edge) {
     edge.limit(`mac:${form.macaddr.toUpperCase()}`);
     const device = await edge.registry.findByMac(form.macaddr);
     if (!device) {
-      await edge.registry.handshake({ mac: form.macaddr, firmware: 'legacy' });
+      await edge.registry.handshake({
+        mac: form.macaddr,
+        firmware: 'legacy',
+        ...(edge.maxPending !== undefined ? { maxPending: edge.maxPending } : {}),
+      });
       throw new AppError('DEVICE_NOT_ASSIGNED', 'unknown MAC: recorded as a pending device for an admin to assign');
     }
     if (device.state === 'revoked') throw new AppError('DEVICE_REVOKED', 'device revoked');
     if (device.state !== 'active' || !device.tenantId) {
       throw new AppError('DEVICE_NOT_ASSIGNED', 'device is waiting for an admin to assign it');
+    }
+    if (!device.legacyHttp) {
+      throw new AppError(
+        'FORBIDDEN',
+        'legacy HTTP (/api/iot/, identified by MAC alone) is not enabled for this device: an admin must enable legacy HTTP for this device',
+      );
     }
     let normalized: ReturnType<typeof fromLegacyForm>;
     try {

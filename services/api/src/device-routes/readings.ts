@@ -6,9 +6,11 @@ import { BadPayload, type Edge } from './edge.js';
  * Reading aggregator seed: `POST /api/device/readings/` with an array of
  * {timestamp, reading, device_id, customer_id}, authenticated by a device Bearer token.
  *
- * The seed's flow is one uploader posting for many sensors of one customer, so the token's device
- * acts as a gateway for ITS TENANT: every `device_id` must be an active device of the token's
- * tenant, and `customer_id`, when present, must name that tenant (its id or tenants.external_id).
+ * A device may always post its own readings. The seed's flow is one uploader posting for many
+ * sensors of one customer: a device an admin made a gateway (`can_relay`, default off) acts for
+ * ITS TENANT, so every `device_id` must be an active device of the token's tenant; a batch naming
+ * another device from a device without `can_relay` is refused (403). `customer_id`, when
+ * present, must name the tenant (its id or tenants.external_id).
  * The batch is all or nothing: one foreign or unknown device refuses the whole batch (403, with the
  * offending ids), so a partial upload never needs reconciling. Each reading's event id is derived
  * from (device_id, timestamp): re-posting a batch stores nothing twice. -> {ack: true, count}.
@@ -27,6 +29,12 @@ export function readings(edge: Edge) {
       }
     }
     const ids = [...new Set(batch.map((r) => r.device_id))];
+    if (ids.some((id) => id !== identity.deviceId) && !(await edge.registry.get(identity.deviceId))?.canRelay) {
+      throw new AppError(
+        'FORBIDDEN',
+        'this device may post only its own readings: an admin must enable relaying (can_relay) for it to post for other devices',
+      );
+    }
     const active = new Set(await edge.registry.activeInTenant(identity.tenantId, ids));
     const foreign = ids.filter((id) => !active.has(id));
     if (foreign.length > 0) {

@@ -1,4 +1,5 @@
 import { AppError } from '@telemetry/contracts';
+import type pg from 'pg';
 
 /** One page of a list: `nextCursor` is null on the last page. */
 export interface Page<T> {
@@ -50,6 +51,43 @@ export function toPage<R extends { _key: string; _id: string }, T>(
     nextCursor:
       rows.length > limit && last ? Buffer.from(JSON.stringify([last._key, last._id])).toString('base64url') : null,
   };
+}
+
+/**
+ * For routes that answer a bare array (the seeds' compat routes): the next page's cursor goes in the
+ * X-Next-Cursor header. Returns the page's items.
+ */
+export function cursorInHeader<T>(res: { setHeader(name: string, value: string): unknown }, page: Page<T>): T[] {
+  if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
+  return page.items;
+}
+
+/** A list query: `SELECT <columns> FROM <from> WHERE <where, ANDed>`, in `keyset` order. */
+export interface ListQuery {
+  columns: string;
+  /** The table and its alias, e.g. `alerts al`. */
+  from: string;
+  where: string[];
+  /** The values of `where`'s placeholders; the cursor's and the limit's are pushed after them. */
+  params: unknown[];
+  keyset: Keyset;
+}
+
+/** One page of a list query: fetches `limit + 1` rows (the extra one says there is a next page), maps the rest. */
+export async function listPage<R extends pg.QueryResultRow, T>(
+  db: Pick<pg.ClientBase, 'query'>,
+  q: ListQuery,
+  page: { cursor?: string; limit: number },
+  map: (r: R) => T,
+): Promise<Page<T>> {
+  const { params } = q;
+  const clause = keysetClause(q.keyset, page.cursor, params);
+  const { rows } = await db.query<R & { _key: string; _id: string }>(
+    `SELECT ${q.columns}, ${clause.select} FROM ${q.from} WHERE ${q.where.join(' AND ')} AND ${clause.where}
+     ${clause.order} LIMIT $${params.push(page.limit + 1)}`,
+    params,
+  );
+  return toPage(rows, page.limit, map);
 }
 
 /**

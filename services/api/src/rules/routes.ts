@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { assetType } from '../assets/routes.js';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { keysetClause, toPage } from '../http/pagination.js';
+import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, pageQuery, qBool } from '../http/validation.js';
 import { notFound, tenantWhere, writeTenant } from '../scope.js';
@@ -160,17 +160,8 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
       if (query.enabled !== undefined) where.push(`r.enabled = $${params.push(query.enabled)}`);
       if (query.deviceId) where.push(`r.device_id = $${params.push(query.deviceId)}`);
       if (query.tenantId) where.push(`r.tenant_id = $${params.push(query.tenantId)}`);
-      const page = keysetClause(
-        { column: 'r.created_at', type: 'timestamptz', id: 'r.id', direction: 'asc' },
-        query.cursor,
-        params,
-      );
-      const { rows } = await store.pool.query<RuleRow & { _key: string; _id: string }>(
-        `SELECT ${COLUMNS}, ${page.select} FROM rules r WHERE ${where.join(' AND ')} AND ${page.where}
-         ${page.order} LIMIT $${params.push(query.limit + 1)}`,
-        params,
-      );
-      return toPage(rows, query.limit, presentRule);
+      const keyset: Keyset = { column: 'r.created_at', type: 'timestamptz', id: 'r.id', direction: 'asc' };
+      return listPage(store.pool, { columns: COLUMNS, from: 'rules r', where, params, keyset }, query, presentRule);
     },
   });
 
@@ -341,17 +332,13 @@ function registerRecipientRoutes(table: RouteTable, ctx: ApiContext): void {
       if (query.assetId) where.push(`n.asset_id = $${params.push(query.assetId)}`);
       if (query.ruleId) where.push(`n.rule_id = $${params.push(query.ruleId)}`);
       if (query.tenantId) where.push(`n.tenant_id = $${params.push(query.tenantId)}`);
-      const page = keysetClause(
-        { column: 'n.created_at', type: 'timestamptz', id: 'n.id', direction: 'asc' },
-        query.cursor,
-        params,
+      const keyset: Keyset = { column: 'n.created_at', type: 'timestamptz', id: 'n.id', direction: 'asc' };
+      return listPage(
+        store.pool,
+        { columns: R_COLUMNS, from: 'notification_recipients n', where, params, keyset },
+        query,
+        presentRecipient,
       );
-      const { rows } = await store.pool.query<RecipientRow & { _key: string; _id: string }>(
-        `SELECT ${R_COLUMNS}, ${page.select} FROM notification_recipients n WHERE ${where.join(' AND ')} AND ${page.where}
-         ${page.order} LIMIT $${params.push(query.limit + 1)}`,
-        params,
-      );
-      return toPage(rows, query.limit, presentRecipient);
     },
   });
 

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { keysetClause, toPage } from '../http/pagination.js';
+import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { attributes, id, pageQuery, qBool, timeZone } from '../http/validation.js';
 import { notFound, tenantWhere, visibleSiteWhere, writeTenant } from '../scope.js';
@@ -79,13 +79,8 @@ export function registerSiteRoutes(table: RouteTable, ctx: ApiContext): void {
       if (query.tenantId) where.push(`s.tenant_id = $${params.push(query.tenantId)}`);
       if (query.active !== undefined) where.push(`s.is_active = $${params.push(query.active)}`);
       if (query.q) where.push(`s.name ILIKE $${params.push(`%${query.q}%`)}`);
-      const page = keysetClause({ column: 's.name', type: 'text', id: 's.id', direction: 'asc' }, query.cursor, params);
-      const { rows } = await store.pool.query<SiteRow & { _key: string; _id: string }>(
-        `SELECT ${COLUMNS}, ${page.select} FROM sites s WHERE ${where.join(' AND ')} AND ${page.where}
-         ${page.order} LIMIT $${params.push(query.limit + 1)}`,
-        params,
-      );
-      return toPage(rows, query.limit, presentSite);
+      const keyset: Keyset = { column: 's.name', type: 'text', id: 's.id', direction: 'asc' };
+      return listPage(store.pool, { columns: COLUMNS, from: 'sites s', where, params, keyset }, query, presentSite);
     },
   });
 

@@ -1,28 +1,21 @@
 import type { Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
+import { type TaskRow as TaskMessageRow, taskColumns, toTaskV1 } from '@telemetry/store';
 import type pg from 'pg';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { keysetClause, toPage } from '../http/pagination.js';
+import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, isoTime, pageQuery, qList } from '../http/validation.js';
-import type { Publisher } from '../publish.js';
 import { notFound, tenantWhere, visibleAssetWhere, writeTenant } from '../scope.js';
 
 type Db = Pick<pg.ClientBase, 'query'>;
-type Status = 'not_started' | 'in_progress' | 'finished';
+type Status = TaskMessageRow['status'];
 
-interface TaskRow {
-  id: string;
-  tenant_id: string;
-  rule_id: string | null;
-  asset_id: string | null;
-  device_id: string | null;
-  title: string;
+/** The row the routes read: what its tasks.v1 message needs, and the workflow trail. */
+interface TaskRow extends TaskMessageRow {
   description: string;
-  status: Status;
-  due_at: Date | null;
   trigger_value: number | null;
   started_at: Date | null;
   started_by: string | null;
@@ -30,11 +23,9 @@ interface TaskRow {
   finished_by: string | null;
   created_by: string | null;
   created_at: Date;
-  assignees: string[];
 }
-const COLUMNS = `t.id, t.tenant_id, t.rule_id, t.asset_id, t.device_id, t.title, t.description, t.status, t.due_at, t.trigger_value,
-  t.started_at, t.started_by, t.finished_at, t.finished_by, t.created_by, t.created_at,
-  coalesce((SELECT array_agg(ta.user_id::text ORDER BY ta.user_id) FROM task_assignees ta WHERE ta.task_id = t.id), '{}') AS assignees`;
+const COLUMNS = `${taskColumns('t')},
+  t.description, t.trigger_value, t.started_at, t.started_by, t.finished_at, t.finished_by, t.created_by, t.created_at`;
 
 function presentTask(r: TaskRow) {
   return {
@@ -56,30 +47,6 @@ function presentTask(r: TaskRow) {
     finishedAt: r.finished_at?.toISOString() ?? null,
     finishedBy: r.finished_by,
   };
-}
-
-function taskMessage(
-  publish: Publisher,
-  r: TaskRow,
-  change: 'created' | 'status_changed' | 'assigned',
-  actor: string,
-  at: Date,
-) {
-  return publish.task({
-    v: 1,
-    change,
-    taskId: r.id,
-    tenantId: r.tenant_id,
-    ruleId: r.rule_id,
-    assetId: r.asset_id,
-    deviceId: r.device_id,
-    title: r.title,
-    status: r.status,
-    dueAt: r.due_at?.toISOString() ?? null,
-    assignees: r.assignees,
-    changedAt: at.toISOString(),
-    changedBy: actor,
-  });
 }
 
 /** The car-plant seed's workflow: Not Started → In Progress → Finished (skipping ahead allowed, never back). */
@@ -143,17 +110,8 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
           `EXISTS (SELECT 1 FROM task_assignees ta WHERE ta.task_id = t.id AND ta.user_id = $${params.push(user)})`,
         );
       }
-      const page = keysetClause(
-        { column: 't.created_at', type: 'timestamptz', id: 't.id', direction: 'desc' },
-        query.cursor,
-        params,
-      );
-      const { rows } = await store.pool.query<TaskRow & { _key: string; _id: string }>(
-        `SELECT ${COLUMNS}, ${page.select} FROM tasks t WHERE ${where.join(' AND ')} AND ${page.where}
-         ${page.order} LIMIT $${params.push(query.limit + 1)}`,
-        params,
-      );
-      return toPage(rows, query.limit, presentTask);
+      const keyset: Keyset = { column: 't.created_at', type: 'timestamptz', id: 't.id', direction: 'desc' };
+      return listPage(store.pool, { columns: COLUMNS, from: 'tasks t', where, params, keyset }, query, presentTask);
     },
   });
 
@@ -224,7 +182,11 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
             details: { title: body.title },
           });
           const task = await load(client, principal, taskId);
-          emit(taskMessage(publish, task, 'created', principal.userId, new Date(ctx.now())));
+          emit(
+            publish.task(
+              toTaskV1(task, { change: 'created', changedAt: new Date(ctx.now()), changedBy: principal.userId }),
+            ),
+          );
           return task;
         }),
       ),
@@ -303,7 +265,9 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
             details: { from: task.status, to: body.status },
           });
           const updated = await load(client, principal, task.id);
-          emit(taskMessage(publish, updated, 'status_changed', principal.userId, at));
+          emit(
+            publish.task(toTaskV1(updated, { change: 'status_changed', changedAt: at, changedBy: principal.userId })),
+          );
           return updated;
         }),
       ),
@@ -335,7 +299,11 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
             details: { userIds: ids },
           });
           const updated = await load(client, principal, task.id);
-          emit(taskMessage(publish, updated, 'assigned', principal.userId, new Date(ctx.now())));
+          emit(
+            publish.task(
+              toTaskV1(updated, { change: 'assigned', changedAt: new Date(ctx.now()), changedBy: principal.userId }),
+            ),
+          );
           return updated;
         }),
       ),

@@ -60,11 +60,8 @@ export const AggregateQuery = z.object({
   tenantId: id.optional(),
 });
 
-export const StatsQuerySchema = z.object({
-  outletId: id.optional(),
-  machineId: id.optional(),
-  assetId: id.optional(),
-  deviceId: deviceId.optional(),
+/** The window and shape of a stats query: the same in the canonical route and the ozone seed's snake_case ones. */
+export const statsWindow = {
   granularity: z.enum(['minute', 'hour', 'day', 'month']).default('day'),
   start: isoTime.optional(),
   end: isoTime.optional(),
@@ -73,6 +70,14 @@ export const StatsQuerySchema = z.object({
   /** Moving-average window in buckets; 0 = off. */
   ma: z.coerce.number().int().min(0).max(365).default(0),
   compare: qBool.default(false),
+};
+
+export const StatsQuerySchema = z.object({
+  outletId: id.optional(),
+  machineId: id.optional(),
+  assetId: id.optional(),
+  deviceId: deviceId.optional(),
+  ...statsWindow,
   metric: qList(z.string().min(1).max(64)).optional(),
   agg: z.enum(AGGREGATIONS).default('sum'),
   tz: timeZone.optional(),

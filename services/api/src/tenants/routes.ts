@@ -4,7 +4,7 @@ import type { TelemetryPolicy } from '@telemetry/timeseries';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { keysetClause, toPage } from '../http/pagination.js';
+import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { confirmQuery, id, pageQuery, timeZone } from '../http/validation.js';
 import { notFound, tenantWhere } from '../scope.js';
@@ -69,14 +69,9 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
     query: z.object({ ...pageQuery }),
     handler: async ({ query, principal }) => {
       const params: unknown[] = [];
-      const scope = tenantWhere(principal, 't.id', params);
-      const page = keysetClause({ column: 't.name', type: 'text', id: 't.id', direction: 'asc' }, query.cursor, params);
-      params.push(query.limit + 1);
-      const { rows } = await store.pool.query<TenantRow & { _key: string; _id: string }>(
-        `SELECT ${COLUMNS}, ${page.select} FROM tenants t WHERE ${scope} AND ${page.where} ${page.order} LIMIT $${params.length}`,
-        params,
-      );
-      return toPage(rows, query.limit, presentTenant);
+      const where = [tenantWhere(principal, 't.id', params)];
+      const keyset: Keyset = { column: 't.name', type: 'text', id: 't.id', direction: 'asc' };
+      return listPage(store.pool, { columns: COLUMNS, from: 'tenants t', where, params, keyset }, query, presentTenant);
     },
   });
 

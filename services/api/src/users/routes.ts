@@ -3,7 +3,7 @@ import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { keysetClause, toPage } from '../http/pagination.js';
+import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { id, pageQuery } from '../http/validation.js';
 import { notFound, tenantWhere, writeTenant } from '../scope.js';
@@ -68,17 +68,13 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
           `(u.username ILIKE $${params.push(`%${query.q}%`)} OR u.first_name ILIKE $${params.length} OR u.last_name ILIKE $${params.length})`,
         );
       }
-      const page = keysetClause(
-        { column: 'u.username', type: 'text', id: 'u.id', direction: 'asc' },
-        query.cursor,
-        params,
+      const keyset: Keyset = { column: 'u.username', type: 'text', id: 'u.id', direction: 'asc' };
+      return listPage(
+        store.pool,
+        { columns: USER_COLUMNS, from: 'users u', where, params, keyset },
+        query,
+        presentUser,
       );
-      const { rows } = await store.pool.query<UserRow & { _key: string; _id: string }>(
-        `SELECT ${USER_COLUMNS}, ${page.select} FROM users u WHERE ${where.join(' AND ')} AND ${page.where}
-         ${page.order} LIMIT $${params.push(query.limit + 1)}`,
-        params,
-      );
-      return toPage(rows, query.limit, presentUser);
     },
   });
 

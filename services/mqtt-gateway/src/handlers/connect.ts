@@ -1,5 +1,5 @@
 import type { Logger } from '@telemetry/observability';
-import { isTokenShaped, type Registry } from '@telemetry/registry';
+import { hashToken, isTokenShaped, type Registry } from '@telemetry/registry';
 import type { AuthenticateError, Client, ConnectPacket } from 'aedes';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Session } from '../session.js';
@@ -83,6 +83,7 @@ export function createConnectHandlers(deps: {
         const now = Date.now();
         const session: Session = {
           identity: result.identity,
+          tokenHash: hashToken(token),
           clientId: client.id,
           connectedAt: now,
           lastSeen: now,

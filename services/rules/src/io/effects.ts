@@ -1,4 +1,5 @@
 import { AlertV1, TaskV1 } from '@telemetry/contracts';
+import { type AlertRow, alertColumns, toAlertV1 } from '@telemetry/store';
 import type pg from 'pg';
 import type { Effect, Rule, RuleState } from '../evaluate/index.js';
 import type { DeviceContext } from './context.js';
@@ -24,25 +25,7 @@ export interface AppliedEffects {
   tasks: number;
 }
 
-interface AlertRow {
-  id: string;
-  tenant_id: string;
-  rule_id: string | null;
-  device_id: string | null;
-  asset_id: string | null;
-  kind: AlertV1['kind'];
-  severity: AlertV1['severity'];
-  state: AlertV1['state'];
-  metric: string | null;
-  value: number | null;
-  threshold: number | null;
-  message: string;
-  historical: boolean;
-  opened_at: Date;
-}
-
-const ALERT_COLUMNS =
-  'id, tenant_id, rule_id, device_id, asset_id, kind, severity, state, metric, value, threshold, message, historical, opened_at';
+const ALERT_COLUMNS = alertColumns();
 
 /**
  * Turns an evaluation's effects into rows, inside the caller's transaction: alerts (+ alert_events),
@@ -158,26 +141,7 @@ export async function applyEffects(
 }
 
 function alertMessage(topic: string, row: AlertRow, change: AlertV1['change'], at: number): OutboxMessage {
-  const payload = AlertV1.parse({
-    v: 1,
-    change,
-    alertId: row.id,
-    tenantId: row.tenant_id,
-    ruleId: row.rule_id,
-    deviceId: row.device_id,
-    assetId: row.asset_id,
-    kind: row.kind,
-    severity: row.severity,
-    state: row.state,
-    metric: row.metric,
-    value: row.value,
-    threshold: row.threshold,
-    message: row.message,
-    openedAt: row.opened_at.toISOString(),
-    changedAt: new Date(at).toISOString(),
-    changedBy: null,
-    historical: row.historical,
-  });
+  const payload = AlertV1.parse(toAlertV1(row, { change, changedAt: new Date(at), changedBy: null }));
   return { topic, key: row.device_id ?? row.id, payload: JSON.stringify(payload) };
 }
 
