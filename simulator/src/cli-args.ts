@@ -34,11 +34,14 @@ Options
   --max-inflight N        unacknowledged sends per device    (default 32 mqtt, 4 http)
   --handshake-retry D     retry interval while pending       (default 10s)
   --drain-timeout D       on stop, wait this long for PUBACKs  (default 10s)
+  --provision TENANT      register the devices' MACs with this tenant first, as an admin
+                          (ADMIN_USERNAME, default admin, and ADMIN_PASSWORD from the environment)
   --log-level L           fatal|error|warn|info|debug        (default warn; logs go to stderr)
   -h, --help              this text
 
 Examples
   pnpm simulate --devices 200 --rate 5 --duration 60s
+  ADMIN_PASSWORD=... pnpm simulate --devices 200 --rate 5 --provision Demo
   pnpm simulate --profile ozone --transport http --devices 5
   pnpm simulate --faults duplicates=0.2,offline=0.01,skew=30s,badcreds=1
 
@@ -49,6 +52,8 @@ export interface CliOptions {
   fleet: Omit<FleetOptions, 'logger' | 'clock' | 'onPublish' | 'onAck' | 'onCommand'>;
   durationMs: number | undefined;
   logLevel: string;
+  /** Register the fleet with this tenant before starting (admin credentials from the environment). */
+  provisionTenant: string | undefined;
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'run'; options: CliOptions };
@@ -71,6 +76,7 @@ const OPTIONS = {
   'handshake-retry': { type: 'string', default: '10s' },
   'drain-timeout': { type: 'string', default: '10s' },
   'log-level': { type: 'string', default: 'warn' },
+  provision: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -120,6 +126,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
         drainTimeoutMs: duration('--drain-timeout', values['drain-timeout']),
       },
       durationMs: values.duration === undefined ? undefined : duration('--duration', values.duration),
+      provisionTenant: values.provision,
       logLevel: values['log-level'],
     },
   };

@@ -2,8 +2,9 @@ import { isAppError } from '@telemetry/contracts';
 import { createLogger } from '@telemetry/observability';
 import { type CliCommand, HELP, parseCliArgs } from './cli-args.js';
 import { formatFaults } from './faults.js';
-import { createFleet, type Fleet } from './fleet.js';
+import { createFleet, type Fleet, resolveProfiles } from './fleet.js';
 import { startProgress } from './progress.js';
+import { provisionFleet } from './provision.js';
 import type { FleetStats } from './stats.js';
 
 // Composition root of the simulator CLI (`pnpm simulate --help`).
@@ -24,7 +25,7 @@ if (command.kind === 'help') {
   process.exit(0);
 }
 
-const { fleet: options, durationMs, logLevel } = command.options;
+const { fleet: options, durationMs, logLevel, provisionTenant } = command.options;
 const logger = createLogger({ name: 'simulator', level: logLevel, destination: process.stderr });
 let fleet: Fleet;
 try {
@@ -39,6 +40,27 @@ process.stdout.write(
     ` | seed ${options.seed} | faults: ${formatFaults(fleet.faults)}` +
     `${durationMs ? ` | for ${durationMs / 1000}s` : ''} | state ${options.stateDir}\n`,
 );
+
+if (provisionTenant !== undefined) {
+  const password = process.env.ADMIN_PASSWORD;
+  if (!password) fail('--provision needs the admin password in ADMIN_PASSWORD (and ADMIN_USERNAME, default admin)', 2);
+  try {
+    const r = await provisionFleet({
+      apiUrl: options.apiUrl,
+      tenant: provisionTenant,
+      username: process.env.ADMIN_USERNAME ?? 'admin',
+      password,
+      profiles: resolveProfiles(options.devices, options.profile, options.profiles),
+      firstDevice: options.firstDevice ?? 0,
+      macNamespace: options.macNamespace ?? 0,
+    });
+    process.stdout.write(
+      `provisioned with tenant ${provisionTenant}: ${r.created} new device(s), ${r.existing} already registered\n`,
+    );
+  } catch (err) {
+    fail(isAppError(err) ? err.message : String(err), 1);
+  }
+}
 
 const progress = startProgress({ stats: fleet.stats, out: process.stdout });
 let stopping: Promise<void> | undefined;
