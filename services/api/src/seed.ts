@@ -135,6 +135,12 @@ export async function seedDemo(
       [tenantId],
     );
 
+    // the dispenser seed's workflow: whoever refills Floor 1 is mailed when a dispenser runs low
+    await c.query(
+      "INSERT INTO notification_recipients (tenant_id, asset_id, email, name) VALUES ($1, $2, 'facilities@demo.example', 'Facilities')",
+      [tenantId, assets.floor1],
+    );
+
     const users: DemoSeed['users'] = [];
     const demoPassword = opts.password ?? generatePassword();
     for (const [username, role] of [
