@@ -139,7 +139,13 @@ async function refresh(session: Session, ctx: HandlerContext, raw: unknown): Pro
   let result: Awaited<ReturnType<typeof authenticate>>;
   try {
     ctx.directory.forget(session.user.id);
-    result = await authenticate(ctx.directory, ctx.jwtSecret, parsed.data.token, ctx.now, createRevocationCheck(ctx.pool));
+    result = await authenticate(
+      ctx.directory,
+      ctx.jwtSecret,
+      parsed.data.token,
+      ctx.now,
+      createRevocationCheck(ctx.pool),
+    );
   } catch (err) {
     return ackError(err);
   }

@@ -8,6 +8,7 @@ export interface Deployment {
   mqtt: string;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the scenario reads the API's JSON loosely, as a client script would
 export async function api<T = any>(
   d: Deployment,
   method: string,
@@ -89,8 +90,8 @@ export async function publishReading(
 
 export async function latestTemperature(d: Deployment, token: string, tenantId: string, deviceId: string) {
   const body = await api(d, 'GET', `/api/telemetry/latest?deviceId=${deviceId}&tenantId=${tenantId}`, { token });
-  const item = (body.items as any[]).find((i) => i.deviceId === deviceId);
-  return item?.values?.temperature?.value ?? item?.metrics?.temperature ?? item?.values?.temperature;
+  const items = body.items as { deviceId: string; values: Record<string, { value: number }> }[];
+  return items.find((i) => i.deviceId === deviceId)?.values.temperature?.value;
 }
 
 export async function expectTemperature(
