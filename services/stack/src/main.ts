@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@telemetry/config';
+import { ConfigError, configVariables, loadConfig } from '@telemetry/config';
 import { dashboardIsStale, ensureDashboardBuilt } from '@telemetry/dashboard';
 import { createLogger } from '@telemetry/observability';
 import { banner } from './banner.js';
@@ -6,7 +6,24 @@ import { PortInUseError } from './ports.js';
 import { runStack } from './stack.js';
 
 // Composition root of the all-in-one process behind `npm start`.
+const HELP = `npm start [-- --help]: the whole telemetry pipeline in one process.
+
+Embedded engines unless the environment says otherwise: KAFKA_BROKERS (Kafka instead of the
+in-process bus), DATABASE_URL (TimescaleDB/PostgreSQL instead of the embedded TimescaleDB in
+DATA_DIR), REDIS_URL, SMTP_URL (instead of .eml files in DATA_DIR/outbox). Ports: HTTP_PORT
+(API, dashboard, Socket.IO; default 8080), MQTT_PORT (1884), MQTT_WS_PORT (8884). SIMULATE=false
+starts no demo fleet. Every variable, with its default, is in packages/config/src/schema.ts:
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(
+      `${HELP}${configVariables()
+        .map((v) => `  ${v}`)
+        .join('\n')}\n`,
+    );
+    return;
+  }
   const config = loadConfig({ SERVICE_NAME: 'stack', LOG_LEVEL: 'warn', ...process.env });
   const logger = createLogger({ name: 'stack', level: config.logLevel });
   process.stdout.write(`Starting telemetry (data in ${config.dataDir}) ...\n`);
