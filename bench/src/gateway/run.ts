@@ -39,6 +39,7 @@ Options:
   --duration D       seconds of load (default 20)
   --window N         unacknowledged QoS 1 publishes per device (default 8)
   --idle N           idle connections for the RSS figure (default 10000; 0 = skip)
+  --storm N          connect storm: N devices CONNECT at once, bare packets, <= 1000 outstanding (default 2000; 0 = skip)
   --flood-mb N       body bytes streamed after the 256 MB header (default 64)
   --brokers LIST     Kafka (default $KAFKA_BROKERS, else a broker of our own from infra/kafka)
   --postgres URL     device identity store: a scratch database there (default $BENCH_POSTGRES_URL or
@@ -56,6 +57,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     window: { type: 'string', default: '8' },
     idle: { type: 'string', default: '10000' },
+    storm: { type: 'string', default: '2000' },
     'flood-mb': { type: 'string', default: '64' },
     brokers: { type: 'string' },
     mosquitto: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
@@ -77,6 +79,7 @@ const devices = Number(values.devices);
 const durationMs = Number(values.duration) * 1000;
 const window = Number(values.window);
 const idle = Number(values.idle);
+const stormDevices = Number(values.storm);
 const floodBytes = Number(values['flood-mb']) * 1024 * 1024;
 const log = (m: string) => process.stderr.write(`[bench:gateway] ${m}\n`);
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
@@ -110,7 +113,8 @@ try {
   const provisionStart = Date.now();
   await gw.call('provision', { prefix: `pub-${run}`, count: devices, seed });
   if (idle > 0) await gw.call('provision', { prefix: `idle-${run}`, count: idle, seed }, 300_000);
-  log(`gateway on ${port}; ${devices + idle} devices provisioned in ${Date.now() - provisionStart} ms`);
+  if (stormDevices > 0) await gw.call('provision', { prefix: `storm-${run}`, count: stormDevices, seed }, 300_000);
+  log(`gateway on ${port}; ${devices + idle + stormDevices} devices provisioned in ${Date.now() - provisionStart} ms`);
   const loadDevices = (prefix: string, count: number): LoadDevice[] =>
     benchDeviceIds(prefix, count).map((id) => ({
       clientId: id,
@@ -144,6 +148,25 @@ try {
     await lg.close();
   }
   log(`gateway: ${Math.round(throughput.ackedPerSec)} msg/s acked, not acked ${throughput.notAcked}`);
+
+  // 1b. connect storm: every CONNECT is a registry lookup + a presence write + a presence event
+  let storm: ConnectResult | undefined;
+  if (stormDevices > 0) {
+    const stormLg = startLoadGenerator();
+    try {
+      storm = await stormLg.storm({
+        url: `mqtt://127.0.0.1:${port}`,
+        devices: loadDevices(`storm-${run}`, stormDevices),
+        concurrency: 1000,
+      });
+      log(
+        `connect storm: ${storm.connected}/${stormDevices} in ${storm.seconds.toFixed(2)} s (${Math.round(storm.connectsPerSec)} CONNECT/s), CONNACK p99 ${storm.connackMs.p99} ms`,
+      );
+      await stormLg.disconnect();
+    } finally {
+      await stormLg.close();
+    }
+  }
 
   // 2. mosquitto, same load
   let mosquitto: Awaited<ReturnType<typeof mqttCeiling>> | undefined;
@@ -234,6 +257,13 @@ try {
     `Connect: ${connect.connected} devices in ${connect.seconds.toFixed(1)} s (${Math.round(connect.connectsPerSec)} CONNECT/s, each one`,
     `registry lookup + presence write), CONNACK p50 ${connect.connackMs.p50} ms, p99 ${connect.connackMs.p99} ms.`,
     '',
+    ...(storm
+      ? [
+          `Connect storm: ${storm.connected}/${stormDevices} devices (bare CONNECT packets, ≤ 1000 outstanding) in ${storm.seconds.toFixed(2)} s:`,
+          `${Math.round(storm.connectsPerSec)} CONNECT/s, CONNACK p50 ${storm.connackMs.p50} ms, p99 ${storm.connackMs.p99} ms.`,
+          '',
+        ]
+      : []),
     ...(idleResult
       ? [
           `## Idle connections: ${idleResult.connected} authenticated sessions, keepalive 120 s`,

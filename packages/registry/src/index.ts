@@ -11,6 +11,7 @@ export type {
   HandshakePolicy,
   HandshakeResult,
   LastSeen,
+  PresenceChange,
   PreRegisterInput,
   RefusalReason,
   Scope,

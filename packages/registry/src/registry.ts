@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@telemetry/contracts';
 import type pg from 'pg';
+import { createBatchLoader } from './batch.js';
 import { one, tx } from './db.js';
 import { type HandshakeRules, handshakeByClaim, handshakeByMac } from './handshake.js';
 import { DEVICE_COLUMNS, type DeviceRow, toRecord } from './rows.js';
@@ -20,6 +21,7 @@ import type {
   HandshakeResult,
   LastSeen,
   PreRegisterInput,
+  PresenceChange,
   Scope,
   SessionCredential,
   VerifyResult,
@@ -88,6 +90,11 @@ export interface Registry {
   /** Presence, written by the gateway holding the session. */
   recordConnected(deviceId: string, gatewayId: string, at: Date): Promise<void>;
   recordDisconnected(deviceId: string, gatewayId: string, at: Date): Promise<void>;
+  /**
+   * Many presence changes in one statement, each as recordConnected (online) or recordDisconnected
+   * (offline) would write it. At most one change per device: the next one of a device goes in a later call.
+   */
+  recordPresence(changes: PresenceChange[]): Promise<void>;
   /** A gateway (re)starting or stopping: its sessions are gone. */
   recordGatewayDown(gatewayId: string, at: Date): Promise<number>;
   /** Coalesced last-activity times, one statement for many devices. */
@@ -174,6 +181,12 @@ export function createRegistry(deps: RegistryDeps): Registry {
       ]);
     }
   }
+
+  /** A burst of CONNECTs is one query, not one per device (the connect storm's cost). */
+  const hashRowById = createBatchLoader<string, HashRow>(async (ids) => {
+    const { rows } = await pool.query<HashRow>(`SELECT ${HASH_ONLY} FROM devices WHERE id = ANY($1::text[])`, [ids]);
+    return new Map(rows.map((r) => [r.id, r]));
+  });
 
   return {
     async handshake(input) {
@@ -301,8 +314,7 @@ export function createRegistry(deps: RegistryDeps): Registry {
 
     async verifyToken(deviceId, token) {
       if (!isTokenShaped(token)) return { ok: false, reason: 'bad_token' };
-      const { rows } = await pool.query<HashRow>(`SELECT ${HASH_ONLY} FROM devices WHERE id = $1`, [deviceId]);
-      return verdict(rows[0], hashSecret(token));
+      return verdict(await hashRowById(deviceId), hashSecret(token));
     },
 
     async verifyBearer(token) {
@@ -406,6 +418,36 @@ export function createRegistry(deps: RegistryDeps): Registry {
         `UPDATE devices SET online = false, last_disconnected_at = $3, last_seen_at = greatest(last_seen_at, $3)
          WHERE id = $1 AND connected_gateway = $2 AND (last_connected_at IS NULL OR last_connected_at <= $3)`,
         [deviceId, gatewayId, at],
+      );
+    },
+
+    async recordPresence(changes) {
+      if (changes.length === 0) return;
+      // One row per device: a statement cannot update the same row twice in order.
+      const ids = new Set<string>();
+      for (const c of changes) {
+        if (ids.has(c.deviceId)) throw new Error(`recordPresence: device ${c.deviceId} twice in one batch`);
+        ids.add(c.deviceId);
+      }
+      // online: as recordConnected; offline: as recordDisconnected (only the gateway holding the
+      // latest session marks it offline).
+      await pool.query(
+        `UPDATE devices d SET
+           online = v.online,
+           connected_gateway = CASE WHEN v.online THEN v.gateway ELSE d.connected_gateway END,
+           last_connected_at = CASE WHEN v.online THEN v.at ELSE d.last_connected_at END,
+           last_disconnected_at = CASE WHEN v.online THEN d.last_disconnected_at ELSE v.at END,
+           last_seen_at = greatest(d.last_seen_at, v.at)
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::boolean[]) AS v(id, gateway, at, online)
+         WHERE d.id = v.id
+           AND (v.online OR (d.connected_gateway = v.gateway
+                             AND (d.last_connected_at IS NULL OR d.last_connected_at <= v.at)))`,
+        [
+          changes.map((c) => c.deviceId),
+          changes.map((c) => c.gatewayId),
+          changes.map((c) => c.at),
+          changes.map((c) => c.online),
+        ],
       );
     },
 

@@ -110,3 +110,12 @@ export interface LastSeen {
   deviceId: string;
   at: Date;
 }
+
+/** One presence change of a device, written by the gateway holding (or having held) its session. */
+export interface PresenceChange {
+  deviceId: string;
+  gatewayId: string;
+  at: Date;
+  /** true = connected (recordConnected), false = disconnected (recordDisconnected). */
+  online: boolean;
+}

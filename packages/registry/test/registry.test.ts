@@ -151,6 +151,55 @@ describe('registry', () => {
     expect(await registry.recordGatewayDown('gw-b', new Date())).toBe(1);
     expect((await registry.get('presence-1'))?.online).toBe(false);
   });
+
+  it('writes many presence changes in one statement, each as recordConnected/recordDisconnected would', async () => {
+    for (const id of ['bp-1', 'bp-2', 'bp-3']) await registry.preRegister({ tenantId: tenantA, deviceId: id });
+    const t0 = new Date();
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    await registry.recordPresence([
+      { deviceId: 'bp-1', gatewayId: 'gw-a', at: at(0), online: true },
+      { deviceId: 'bp-2', gatewayId: 'gw-a', at: at(0), online: true },
+      { deviceId: 'bp-3', gatewayId: 'gw-b', at: at(0), online: true },
+    ]);
+    await registry.recordPresence([
+      { deviceId: 'bp-1', gatewayId: 'gw-a', at: at(20), online: false }, // holds it: offline
+      { deviceId: 'bp-2', gatewayId: 'gw-b', at: at(20), online: false }, // another gateway: stays online
+      { deviceId: 'bp-3', gatewayId: 'gw-b', at: at(-10), online: false }, // older than the connect: stays
+    ]);
+    const [d1, d2, d3] = await Promise.all(['bp-1', 'bp-2', 'bp-3'].map((id) => registry.get(id)));
+    expect(d1?.online).toBe(false);
+    expect(d1?.lastConnectedAt?.getTime()).toBe(t0.getTime());
+    expect(d1?.lastSeenAt?.getTime()).toBe(t0.getTime() + 20);
+    expect(d2?.online).toBe(true);
+    expect(d3?.online).toBe(true);
+    await expect(
+      registry.recordPresence([
+        { deviceId: 'bp-1', gatewayId: 'gw-a', at: at(30), online: true },
+        { deviceId: 'bp-1', gatewayId: 'gw-a', at: at(40), online: false },
+      ]),
+    ).rejects.toThrow(/twice/);
+  });
+
+  it('answers a burst of CONNECT token checks (one batched lookup) each for its own device', async () => {
+    await registry.preRegister({ tenantId: tenantA, deviceId: 'burst-1' });
+    await registry.preRegister({ tenantId: tenantA, deviceId: 'burst-2' });
+    const { token: t1 } = await registry.rotateToken('burst-1');
+    const { token: t2 } = await registry.rotateToken('burst-2');
+    const results = await Promise.all([
+      registry.verifyToken('burst-1', t1),
+      registry.verifyToken('burst-2', t2),
+      registry.verifyToken('burst-1', t2),
+      registry.verifyToken('burst-unknown', t1),
+      registry.verifyToken('burst-2', t2),
+    ]);
+    expect(results.map((r) => (r.ok ? r.identity.deviceId : r.reason))).toEqual([
+      'burst-1',
+      'burst-2',
+      'bad_token',
+      'unknown_device',
+      'burst-2',
+    ]);
+  });
 });
 
 const message = async (p: Promise<unknown>) => {

@@ -1,7 +1,7 @@
-import type { Bus } from '@telemetry/bus';
-import { DevicePresenceV1, encodeMessage } from '@telemetry/contracts';
+import type { Bus, OutgoingMessage } from '@telemetry/bus';
+import type { DevicePresenceV1 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
-import type { Registry } from '@telemetry/registry';
+import type { PresenceChange, Registry } from '@telemetry/registry';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceReason, Session } from './session.js';
 
@@ -17,11 +17,26 @@ export interface Presence {
 const ATTEMPTS = 5;
 /** Above this many unwritten changes (bus and store both down for long) new ones are dropped and counted. */
 const MAX_PENDING = 50_000;
+/** Changes per statement / bus publish. */
+const MAX_BATCH = 1_000;
+
+interface Change {
+  deviceId: string;
+  at: Date;
+  status: 'online' | 'offline';
+  reason: PresenceReason;
+  message: Buffer;
+}
 
 /**
  * device.presence.v1 + devices.online/last_connected_at, per device in the order the changes
  * happened (a takeover is offline then online, never the reverse). Presence is best effort with
  * retries: unlike telemetry there is nothing to withhold from the device while the bus is down.
+ *
+ * Changes are written in batches, one at a time: one multi-row statement (registry.recordPresence)
+ * then one bus publish per batch, so a connect storm is a few statements, not one per CONNECT. A
+ * batch holds at most one change per device (the statement updates each row once); a device's next
+ * change waits for a later batch, which keeps its order in the database and on the bus.
  */
 export function createPresence(deps: {
   bus: Bus;
@@ -32,39 +47,36 @@ export function createPresence(deps: {
   metrics: GatewayMetrics;
 }): Presence {
   const { bus, topic, registry, gatewayId, logger, metrics } = deps;
-  const chains = new Map<string, Promise<void>>();
-  let pending = 0;
+  let queue: Change[] = [];
+  let running: Promise<void> | undefined;
   const flushed = new WeakMap<Session, number>();
 
-  const record = async (session: Session, status: 'online' | 'offline', reason: PresenceReason, at: Date) => {
-    const { deviceId, tenantId } = session.identity;
-    const message = encodeMessage(DevicePresenceV1, {
-      v: 1,
-      tenantId,
-      deviceId,
-      status,
-      reason,
-      gatewayId,
-      at: at.toISOString(),
-    });
+  /** Store, then bus, each retried; after ATTEMPTS the batch is given up and counted. */
+  const write = async (batch: Change[]) => {
     let stored = false;
     let published = false;
     for (let attempt = 1; ; attempt++) {
       try {
         if (!stored) {
-          if (status === 'online') await registry.recordConnected(deviceId, gatewayId, at);
-          else await registry.recordDisconnected(deviceId, gatewayId, at);
+          await registry.recordPresence(
+            batch.map(
+              (c): PresenceChange => ({ deviceId: c.deviceId, gatewayId, at: c.at, online: c.status === 'online' }),
+            ),
+          );
           stored = true;
         }
         if (!published) {
-          await bus.publish(topic, [{ key: deviceId, value: message }]);
+          await bus.publish(
+            topic,
+            batch.map((c): OutgoingMessage => ({ key: c.deviceId, value: c.message })),
+          );
           published = true;
         }
         return;
       } catch (err) {
         if (attempt >= ATTEMPTS) {
-          metrics.presenceDropped.inc();
-          logger.warn({ err, deviceId, status, reason }, 'presence change not recorded');
+          metrics.presenceDropped.inc(batch.length);
+          logger.warn({ err, changes: batch.length, stored }, 'presence changes not recorded');
           return;
         }
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
@@ -72,21 +84,39 @@ export function createPresence(deps: {
     }
   };
 
+  /** The first change of each device still queued, in order; the rest stays queued, in order. */
+  const takeBatch = (): Change[] => {
+    const batch: Change[] = [];
+    const rest: Change[] = [];
+    const seen = new Set<string>();
+    for (const c of queue) {
+      if (batch.length < MAX_BATCH && !seen.has(c.deviceId)) batch.push(c);
+      else rest.push(c);
+      seen.add(c.deviceId);
+    }
+    queue = rest;
+    return batch;
+  };
+
+  const run = async () => {
+    // Let the CONNECTs of this turn of the event loop join the first batch.
+    await new Promise((r) => setImmediate(r));
+    while (queue.length > 0) await write(takeBatch());
+    running = undefined;
+  };
+
   const enqueue = (session: Session, status: 'online' | 'offline', reason: PresenceReason) => {
-    if (pending >= MAX_PENDING) {
+    if (queue.length >= MAX_PENDING) {
       metrics.presenceDropped.inc();
       return;
     }
-    pending++;
     const at = new Date();
-    const deviceId = session.identity.deviceId;
-    const previous = chains.get(deviceId) ?? Promise.resolve();
-    const next = previous.then(() => record(session, status, reason, at));
-    chains.set(deviceId, next);
-    void next.finally(() => {
-      pending--;
-      if (chains.get(deviceId) === next) chains.delete(deviceId);
-    });
+    const { deviceId, tenantId } = session.identity;
+    // Built by code typed against the schema from values that satisfy it (ids of the registry, an
+    // ISO time of now), so it is not parsed again.
+    const event: DevicePresenceV1 = { v: 1, tenantId, deviceId, status, reason, gatewayId, at: at.toISOString() };
+    queue.push({ deviceId, at, status, reason, message: Buffer.from(JSON.stringify(event)) });
+    running ??= run();
   };
 
   return {
@@ -105,7 +135,7 @@ export function createPresence(deps: {
       }
     },
     async drain() {
-      while (chains.size > 0) await Promise.allSettled([...chains.values()]);
+      while (running) await running;
     },
   };
 }

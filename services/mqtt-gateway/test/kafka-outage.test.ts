@@ -83,15 +83,20 @@ describe('mqtt gateway while Kafka is down', () => {
   }, 120_000); // a broker stop and start (2-5 s each on an idle machine, more under load) plus ~10 s to notice
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
+/**
+ * A free port BELOW the kernel's ephemeral range (32768+). While the broker is down, kafkajs keeps
+ * reconnecting to its port; a port in the ephemeral range can then be taken by a TCP self-connect
+ * (source port = destination port), and the restarted broker fails with "Address already in use".
+ */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return candidate;
+  }
+  throw new Error('no free port below the ephemeral range');
 }

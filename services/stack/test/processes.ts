@@ -5,15 +5,21 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/**
+ * A free port below the kernel's ephemeral range (32768+): the child binds it seconds later, and
+ * meanwhile an outgoing connection of this machine could otherwise be given the same port.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(candidate, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return candidate;
+  }
+  throw new Error('no free port below the ephemeral range');
 }
 
 /** A service's main.ts as a child process, its output kept for assertions and failure messages. */

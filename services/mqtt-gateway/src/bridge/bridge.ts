@@ -47,6 +47,17 @@ export function createBridge(deps: {
   const maxBatch = options.maxBatch ?? 500;
   const inflight = new Inflight(options.maxInflight, (n) => metrics.inflight.set(n));
   const queues = new Map<string, DeviceQueue>();
+  // prom-client hashes the labels of every inc(): the few (channel, qos) children are looked up once.
+  const publishCounters = new Map<string, { inc(): void }>();
+  const countPublish = (channel: Channel, qos: number) => {
+    const key = `${channel}|${qos}`;
+    let child = publishCounters.get(key);
+    if (!child) {
+      child = metrics.publishes.labels({ channel, qos: String(qos) });
+      publishCounters.set(key, child);
+    }
+    child.inc();
+  };
   let available = true;
   let closing = false;
 
@@ -103,7 +114,7 @@ export function createBridge(deps: {
         maxPayloadBytes: options.maxPayloadBytes,
         will: publish.will,
       });
-      metrics.publishes.inc({ channel: publish.channel, qos: String(publish.qos) });
+      countPublish(publish.channel, publish.qos);
       if (!normalized.ok) {
         metrics.deadLetters.inc({ reason: normalized.reason });
         metrics.deadLettersByDevice.inc({ device: identity.deviceId });

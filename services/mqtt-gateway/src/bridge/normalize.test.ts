@@ -1,6 +1,6 @@
-import { decodeMessage, TelemetryDeadV1, TelemetryRawV1 } from '@telemetry/contracts';
+import { decodeMessage, encodeMessage, TelemetryDeadV1, TelemetryRawV1 } from '@telemetry/contracts';
 import { describe, expect, it } from 'vitest';
-import { type MqttInput, normalizeMqtt } from './normalize.js';
+import { encodeRaw, type MqttInput, normalizeMqtt, rawIsPlainlyValid } from './normalize.js';
 
 const identity = { deviceId: 'd1', tenantId: 't1', assetId: null, state: 'active' as const };
 const at = new Date('2026-01-01T00:00:10.000Z');
@@ -66,5 +66,50 @@ describe('normalizeMqtt', () => {
     const n = normalizeMqtt(input('{"online":false}', { will: true, channel: 'status', topic: 'devices/d1/status' }));
     expect(n.ok).toBe(true);
     expect(decodeMessage(TelemetryRawV1, n.value)).toMatchObject({ kind: 'status', metrics: { online: 0 } });
+  });
+
+  it('encodes telemetry.raw.v1 without zod only when zod would return the message unchanged', () => {
+    const base: TelemetryRawV1 = {
+      v: 1,
+      tenantId: 't1',
+      deviceId: 'd1',
+      eventId: 'e1',
+      kind: 'telemetry',
+      ts: '2026-01-01T00:00:00.000Z',
+      receivedAt: at.toISOString(),
+      source: 'mqtt',
+      metrics: { t: 21.5, 'a.b': -1 },
+      attributes: { fw: '1.2', nested: { x: [1, 'y', null] } },
+      trace: { device: 1, gateway: 2 },
+    };
+    const variants: TelemetryRawV1[] = [
+      base,
+      { ...base, trace: { gateway: 2 } },
+      { ...base, metrics: {}, attributes: {} },
+      { ...base, metrics: { ['k'.repeat(64)]: 1 } },
+      { ...base, metrics: { ['k'.repeat(65)]: 1 } },
+      { ...base, metrics: { '': 1 } },
+      { ...base, metrics: { t: Number.POSITIVE_INFINITY } },
+      { ...base, ts: '+033658-09-27T01:46:40.000Z' },
+      { ...base, ts: '0000-01-01T00:00:00.000Z' },
+      { ...base, eventId: 'e'.repeat(129) },
+      { ...base, tenantId: '' },
+    ];
+    for (const m of variants) {
+      let expected: string;
+      try {
+        expected = encodeMessage(TelemetryRawV1, m).toString();
+      } catch {
+        expect(rawIsPlainlyValid(m)).toBe(false);
+        expect(() => encodeRaw(m)).toThrow();
+        continue;
+      }
+      expect(encodeRaw(m).toString()).toBe(expected);
+    }
+  });
+
+  it('dead-letters a top-level metric name the schema refuses, as before', () => {
+    expect(deadOf(`{"event_id":"e5","${'k'.repeat(65)}":1}`)).toMatchObject({ reason: 'schema_invalid', eventId: 'e5' });
+    expect(deadOf('{"event_id":"e6","ts":1000000000000000}')).toMatchObject({ reason: 'schema_invalid', eventId: 'e6' });
   });
 });

@@ -71,24 +71,60 @@ export function normalizeMqtt(input: MqttInput): Normalized {
   }
   try {
     const event = fromMqtt(kindOf(input.channel), parsed.data);
-    const ts = event.ts ?? receivedAt.toISOString();
-    const value = encodeMessage(TelemetryRawV1, {
+    const receivedIso = receivedAt.toISOString();
+    const ts = event.ts ?? receivedIso;
+    const message: TelemetryRawV1 = {
       v: 1,
       tenantId: identity.tenantId,
       deviceId: identity.deviceId,
       eventId: event.eventId,
       kind: event.kind,
       ts,
-      receivedAt: receivedAt.toISOString(),
+      receivedAt: receivedIso,
       source: 'mqtt',
       metrics: event.metrics,
       attributes: event.attributes,
-      trace: { ...(event.ts ? { device: Date.parse(event.ts) } : {}), gateway: receivedAt.getTime() },
-    });
-    return { ok: true, eventId: event.eventId, value };
+      trace: event.ts ? { device: Date.parse(event.ts), gateway: receivedAt.getTime() } : { gateway: receivedAt.getTime() },
+    };
+    return { ok: true, eventId: event.eventId, value: encodeRaw(message) };
   } catch (err) {
     return dead('schema_invalid', (err as Error).message, parsed.data.event_id);
   }
+}
+
+/**
+ * telemetry.raw.v1 as built above: the device input was validated (MqttPayload) and the message is
+ * constructed by code typed against the schema, so the one part a device can still get wrong (metric
+ * names taken from top-level fields, device times outside years 0000-9999) is checked here by hand;
+ * the zod schema runs only when that check fails, so it decides (and words the dead letter's detail)
+ * exactly as before. `normalize.test.ts` compares both encodings.
+ */
+export function encodeRaw(message: TelemetryRawV1): Buffer {
+  return rawIsPlainlyValid(message) ? Buffer.from(JSON.stringify(message)) : encodeMessage(TelemetryRawV1, message);
+}
+
+/** ISO 8601 as Date.toISOString writes it for years 0000-9999 (what the schema's datetime accepts). */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const KINDS: ReadonlySet<string> = new Set(['telemetry', 'event', 'status']);
+
+/** True only when TelemetryRawV1.parse would return the message unchanged; false = let zod decide. */
+export function rawIsPlainlyValid(m: TelemetryRawV1): boolean {
+  if (m.v !== 1 || m.source !== 'mqtt' || !KINDS.has(m.kind)) return false;
+  if (typeof m.tenantId !== 'string' || m.tenantId.length < 1) return false;
+  if (typeof m.deviceId !== 'string' || m.deviceId.length < 1 || m.deviceId.length > 128) return false;
+  if (typeof m.eventId !== 'string' || m.eventId.length < 1 || m.eventId.length > 128) return false;
+  if (!ISO_UTC.test(m.ts) || !ISO_UTC.test(m.receivedAt)) return false;
+  if (Object.getPrototypeOf(m.metrics) !== Object.prototype) return false;
+  for (const key in m.metrics) {
+    if (!Object.hasOwn(m.metrics, key)) return false;
+    const value = m.metrics[key];
+    if (key.length < 1 || key.length > 64 || typeof value !== 'number' || !Number.isFinite(value)) return false;
+  }
+  if (Object.getPrototypeOf(m.attributes) !== Object.prototype) return false;
+  const { device, gateway } = m.trace;
+  if (device !== undefined && !Number.isFinite(device)) return false;
+  if (gateway !== undefined && !Number.isFinite(gateway)) return false;
+  return true;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
