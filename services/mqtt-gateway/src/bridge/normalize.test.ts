@@ -109,7 +109,13 @@ describe('normalizeMqtt', () => {
   });
 
   it('dead-letters a top-level metric name the schema refuses, as before', () => {
-    expect(deadOf(`{"event_id":"e5","${'k'.repeat(65)}":1}`)).toMatchObject({ reason: 'schema_invalid', eventId: 'e5' });
-    expect(deadOf('{"event_id":"e6","ts":1000000000000000}')).toMatchObject({ reason: 'schema_invalid', eventId: 'e6' });
+    expect(deadOf(`{"event_id":"e5","${'k'.repeat(65)}":1}`)).toMatchObject({
+      reason: 'schema_invalid',
+      eventId: 'e5',
+    });
+    expect(deadOf('{"event_id":"e6","ts":1000000000000000}')).toMatchObject({
+      reason: 'schema_invalid',
+      eventId: 'e6',
+    });
   });
 });

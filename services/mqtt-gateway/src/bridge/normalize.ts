@@ -84,7 +84,9 @@ export function normalizeMqtt(input: MqttInput): Normalized {
       source: 'mqtt',
       metrics: event.metrics,
       attributes: event.attributes,
-      trace: event.ts ? { device: Date.parse(event.ts), gateway: receivedAt.getTime() } : { gateway: receivedAt.getTime() },
+      trace: event.ts
+        ? { device: Date.parse(event.ts), gateway: receivedAt.getTime() }
+        : { gateway: receivedAt.getTime() },
     };
     return { ok: true, eventId: event.eventId, value: encodeRaw(message) };
   } catch (err) {
