@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type Env, EnvSchema } from './schema.js';
 
@@ -80,7 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     serviceName: e.SERVICE_NAME,
-    instanceId: e.INSTANCE_ID ?? `${e.SERVICE_NAME}-${process.pid}`,
+    // pid alone repeats across containers (it is 1 in each): the host name tells replicas apart
+    instanceId: e.INSTANCE_ID ?? `${e.SERVICE_NAME}-${hostname()}-${process.pid}`,
     dataDir: e.DATA_DIR,
     bus: { kafkaBrokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, partitions: e.KAFKA_PARTITIONS },
     store: {

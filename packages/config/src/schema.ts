@@ -54,7 +54,8 @@ export const EnvSchema = z.object({
 
   MQTT_HOST: z.string().default('0.0.0.0'),
   MQTT_PORT: port.default(1884),
-  MQTT_WS_PORT: port.default(8884),
+  /** -1 turns MQTT over WebSocket off. */
+  MQTT_WS_PORT: z.coerce.number().int().min(-1).max(65_535).default(8884),
   MQTT_MAX_PACKET_BYTES: positiveInt.default(65_536),
   MQTT_MAX_INFLIGHT: positiveInt.default(10_000),
   MQTT_CONNECTS_PER_IP_PER_MIN: positiveInt.default(600),

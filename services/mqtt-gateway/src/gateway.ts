@@ -6,10 +6,11 @@ import type { Logger, Registry as MetricsRegistry } from '@telemetry/observabili
 import { createRateLimiter, type Registry } from '@telemetry/registry';
 import { Aedes, type Client } from 'aedes';
 import { type Bridge, createBridge } from './bridge/bridge.js';
+import { type ClusterBackends, createClusterBackends } from './cluster.js';
 import { createConnectHandlers } from './handlers/connect.js';
 import { createAuthorizePublish } from './handlers/publish.js';
 import { Sessions } from './handlers/sessions.js';
-import { authorizeForward, createAuthorizeSubscribe } from './handlers/subscribe.js';
+import { confineStoredSubscriptions, createAuthorizeForward, createAuthorizeSubscribe } from './handlers/subscribe.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { GuardedConnection } from './net/guarded-connection.js';
 import { type Listener, listenTcp, listenWebSocket } from './net/listeners.js';
@@ -43,6 +44,16 @@ export interface GatewayOptions {
   pruneIntervalMs?: number;
   /** How often devices.last_seen_at is written for active sessions. Default 15 s. */
   lastSeenFlushMs?: number;
+  /**
+   * REDIS_URL: the gateways sharing this Redis (and `redisPrefix`) are one broker (mqemitter-redis +
+   * aedes-persistence-redis): a command published on any instance reaches the device wherever it is
+   * connected, a clean=false session's subscriptions and QoS 1 queue follow the device to another
+   * instance, a second CONNECT of a device on another instance ends the first. Absent: in memory,
+   * this process alone.
+   */
+  redisUrl?: string;
+  /** Prefix of the cluster's Redis keys and channels; instances sharing it are one broker. Default `mqtt:`. */
+  redisPrefix?: string;
 }
 
 export interface GatewayDeps {
@@ -67,13 +78,19 @@ export interface Gateway {
   readonly id: string;
   /** Ensures the topics, listens; returns the bound ports (wsPort -1 when off). */
   start(): Promise<{ port: number; wsPort: number }>;
-  /** Listening, and the bus acknowledges publishes. Failing readiness does NOT drop device connections. */
+  /** Listening, the bus acknowledges publishes (and Redis is up, with one). Failing readiness does NOT drop device connections. */
   ready(): boolean;
   /** Devices connected now. */
   connectedDevices(): number;
   /** Messages accepted and not yet on the bus. */
   inflight(): number;
-  /** Sends to `devices/{id}/commands` (QoS 1); false when the device is not connected here. */
+  /**
+   * Sends to `devices/{id}/commands` (QoS 1). In memory: false when the device is not connected
+   * here. With Redis: true once published to the whole cluster: the instance the device is
+   * connected to delivers it, or it waits in the queue of the device's clean=false session; a
+   * device with a clean session connected nowhere does not get it (no instance can tell that
+   * without asking all of them).
+   */
   sendCommand(deviceId: string, payload: Buffer | string): Promise<boolean>;
   /** Closes the sessions of these devices now (e.g. just revoked), rather than at the next periodic check. */
   disconnect(deviceIds: string[]): number;
@@ -106,16 +123,42 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const limiter = createRateLimiter({ perMinute: options.connectsPerIpPerMinute });
   const connect = createConnectHandlers({ registry, sessions, metrics, logger });
   const pendingTtlMs = options.pendingTtlMs ?? 30 * 86_400_000;
+  const cluster: ClusterBackends | undefined = options.redisUrl
+    ? createClusterBackends({
+        url: options.redisUrl,
+        prefix: options.redisPrefix ?? 'mqtt:',
+        gatewayId,
+        logger: logger.child({ component: 'mqtt-cluster' }),
+      })
+    : undefined;
 
   const broker = new Aedes({
-    id: gatewayId,
+    id: cluster?.brokerId ?? gatewayId,
+    ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence } : {}),
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     preConnect: connect.preConnect,
     authenticate: connect.authenticate,
     authorizePublish: createAuthorizePublish({ sessions, bridge, metrics, logger }),
     authorizeSubscribe: createAuthorizeSubscribe({ sessions, metrics }),
-    authorizeForward,
+    authorizeForward: createAuthorizeForward({ sessions }),
   });
+  if (cluster) {
+    // A device is in one session across the cluster: a CONNECT on another instance ends this one,
+    // also when one of them used an empty client id (aedes only compares client ids). Published
+    // in the 'client' event, before aedes's own `new/clients` of the same CONNECT: it arrives
+    // first, so the session ends as a takeover, not as an error.
+    cluster.mq.on('$SYS/+/new/devices', (packet, done) => {
+      const from = packet.topic.split('/')[1];
+      const deviceId = String(packet.payload);
+      const client = from === broker.id ? undefined : sessions.client(deviceId);
+      const session = sessions.get(client ?? null);
+      if (client && session && !session.closed) {
+        session.endReason ??= 'takeover';
+        client.close();
+      }
+      done();
+    });
+  }
 
   const rawSockets = new Set<Duplex>();
   const listeners: Listener[] = [];
@@ -129,6 +172,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
     metrics.connects.inc();
     metrics.connections.inc();
     presence.online(session);
+    if (cluster) {
+      broker.publish(
+        {
+          cmd: 'publish',
+          topic: `$SYS/${broker.id}/new/devices`,
+          payload: Buffer.from(session.identity.deviceId),
+          qos: 0,
+          dup: false,
+          retain: false,
+        },
+        () => undefined,
+      );
+    }
   });
   broker.on('clientDisconnect', (client: Client) => {
     const session = sessions.get(client);
@@ -234,6 +290,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async start() {
       await bus.ensureTopics([{ name: topics.raw }, { name: topics.dead }, { name: topics.presence }]);
       await broker.listen();
+      confineStoredSubscriptions(broker, sessions);
       // Sessions this id held before a crash are gone.
       await registry
         .recordGatewayDown(gatewayId, new Date())
@@ -267,12 +324,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return { port: tcp.port, wsPort };
     },
 
-    ready: () => listening && !stopping && bus.healthy() && bridge.busAvailable(),
+    ready: () => listening && !stopping && bus.healthy() && bridge.busAvailable() && (cluster?.healthy() ?? true),
     connectedDevices: () => sessions.size,
     inflight: () => bridge.inflight(),
 
     sendCommand(deviceId, payload) {
-      if (!sessions.client(deviceId)) return Promise.resolve(false);
+      if (!cluster && !sessions.client(deviceId)) return Promise.resolve(false);
       return new Promise((resolve, reject) => {
         broker.publish(
           {
@@ -297,6 +354,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       for (const t of timers) clearInterval(t);
       const closed = listeners.map((l) => l.close());
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await cluster?.close();
       for (const raw of rawSockets) raw.destroy(); // sockets that never completed CONNECT
       await Promise.all(closed);
       await bridge.drain(5_000);

@@ -30,7 +30,9 @@ const gateway = createGateway({
   logger,
   metrics,
   gatewayId: cfg.instanceId,
-  options: gatewayOptions(cfg),
+  // REDIS_URL: this process is one instance of a clustered broker (docker-compose runs 2 replicas).
+  // Not in gatewayOptions(): the all-in-one stack is one process, one broker, in memory.
+  options: { ...gatewayOptions(cfg), redisUrl: cfg.redisUrl },
 });
 health.addReadiness('mqtt', () => gateway.ready());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);

@@ -91,6 +91,34 @@ export function connectDevice(
   });
 }
 
+export interface Received {
+  topic: string;
+  payload: string;
+}
+
+/** A device whose messages are recorded from the CONNACK on (queued ones arrive right after it). */
+export async function connectRecording(
+  port: number,
+  deviceId: string,
+  token: string,
+  extra: IClientOptions = {},
+): Promise<{ client: MqttClient; inbox: Received[]; sessionPresent: boolean }> {
+  const inbox: Received[] = [];
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    clientId: deviceId,
+    username: deviceId,
+    password: token,
+    reconnectPeriod: 0,
+    ...extra,
+  });
+  client.on('message', (topic, payload) => inbox.push({ topic, payload: payload.toString() }));
+  const sessionPresent = await new Promise<boolean>((resolve, reject) => {
+    client.once('connect', (connack) => resolve(connack.sessionPresent));
+    client.once('error', reject);
+  });
+  return { client, inbox, sessionPresent };
+}
+
 /** The CONNACK return code a CONNECT gets (0 = accepted). */
 export async function connackCode(port: number, options: IClientOptions): Promise<number> {
   const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, ...options });
@@ -182,6 +210,27 @@ export async function rawConnack(
   } finally {
     socket.destroy();
   }
+}
+
+/** A session opened with a hand-encoded CONNECT (e.g. an empty client id): the socket, once CONNACK 0 came. */
+export async function rawSession(
+  port: number,
+  connect: { clientId: string; clean: boolean; username?: string; password?: string },
+): Promise<Socket> {
+  const socket = await rawSocket(port);
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const accepted = new Promise<void>((resolve, reject) => {
+    parser.once('packet', (p: Packet) => {
+      if (p.cmd !== 'connack') return reject(new Error(p.cmd));
+      if (p.returnCode !== 0) return reject(new Error(`CONNACK ${p.returnCode ?? -1}`));
+      resolve();
+    });
+    socket.once('close', () => reject(new Error('closed without CONNACK')));
+  });
+  socket.on('data', (chunk) => parser.parse(chunk));
+  socket.write(encodeConnect(connect));
+  await accepted;
+  return socket;
 }
 
 function encodeConnect(c: { clientId: string; clean: boolean; username?: string; password?: string }): Buffer {

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@telemetry/observability';
+import aedesPersistenceRedis from 'aedes-persistence-redis';
+import { Redis } from 'ioredis';
+import mqemitterRedis from 'mqemitter-redis';
+
+/** Uplink topics: no one may subscribe to them (the subscribe ACL), the bus is their only route. */
+const UPLINK = /^devices\/[^/]+\/(telemetry|events|status)$/;
+
+/** Minimal view of an mqemitter that aedes and the gateway use. */
+export interface ClusterEmitter {
+  on(topic: string, listener: (packet: { topic: string; payload: unknown }, done: () => void) => void): unknown;
+  emit(packet: { topic: string }, done?: (err?: Error) => void): void;
+  close(done: () => void): void;
+}
+
+/** mqemitter-redis exports it, its .d.ts does not declare it. */
+type PrefixEmitterClass = new (
+  prefix: string,
+  opts: { pubConn: Redis; subConn: Redis; matchEmptyLevels: boolean },
+) => ClusterEmitter & { state: NodeJS.EventEmitter };
+
+export interface ClusterBackends {
+  /** The aedes broker id: unique per process, so two instances never share packet ids or wills. */
+  brokerId: string;
+  mq: ClusterEmitter;
+  persistence: unknown;
+  /** Every Redis connection is up (CONNECTs need the persistence; commands and takeovers the emitter). */
+  healthy(): boolean;
+  /** After broker.close(): the persistence, and the emitter if aedes did not (never started). */
+  close(): Promise<void>;
+}
+
+/**
+ * The aedes back ends that make several gateway processes one broker (REDIS_URL): mqemitter-redis
+ * carries publishes between the instances (a command published on one reaches the device connected
+ * to another; $SYS heartbeats, takeovers and the persistence's subscription broadcast), and
+ * aedes-persistence-redis keeps the sessions (QoS 1 queues and subscriptions of clean=false
+ * sessions, wills) where any instance finds them.
+ *
+ * Keys get `prefix` (ioredis keyPrefix) and channels get it too (MQEmitterRedisPrefix): the
+ * instances sharing a prefix are one cluster, another prefix on the same Redis is another one.
+ */
+export function createClusterBackends(opts: {
+  url: string;
+  prefix: string;
+  gatewayId: string;
+  logger: Logger;
+}): ClusterBackends {
+  const { url, prefix, logger } = opts;
+  const log = (what: string) => (err: Error) => logger.warn({ err: err.message }, `redis ${what} error`);
+  // Own connections, with error listeners: ioredis reconnects by itself; unheard, the errors would
+  // end the process (mqemitter-redis re-emits them on an EventEmitter without listener).
+  const pubConn = new Redis(url, { enableAutoPipelining: true }).on('error', log('publish'));
+  const subConn = new Redis(url).on('error', log('subscribe'));
+  const db = new Redis(url, { keyPrefix: prefix }).on('error', log('persistence'));
+
+  const mq = new (mqemitterRedis as unknown as { MQEmitterRedisPrefix: PrefixEmitterClass }).MQEmitterRedisPrefix(
+    prefix,
+    { pubConn, subConn, matchEmptyLevels: true }, // as aedes's own emitter [MQTT-4.7.1-3]
+  );
+  mq.state.on('error', log('emitter'));
+  // A device's own publishes are bridged to the bus by the instance it is connected to, inside
+  // authorizePublish. No device may subscribe to them, so they are not sent through Redis at all:
+  // one Redis PUBLISH per telemetry message would buy nothing.
+  const emit = mq.emit.bind(mq);
+  mq.emit = (packet: { topic: string }, done?: (err?: Error) => void) => {
+    if (UPLINK.test(packet.topic)) return void setImmediate(() => done?.());
+    emit(packet, done);
+  };
+
+  const persistence = aedesPersistenceRedis({ conn: db });
+  return {
+    // `-` keeps it one topic level ($SYS/<id>/heartbeat); the config's instance id is the pid by
+    // default, the same in every container.
+    brokerId: `${opts.gatewayId}-${randomBytes(4).toString('hex')}`,
+    mq,
+    persistence,
+    healthy: () => pubConn.status === 'ready' && subConn.status === 'ready' && db.status === 'ready',
+    async close() {
+      // Without a callback it returns the promise (with one it would wait for a 'ready' that
+      // aedes 1.2, which calls setup() itself, never makes it emit).
+      // (It throws when setup never ran, before disconnecting: hence the disconnect, a no-op otherwise.)
+      await persistence.destroy().catch(() => undefined);
+      db.disconnect();
+      await new Promise<void>((resolve) => mq.close(() => resolve())); // a no-op when closed already
+    },
+  };
+}
