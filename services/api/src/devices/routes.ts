@@ -9,6 +9,16 @@ import { writeTenant } from '../scope.js';
 import { bindDevice, type DeviceStatus, getDevice, listDevices, presentDevice } from './repository.js';
 
 const DeviceParams = z.object({ deviceId });
+// fields a device has whether an admin registers it or a manager edits it
+const DeviceName = z.string().max(200);
+const DeviceType = z.string().max(64);
+/** How often the device reports, in seconds (the offline rule waits a multiple of it). */
+const ExpectedInterval = z
+  .number()
+  .int()
+  .positive()
+  .max(86_400 * 7);
+
 /** Device edge flags (migration 0007; packages/registry/README.md): admins only. */
 const EdgePolicyBody = {
   handshakePolicy: z.enum(['mac', 'proof']).optional(),
@@ -57,14 +67,9 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     body: z.object({
       id: deviceId.optional(),
       mac: z.string().max(32).optional(),
-      name: z.string().max(200).optional(),
-      deviceType: z.string().max(64).optional(),
-      expectedIntervalS: z
-        .number()
-        .int()
-        .positive()
-        .max(86_400 * 7)
-        .optional(),
+      name: DeviceName.optional(),
+      deviceType: DeviceType.optional(),
+      expectedIntervalS: ExpectedInterval.optional(),
       assetId: id.optional(),
       tenantId: id.optional(),
       ...EdgePolicyBody,
@@ -114,15 +119,10 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     access: 'devices:write',
     params: DeviceParams,
     body: z.object({
-      name: z.string().max(200).optional(),
+      name: DeviceName.optional(),
       notes: z.string().max(2000).optional(),
-      deviceType: z.string().max(64).optional(),
-      expectedIntervalS: z
-        .number()
-        .int()
-        .positive()
-        .max(86_400 * 7)
-        .optional(),
+      deviceType: DeviceType.optional(),
+      expectedIntervalS: ExpectedInterval.optional(),
       attributes: attributes.optional(),
     }),
     example: { name: 'Smart Thermostat', attributes: { max_consumption: 150, price: 249.99 } },
@@ -165,7 +165,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     body: z.object({
       tenantId: id.optional(),
       assetId: id.optional().nullable(),
-      name: z.string().max(200).optional(),
+      name: DeviceName.optional(),
     }),
     example: { assetId: null, name: 'esp32-001' },
     handler: async ({ params, body, principal }) => {
