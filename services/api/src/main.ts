@@ -3,6 +3,7 @@ import { createBus } from '@telemetry/bus';
 import { loadConfig } from '@telemetry/config';
 import { allTopics } from '@telemetry/contracts';
 import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
+import { stopOnSignals } from '@telemetry/runtime';
 import { createStore } from '@telemetry/store';
 import { createApi, createFirstAdmin } from './index.js';
 
@@ -39,25 +40,17 @@ async function main(): Promise<void> {
   const ops = await startOpsServer({ registry, health, port: cfg.metrics.port });
   logger.info({ port: cfg.http.port, docs: `http://localhost:${cfg.http.port}/docs` }, 'api listening');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'api stopping');
-    try {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await api.close();
-      await ops.close();
-      await bus.close();
-      await store.close();
-      process.exitCode = 0;
-    } catch (err) {
-      logger.error({ err }, 'api: error while stopping');
-      process.exitCode = 1;
-    }
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  stopOnSignals({
+    service: 'api',
+    logger,
+    closers: [
+      { name: 'http', close: () => new Promise<void>((resolve) => server.close(() => resolve())) },
+      { name: 'api', close: () => api.close() },
+      { name: 'ops', close: () => ops.close() },
+      { name: 'bus', close: () => bus.close() },
+      { name: 'store', close: () => store.close() },
+    ],
+  });
 }
 
 main().catch((err) => {

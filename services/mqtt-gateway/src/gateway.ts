@@ -4,6 +4,7 @@ import type { Bus } from '@telemetry/bus';
 import { DeviceTopics, Topics } from '@telemetry/contracts';
 import type { Logger, Registry as MetricsRegistry } from '@telemetry/observability';
 import { createRateLimiter, type Registry } from '@telemetry/registry';
+import { type Loop, startLoop } from '@telemetry/runtime';
 import { Aedes, type Client } from 'aedes';
 import { type Bridge, createBridge } from './bridge/bridge.js';
 import { type ClusterBackends, createClusterBackends } from './cluster.js';
@@ -162,7 +163,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const rawSockets = new Set<Duplex>();
   const listeners: Listener[] = [];
-  const timers: NodeJS.Timeout[] = [];
+  const loops: Loop[] = [];
   let listening = false;
   let stopping = false;
 
@@ -270,18 +271,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   const every = (ms: number, task: () => Promise<void>, what: string) => {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      task()
-        .catch((err: unknown) => logger.warn({ err }, `${what} failed`))
-        .finally(() => {
-          running = false;
-        });
-    }, ms);
-    timer.unref();
-    timers.push(timer);
+    loops.push(startLoop(what, ms, task, logger, { immediate: false }));
   };
 
   return {
@@ -351,7 +341,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (stopping) return;
       stopping = true;
       listening = false;
-      for (const t of timers) clearInterval(t);
+      // not awaited: a tick stuck on a lost engine must not hold up the shutdown
+      for (const l of loops) void l.stop();
       const closed = listeners.map((l) => l.close());
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await cluster?.close();

@@ -7,6 +7,7 @@ import {
   startOpsServer,
 } from '@telemetry/observability';
 import { createRegistry } from '@telemetry/registry';
+import { stopOnSignals } from '@telemetry/runtime';
 import { createStore } from '@telemetry/store';
 import { createGateway } from './index.js';
 import { gatewayOptions } from './options.js';
@@ -41,20 +42,13 @@ await gateway.start();
 const ops = await startOpsServer({ registry: metrics, health, port: cfg.metrics.port });
 logger.info({ ops: ops.port }, 'mqtt-gateway started');
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  try {
-    await gateway.close();
-    await ops.close();
-    await bus.close();
-    await store.close();
-  } catch (err) {
-    logger.error({ err }, 'shutdown failed');
-    process.exitCode = 1;
-  }
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+stopOnSignals({
+  service: 'mqtt-gateway',
+  logger,
+  closers: [
+    { name: 'gateway', close: () => gateway.close() },
+    { name: 'ops', close: () => ops.close() },
+    { name: 'bus', close: () => bus.close() },
+    { name: 'store', close: () => store.close() },
+  ],
+});

@@ -2,6 +2,7 @@ import type { Bus, OutgoingMessage } from '@telemetry/bus';
 import type { DevicePresenceV1 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import type { PresenceChange, Registry } from '@telemetry/registry';
+import { backoffMs, sleep } from '@telemetry/runtime';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceReason, Session } from './session.js';
 
@@ -79,7 +80,7 @@ export function createPresence(deps: {
           logger.warn({ err, changes: batch.length, stored }, 'presence changes not recorded');
           return;
         }
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+        await sleep(backoffMs(attempt + 1, { baseMs: 200, maxMs: 200 * 2 ** ATTEMPTS }));
       }
     }
   };

@@ -8,4 +8,3 @@ export {
   type SendResult,
 } from './mailer/index.js';
 export { createNotifier, type NotifierDeps, type NotifierService, type NotifierTopics } from './notifier.js';
-export { backoffMs } from './sender.js';

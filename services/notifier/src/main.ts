@@ -1,6 +1,7 @@
 import { createBus } from '@telemetry/bus';
 import { loadConfig } from '@telemetry/config';
 import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
+import { stopOnSignals } from '@telemetry/runtime';
 import { createStore } from '@telemetry/store';
 import { createMailer, createNotifier } from './index.js';
 
@@ -23,21 +24,14 @@ health.addReadiness('bus', () => bus.healthy());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
 const ops = await startOpsServer({ port: cfg.metrics.port, registry, health });
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'notifier stopping');
-  try {
-    await notifier.close();
-    await mailer.close();
-    await bus.close();
-    await store.close();
-    await ops.close();
-  } catch (err) {
-    logger.error({ err }, 'notifier: error while stopping');
-    process.exitCode = 1;
-  }
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+stopOnSignals({
+  service: 'notifier',
+  logger,
+  closers: [
+    { name: 'notifier', close: () => notifier.close() },
+    { name: 'mailer', close: () => mailer.close() },
+    { name: 'bus', close: () => bus.close() },
+    { name: 'store', close: () => store.close() },
+    { name: 'ops', close: () => ops.close() },
+  ],
+});

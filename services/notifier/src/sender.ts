@@ -1,5 +1,6 @@
 import { isAppError } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
+import { backoffMs } from '@telemetry/runtime';
 import type pg from 'pg';
 import type { Mailer } from './mailer/index.js';
 import type { NotifierMetrics } from './metrics.js';
@@ -29,11 +30,6 @@ export interface ClaimedRow {
   message_id: string;
   attempts: number;
   dedupe_key: string;
-}
-
-/** Exponential backoff: base, 2 x base, 4 x base … capped at max. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -90,7 +86,7 @@ export async function sendDue(deps: SenderDeps): Promise<{ sent: number; retried
     const message = (error as Error).message ?? String(error);
     const retriable = isAppError(error) ? error.retriable : true;
     if (retriable && row.attempts < deps.maxAttempts) {
-      const delay = backoffMs(row.attempts, deps.retryBaseMs, deps.retryMaxMs);
+      const delay = backoffMs(row.attempts, { baseMs: deps.retryBaseMs, maxMs: deps.retryMaxMs });
       await deps.pool.query(
         `UPDATE notification_outbox SET status = 'pending', next_attempt_at = $2::timestamptz, last_error = $3
          WHERE id = $1 AND status = 'sending'`,

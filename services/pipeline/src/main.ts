@@ -1,6 +1,7 @@
 import { createBus } from '@telemetry/bus';
 import { loadConfig } from '@telemetry/config';
 import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
+import { stopOnSignals } from '@telemetry/runtime';
 import { createStore } from '@telemetry/store';
 import { createPipeline } from './index.js';
 
@@ -23,20 +24,13 @@ health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).ro
 const ops = await startOpsServer({ port: cfg.metrics.port, registry, health });
 logger.info({ metricsPort: ops.port, store: store.kind, timescale: store.capabilities.timescale }, 'pipeline ready');
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'pipeline stopping');
-  try {
-    await pipeline.close();
-    await bus.close();
-    await store.close();
-    await ops.close();
-  } catch (err) {
-    logger.error({ err }, 'pipeline: error while stopping');
-    process.exitCode = 1;
-  }
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+stopOnSignals({
+  service: 'pipeline',
+  logger,
+  closers: [
+    { name: 'pipeline', close: () => pipeline.close() },
+    { name: 'bus', close: () => bus.close() },
+    { name: 'store', close: () => store.close() },
+    { name: 'ops', close: () => ops.close() },
+  ],
+});

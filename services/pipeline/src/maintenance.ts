@@ -1,4 +1,5 @@
 import type { Logger } from '@telemetry/observability';
+import { type Loop, startLoop } from '@telemetry/runtime';
 import type { Store } from '@telemetry/store';
 import { applyTelemetryPolicies, pruneSeen } from '@telemetry/timeseries';
 
@@ -15,8 +16,7 @@ export function createMaintenance(deps: {
   intervalMs: number;
   now: () => number;
 }) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
+  let loop: Loop | undefined;
 
   const runOnce = async () => {
     const pruned = await pruneSeen(deps.store.pool, new Date(deps.now() - deps.lateWindowMs));
@@ -29,26 +29,14 @@ export function createMaintenance(deps: {
     deps.logger.info({ pruned, policies: report }, 'pipeline maintenance done');
   };
 
-  const tick = () => {
-    if (running) return;
-    running = runOnce()
-      .catch((err) => deps.logger.warn({ err }, 'pipeline maintenance failed; next try on the next tick'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-
   return {
     start() {
-      if (deps.intervalMs <= 0 || timer) return;
-      tick();
-      timer = setInterval(tick, deps.intervalMs);
-      timer.unref();
+      if (deps.intervalMs <= 0 || loop) return;
+      loop = startLoop('pipeline maintenance', deps.intervalMs, runOnce, deps.logger);
     },
     async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
+      await loop?.stop();
+      loop = undefined;
     },
     runOnce,
   };

@@ -1,6 +1,6 @@
 import { isRole, type Role } from '@telemetry/auth';
+import { createTtlCache } from '@telemetry/runtime';
 import type pg from 'pg';
-import { createTtlCache } from './ttl-cache.js';
 
 /**
  * Read-only lookups of who and what, from the core tables (0001_core.sql), each behind a short

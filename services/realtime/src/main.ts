@@ -1,6 +1,7 @@
 import { createBus } from '@telemetry/bus';
 import { loadConfig } from '@telemetry/config';
 import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
+import { stopOnSignals } from '@telemetry/runtime';
 import { createStore } from '@telemetry/store';
 import { Redis } from 'ioredis';
 import { createRealtime } from './index.js';
@@ -29,24 +30,17 @@ async function main(): Promise<void> {
   await realtime.start();
   logger.info({ port: realtime.port(), metricsPort: ops.port }, 'realtime: listening');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'realtime: stopping');
-    try {
-      await realtime.close();
-      await ops.close();
-      await redis?.quit();
-      await bus.close();
-      await store.close();
-    } catch (err) {
-      logger.error({ err }, 'realtime: error while stopping');
-      process.exitCode = 1;
-    }
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  stopOnSignals({
+    service: 'realtime',
+    logger,
+    closers: [
+      { name: 'realtime', close: () => realtime.close() },
+      { name: 'ops', close: () => ops.close() },
+      { name: 'redis', close: () => redis?.quit() },
+      { name: 'bus', close: () => bus.close() },
+      { name: 'store', close: () => store.close() },
+    ],
+  });
 }
 
 main().catch((err) => {

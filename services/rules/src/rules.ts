@@ -2,10 +2,11 @@ import type { Bus, Subscription } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
 import { Topics } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
+import { startLoop } from '@telemetry/runtime';
 import type { Store } from '@telemetry/store';
 import { type HandlerDeps, presenceHandler, telemetryHandler } from './handlers.js';
 import { createLookups } from './io/context.js';
-import { relayOnce, startLoop } from './io/outbox.js';
+import { relayOnce } from './io/outbox.js';
 import { createRulesMetrics } from './metrics.js';
 import { checkOffline } from './offline-timer.js';
 

@@ -1,6 +1,7 @@
 import { ConfigError, configVariables, loadConfig } from '@telemetry/config';
 import { dashboardIsStale, ensureDashboardBuilt } from '@telemetry/dashboard';
 import { createLogger } from '@telemetry/observability';
+import { stopOnSignals } from '@telemetry/runtime';
 import { banner } from './banner.js';
 import { PortInUseError } from './ports.js';
 import { runStack } from './stack.js';
@@ -39,16 +40,19 @@ async function main(): Promise<void> {
   });
   process.stdout.write(banner(stack));
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\n${signal}: stopping (finishing what was acknowledged) ...\n`);
-    await stack.close();
-    process.stdout.write('Stopped.\n');
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  stopOnSignals({
+    service: 'stack',
+    // the terminal is the stack's audience: it says what it does on stdout, problems in the log
+    logger: {
+      info: (o: { signal?: string }) =>
+        process.stdout.write(`\n${o.signal}: stopping (finishing what was acknowledged) ...\n`),
+      error: (o, msg) => logger.error(o, msg),
+    },
+    closers: [
+      { name: 'stack', close: () => stack.close() },
+      { name: 'terminal', close: () => process.stdout.write('Stopped.\n') },
+    ],
+  });
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,5 @@
+import { backoffMs, sleepUnless } from '@telemetry/runtime';
 import { type Kafka, type Message, Partitioners, type TopicMessages } from 'kafkajs';
-import { sleepUnless } from '../backoff.js';
 import type { BusLogger } from '../config.js';
 import type { OutgoingMessage } from '../port.js';
 
@@ -80,7 +80,7 @@ export function createPublisher(options: {
         const log = { err, attempt };
         if (attempt === 1) logger.warn(log, 'bus: Kafka producer not connected yet; retrying');
         else logger.debug(log, 'bus: Kafka producer not connected yet; retrying');
-        await sleepUnless(Math.min(5_000, 250 * 2 ** attempt), () => closed);
+        await sleepUnless(backoffMs(attempt + 1, { baseMs: 250, maxMs: 5_000 }), () => closed);
       }
     }
   })();

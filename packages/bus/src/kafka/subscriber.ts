@@ -1,8 +1,15 @@
+import { backoffMs, sleepUnless } from '@telemetry/runtime';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { redeliveryDelayMs, sleepUnless } from '../backoff.js';
 import { type BusLogger, DEFAULT_MAX_BATCH_SIZE } from '../config.js';
 import type { SubscribeOptions, Subscription } from '../port.js';
 import { chunks, toIncoming } from './messages.js';
+
+/**
+ * Delay before redelivering a batch whose handler threw: 50 ms doubling to 5 s. Short first retries
+ * keep a transient failure (a deadlock retry, a pool timeout) cheap; the cap stops a poison batch
+ * from spinning the CPU while someone looks at the logs.
+ */
+const REDELIVERY = { baseMs: 50, maxMs: 5_000 };
 
 /**
  * Rebalances in about a second (kafkajs defaults: 3 s heartbeats, 5 s fetch waits): a member
@@ -67,7 +74,7 @@ export async function subscribeKafka(
           'bus handler failed; the batch will be delivered again',
         );
         consumer.seek({ topic, partition, offset: first.offset });
-        await sleepUnless(redeliveryDelayMs(attempt), () => !isRunning());
+        await sleepUnless(backoffMs(attempt, REDELIVERY), () => !isRunning());
         return;
       } finally {
         inflight.delete(call);

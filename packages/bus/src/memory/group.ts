@@ -1,8 +1,15 @@
-import { redeliveryDelayMs, sleepUnless } from '../backoff.js';
+import { backoffMs, sleepUnless } from '@telemetry/runtime';
 import type { BusLogger } from '../config.js';
 import type { BatchHandler, IncomingMessage } from '../port.js';
 import { Signal, type StoredMessage } from './log.js';
 import type { GroupView, MemoryTopic } from './topic.js';
+
+/**
+ * Delay before redelivering a batch whose handler threw: 50 ms doubling to 5 s. Short first retries
+ * keep a transient failure (a deadlock retry, a pool timeout) cheap; the cap stops a poison batch
+ * from spinning the CPU while someone looks at the logs.
+ */
+const REDELIVERY = { baseMs: 50, maxMs: 5_000 };
 
 /** What a group needs from its bus. */
 export interface GroupHost {
@@ -133,7 +140,7 @@ export class ConsumerGroup implements GroupView {
           owner.inflight--;
           if (owner.inflight === 0) owner.idle.notify();
         }
-        if (failed) await sleepUnless(redeliveryDelayMs(attempt), () => this.host.closed);
+        if (failed) await sleepUnless(backoffMs(attempt, REDELIVERY), () => this.host.closed);
       }
     } finally {
       this.loops.delete(key);

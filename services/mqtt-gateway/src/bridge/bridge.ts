@@ -1,5 +1,6 @@
 import type { Bus, OutgoingMessage } from '@telemetry/bus';
 import type { Logger } from '@telemetry/observability';
+import { backoffMs, sleep } from '@telemetry/runtime';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Session } from '../session.js';
 import type { Channel } from '../topics.js';
@@ -70,8 +71,7 @@ export function createBridge(deps: {
 
   /** Retries a failing bus until it acknowledges or nobody waits any more; the backoff caps at 2 s. */
   const publishBatch = async (topic: string, messages: OutgoingMessage[], stop: () => boolean): Promise<boolean> => {
-    let delay = 100;
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const end = metrics.busPublishSeconds.startTimer({ topic });
       try {
         await bus.publish(topic, messages);
@@ -83,8 +83,7 @@ export function createBridge(deps: {
         if (available) logger.warn({ err, topic }, 'bus publish failed: withholding acknowledgements and retrying');
         setAvailable(false);
         if (closing || stop()) return false;
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 2_000);
+        await sleep(backoffMs(attempt, { baseMs: 100, maxMs: 2_000 }));
         if (closing || stop()) return false;
       }
     }

@@ -1,7 +1,7 @@
+import { createTtlCache } from '@telemetry/runtime';
 import type pg from 'pg';
 import type { Rule } from '../evaluate/index.js';
 import { RULE_COLUMNS, type RuleRow, toRule } from './rows.js';
-import { createTtlCache } from './ttl-cache.js';
 
 export interface AssetLink {
   id: string;
@@ -40,9 +40,9 @@ export const ASSET_CHAIN_SQL = `
 
 /** Cached lookups of rules per tenant and context per device (cfg.rules.cacheTtlMs). */
 export function createLookups(pool: pg.Pool, ttlMs: number, now: () => number) {
-  const rules = createTtlCache<Rule[]>(ttlMs, now);
-  const devices = createTtlCache<Omit<DeviceContext, 'chain'> | null>(ttlMs, now);
-  const chains = createTtlCache<AssetLink[]>(ttlMs, now);
+  const rules = createTtlCache<string, Rule[]>({ ttlMs, now, max: 50_000 });
+  const devices = createTtlCache<string, Omit<DeviceContext, 'chain'> | null>({ ttlMs, now, max: 50_000 });
+  const chains = createTtlCache<string, AssetLink[]>({ ttlMs, now, max: 50_000 });
 
   const chainOf = (assetId: string) =>
     chains.get(assetId, async () => (await pool.query<AssetLink>(ASSET_CHAIN_SQL, [assetId])).rows);

@@ -1,5 +1,4 @@
 import type { Bus } from '@telemetry/bus';
-import type { Logger } from '@telemetry/observability';
 import type pg from 'pg';
 import type { OutboxMessage } from './effects.js';
 
@@ -52,37 +51,4 @@ export async function relayOnce(bus: Bus, pool: pg.Pool, graceMs: number, limit 
   );
   await publishStored(bus, pool, rows);
   return rows.length;
-}
-
-/** Calls `tick` every `intervalMs` (never overlapping) until stopped; errors are logged, not thrown. */
-export function startLoop(name: string, intervalMs: number, tick: () => Promise<unknown>, logger: Logger) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const run = () => {
-    running = (async () => {
-      try {
-        await tick();
-      } catch (err) {
-        logger.error({ err, loop: name }, 'loop iteration failed');
-      }
-    })().finally(() => {
-      running = undefined;
-      if (!stopped) timer = setTimeout(run, intervalMs);
-    });
-  };
-  timer = setTimeout(run, 0);
-  return {
-    /** Run an iteration soon (if none is running). */
-    kick() {
-      if (stopped || running) return;
-      clearTimeout(timer);
-      timer = setTimeout(run, 0);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
 }
