@@ -135,3 +135,28 @@ export const DevicePresenceV1 = z.object({
   at: z.string().datetime({ offset: true }),
 });
 export type DevicePresenceV1 = z.infer<typeof DevicePresenceV1>;
+
+/**
+ * auth.sessions.v1: something about a user's access changed (logout, password change or reset,
+ * deletion, role change, assignment removed, refresh-token reuse). Written by the API through its
+ * outbox in the same transaction as the change; the realtime gateways re-check that user's open
+ * sockets against the database at once (the database is the judge, the message only says "now").
+ * `sessionId`: the refresh family that ended, when only one did (logout).
+ */
+export const SessionRevokedV1 = z.object({
+  v: z.literal(1),
+  userId: z.string().uuid(),
+  tenantId: z.string().nullable(),
+  reason: z.enum([
+    'logout',
+    'password_changed',
+    'password_reset',
+    'user_deleted',
+    'role_changed',
+    'unassigned',
+    'token_reuse',
+  ]),
+  sessionId: z.string().uuid().nullable().optional(),
+  at: z.string().datetime({ offset: true }),
+});
+export type SessionRevokedV1 = z.infer<typeof SessionRevokedV1>;

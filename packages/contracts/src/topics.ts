@@ -6,6 +6,8 @@ export const Topics = {
   alerts: 'alerts.v1',
   tasks: 'tasks.v1',
   devicePresence: 'device.presence.v1',
+  /** A user's sessions ended or their rights narrowed: realtime re-checks the user's open sockets at once (#20). */
+  sessions: 'auth.sessions.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];

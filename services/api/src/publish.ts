@@ -1,5 +1,13 @@
 import type { Bus } from '@telemetry/bus';
-import { AlertV1, AppError, encodeMessage, TaskV1, TelemetryRawV1, Topics } from '@telemetry/contracts';
+import {
+  AlertV1,
+  AppError,
+  encodeMessage,
+  SessionRevokedV1,
+  TaskV1,
+  TelemetryRawV1,
+  Topics,
+} from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import type { Store } from '@telemetry/store';
 import type pg from 'pg';
@@ -17,6 +25,7 @@ export interface ApiTopics {
   alerts: string;
   tasks: string;
   raw: string;
+  sessions: string;
 }
 
 /**
@@ -33,6 +42,8 @@ export interface Publisher {
   inTransaction<T>(fn: (client: pg.PoolClient, emit: Emit) => Promise<T>): Promise<T>;
   alert(value: z.input<typeof AlertV1>): OutboxMessage;
   task(value: z.input<typeof TaskV1>): OutboxMessage;
+  /** A user's access changed: realtime re-checks their open sockets (auth.sessions.v1). */
+  revocation(value: Omit<z.input<typeof SessionRevokedV1>, 'v' | 'at'>): OutboxMessage;
   /** Telemetry from a person (the dispenser seed's level update): straight to the bus, durable when it resolves. */
   publishRaw(value: z.input<typeof TelemetryRawV1>): Promise<void>;
 }
@@ -43,7 +54,13 @@ export function createPublisher(deps: {
   logger: Logger;
   topics?: Partial<ApiTopics>;
 }): Publisher {
-  const topics: ApiTopics = { alerts: Topics.alerts, tasks: Topics.tasks, raw: Topics.telemetryRaw, ...deps.topics };
+  const topics: ApiTopics = {
+    alerts: Topics.alerts,
+    tasks: Topics.tasks,
+    raw: Topics.telemetryRaw,
+    sessions: Topics.sessions,
+    ...deps.topics,
+  };
 
   const flush = async (stored: (OutboxMessage & { id: string })[]) => {
     for (const m of stored) {
@@ -92,6 +109,13 @@ export function createPublisher(deps: {
         topic: topics.tasks,
         key: value.deviceId ?? value.taskId,
         payload: encodeMessage(TaskV1, value).toString(),
+      };
+    },
+    revocation(value) {
+      return {
+        topic: topics.sessions,
+        key: value.userId,
+        payload: encodeMessage(SessionRevokedV1, { v: 1, at: new Date().toISOString(), ...value }).toString(),
       };
     },
     async publishRaw(value) {

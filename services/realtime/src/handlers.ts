@@ -159,18 +159,23 @@ async function refresh(session: Session, ctx: HandlerContext, raw: unknown): Pro
   return { ok: true, exp: result.claims.exp };
 }
 
-async function revalidate(session: Session, ctx: HandlerContext): Promise<void> {
+/** Drops (and tells the client about) every subscription the user's current rights no longer allow. */
+export async function revalidate(session: Session, ctx: Pick<HandlerContext, 'directory'>): Promise<void> {
+  let dropped = false;
   for (const [room, { scope, id }] of session.subscriptions) {
     try {
       await checkSubscription(ctx.directory, session.user, scope, id);
     } catch (err) {
       if (err instanceof AppError && (err.code === 'FORBIDDEN' || err.code === 'NOT_FOUND')) {
         session.subscriptions.delete(room);
+        dropped = true;
         await session.socket.leave(room);
         session.socket.emit('subscription:revoked', { scope, id });
       }
     }
   }
+  // held-back telemetry may belong to a room just left
+  if (dropped) session.dropPending();
 }
 
 function invalid(message: string) {

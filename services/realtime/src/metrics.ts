@@ -10,6 +10,7 @@ export interface RealtimeMetrics {
   subscriptions: ReturnType<typeof counter>;
   consumed: ReturnType<typeof counter>;
   pushLatency: ReturnType<typeof histogram>;
+  revocations: ReturnType<typeof counter>;
 }
 
 /** The gateway's series; names are shared with the all-in-one process through the one registry. */
@@ -40,6 +41,11 @@ export function createMetrics(registry: Registry): RealtimeMetrics {
       registry,
       'realtime_push_latency_seconds',
       'Device (or edge receive, when the device sent no time) to socket write, per delivered telemetry message',
+    ),
+    revocations: counter(
+      registry,
+      'realtime_revocations_total',
+      'auth.sessions.v1 messages applied to this instance’s sockets (logout, password, deletion, role, unassignment)',
     ),
   };
 }

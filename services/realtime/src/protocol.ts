@@ -70,7 +70,8 @@ export interface TaskMessage {
   task: TaskV1;
 }
 
-export type DisconnectReason = 'token_expired' | 'slow_client';
+/** session_revoked: logged out, password changed, deleted, or the session ended elsewhere (#20). */
+export type DisconnectReason = 'token_expired' | 'slow_client' | 'session_revoked';
 
 export interface ServerToClientEvents {
   /** A reading; `trace.pushed` is the time it was written to this socket. Coalesced per device. */

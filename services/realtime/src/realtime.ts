@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Bus, Subscription } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
+import type { SessionRevokedV1 } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
 import type { Store } from '@telemetry/store';
 import type { Redis } from 'ioredis';
@@ -11,8 +12,9 @@ import { authenticate, createRevocationCheck, handshakeError } from './auth.js';
 import { startConsumer } from './consumer.js';
 import { createDirectory } from './directory.js';
 import { createDispatcher } from './dispatcher.js';
-import { attachHandlers } from './handlers.js';
+import { attachHandlers, revalidate } from './handlers.js';
 import { createMetrics } from './metrics.js';
+import { createRevoker, startRevocationConsumer } from './revocation.js';
 import { type Delivery, type RealtimeServer, Session } from './session.js';
 
 export type { RealtimeServer } from './session.js';
@@ -156,6 +158,18 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     );
   });
 
+  const revoke = createRevoker({
+    directory,
+    isRevoked,
+    sessions: () => dispatcher.sessions.values(),
+    revalidate: (session) => revalidate(session, { directory }),
+    metrics,
+    logger,
+  });
+  io.on('rt:revoke', (messages: SessionRevokedV1[]) => {
+    void revoke(messages);
+  });
+
   const handlerContext = {
     directory,
     pool: deps.store.pool,
@@ -183,6 +197,7 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
   });
 
   let subscription: Subscription | undefined;
+  let revocations: Subscription | undefined;
   let consuming = false;
   let closing: Promise<void> | undefined;
 
@@ -203,7 +218,16 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
         nextCursor,
         publish,
       });
-      await subscription.ready;
+      revocations = await startRevocationConsumer({
+        bus,
+        groupId: `${opts.groupId}.sessions`,
+        logger,
+        apply: revoke,
+        forward: (messages) => {
+          if (deps.redis) io.serverSideEmit('rt:revoke', messages);
+        },
+      });
+      await Promise.all([subscription.ready, revocations.ready]);
       consuming = true;
       if (ownServer) {
         await new Promise<void>((resolve, reject) => {
@@ -220,6 +244,9 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
       closing ??= (async () => {
         consuming = false;
         await subscription?.close().catch((err) => logger.warn({ err }, 'realtime: closing the bus subscription'));
+        await revocations
+          ?.close()
+          .catch((err) => logger.warn({ err }, 'realtime: closing the revocation subscription'));
         dispatcher.close();
         if (ownServer) {
           ownServer.closeAllConnections();

@@ -1,5 +1,5 @@
 import type { AccessClaims } from '@telemetry/auth';
-import type { AlertV1, DevicePresenceV1, TaskV1, TelemetryAcceptedV1 } from '@telemetry/contracts';
+import type { AlertV1, DevicePresenceV1, SessionRevokedV1, TaskV1, TelemetryAcceptedV1 } from '@telemetry/contracts';
 import type { Server, Socket } from 'socket.io';
 import type { UserRecord } from './directory.js';
 import type { RealtimeMetrics } from './metrics.js';
@@ -15,6 +15,8 @@ import type {
 /** Between gateway instances (through the redis adapter): deliveries routed by the consuming instance. */
 export interface InterServerEvents {
   'rt:deliver': (deliveries: Delivery[]) => void;
+  /** auth.sessions.v1 messages consumed by another instance: re-check these users' sockets here too. */
+  'rt:revoke': (messages: SessionRevokedV1[]) => void;
 }
 
 export interface SocketData {
@@ -201,6 +203,11 @@ export class Session {
       conn.close(true);
       conn.transport?.socket?.terminate?.();
     }
+  }
+
+  /** Forgets held-back telemetry (its room may no longer be allowed). */
+  dropPending(): void {
+    this.pending.clear();
   }
 
   /** Timers and buffers; called on every disconnect. */

@@ -190,9 +190,9 @@ export async function logout(
   req: Request,
   bodyToken: string | undefined,
 ): Promise<void> {
-  await ctx.authenticate(req).catch(() => undefined); // sets sessionOf(req) when the token is valid
+  const principal = await ctx.authenticate(req).catch(() => undefined); // sets sessionOf(req) when valid
   const cookie = isSameOrigin(req, ctx.config.http.corsOrigins) ? readRefreshCookie(req) : undefined;
-  await auth.logout(bodyToken ?? cookie, sessionOf(req));
+  await auth.logout(bodyToken ?? cookie, sessionOf(req), principal);
 }
 
 export { presentOzoneUser };

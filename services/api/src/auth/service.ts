@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Principal } from '@telemetry/auth';
+import { hashToken, type Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
@@ -33,6 +33,19 @@ export function createAuthService(ctx: ApiContext) {
     refresh,
   });
 
+  /** A reused refresh token ended its family: tell realtime whose sockets to re-check. */
+  const announceReuse = async (token: string) => {
+    const { rows } = await store.pool.query<{ user_id: string }>(
+      'SELECT user_id FROM refresh_tokens WHERE token_hash = $1',
+      [hashToken(token)],
+    );
+    const userId = rows[0]?.user_id;
+    if (!userId) return;
+    await ctx.publish.inTransaction(async (_client, emit) => {
+      emit(ctx.publish.revocation({ userId, tenantId: null, reason: 'token_reuse' }));
+    });
+  };
+
   return {
     async login(username: string, password: string): Promise<Session> {
       const { rows } = await store.pool.query<UserRow & { password_hash: string }>(
@@ -53,27 +66,49 @@ export function createAuthService(ctx: ApiContext) {
 
     /** Rotates the refresh token; a reused one revokes its family (see @telemetry/auth). */
     async refresh(token: string): Promise<Session> {
-      const issued = await refreshTokens.rotate(token);
+      const issued = await refreshTokens.rotate(token).catch(async (err: unknown) => {
+        // reuse revoked the whole family (committed): its open sockets must end too
+        if (err instanceof AppError && err.details === 'reused') await announceReuse(token);
+        throw err;
+      });
       const user = await findUser(store.pool, 'u.id = $1', [issued.userId]);
       if (!user) throw new AppError('TOKEN_INVALID', 'Session ended: sign in again');
       return open(user, issued);
     },
 
     /** Revokes the refresh family and, when the request carried one, the access token itself. */
-    async logout(refreshToken: string | undefined, session: SessionInfo | undefined): Promise<void> {
-      if (refreshToken) await refreshTokens.revokeFamilyOf(refreshToken);
-      if (session) {
-        await store.pool.query(
-          `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS NULL`,
-          [session.sessionId ?? '00000000-0000-0000-0000-000000000000'],
-        );
-        await store.pool.query(
-          `INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-          [session.jti, session.expiresAt],
-        );
-        // the denylist only needs rows until their tokens would have expired anyway
-        await store.pool.query('DELETE FROM revoked_access_tokens WHERE expires_at < now()');
-      }
+    async logout(
+      refreshToken: string | undefined,
+      session: SessionInfo | undefined,
+      principal?: Principal,
+    ): Promise<void> {
+      const ended = refreshToken ? await refreshTokens.revokeFamilyOf(refreshToken) : undefined;
+      await ctx.publish.inTransaction(async (client, emit) => {
+        if (session) {
+          await client.query(
+            `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS NULL`,
+            [session.sessionId ?? '00000000-0000-0000-0000-000000000000'],
+          );
+          await client.query(
+            `INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+            [session.jti, session.expiresAt],
+          );
+          // the denylist only needs rows until their tokens would have expired anyway
+          await client.query('DELETE FROM revoked_access_tokens WHERE expires_at < now()');
+        }
+        // open sockets of the ended session are closed at once by realtime (#20)
+        const userId = principal?.userId ?? ended;
+        if (userId) {
+          emit(
+            ctx.publish.revocation({
+              userId,
+              tenantId: principal?.tenantId ?? null,
+              reason: 'logout',
+              sessionId: session?.sessionId ?? null,
+            }),
+          );
+        }
+      });
     },
 
     async me(userId: string): Promise<UserRow> {
@@ -98,11 +133,12 @@ export function createAuthService(ctx: ApiContext) {
         });
       }
       const hash = await passwords.hash(next);
-      await store.withTransaction(async (client) => {
+      await ctx.publish.inTransaction(async (client, emit) => {
         await client.query(
           'UPDATE users SET password_hash = $2, must_change_password = false, updated_at = now() WHERE id = $1',
           [p.userId, hash],
         );
+        emit(ctx.publish.revocation({ userId: p.userId, tenantId: p.tenantId, reason: 'password_changed' }));
         await client.query(
           `UPDATE refresh_tokens SET revoked_at = now()
            WHERE user_id = $1 AND revoked_at IS NULL AND family_id IS DISTINCT FROM $2::uuid`,

@@ -184,7 +184,14 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
         );
       }
       if (!isPlatformAdmin(principal)) throw notFound('tenant');
-      await store.withTransaction(async (client) => {
+      await ctx.publish.inTransaction(async (client, emit) => {
+        // every user of the tenant goes with it: their open sockets end at once (#20)
+        const { rows: users } = await client.query<{ id: string }>('SELECT id FROM users WHERE tenant_id = $1', [
+          tenant.id,
+        ]);
+        for (const u of users) {
+          emit(ctx.publish.revocation({ userId: u.id, tenantId: tenant.id, reason: 'user_deleted' }));
+        }
         await purgeTelemetry(client, tenant.id, null);
         await client.query('DELETE FROM tenants WHERE id = $1', [tenant.id]);
         await audit(client, principal, {

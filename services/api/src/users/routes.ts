@@ -121,10 +121,12 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
     body: UpdateUserBody,
     example: { firstName: 'Olga', lastName: 'Petrova' },
     handler: async ({ params, body, principal }) =>
-      store.withTransaction(async (client) => {
+      ctx.publish.inTransaction(async (client, emit) => {
         const target = await load(principal, params.userId, client);
         assertCanManage(principal, target);
         if (body.role && body.role !== target.role) {
+          // a demoted user's open sockets are narrowed at once (#20)
+          emit(ctx.publish.revocation({ userId: target.id, tenantId: target.tenant_id, reason: 'role_changed' }));
           if (!canGrantRole(principal.role, body.role))
             throw new AppError('FORBIDDEN', `A ${principal.role} may not grant ${body.role}`);
           if (target.id === principal.userId) throw new AppError('FORBIDDEN', 'You may not change your own role');
@@ -167,10 +169,11 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
     status: 204,
     handler: async ({ params, principal }) => {
       if (params.userId === principal.userId) throw new AppError('CONFLICT', 'You may not delete yourself');
-      await store.withTransaction(async (client) => {
+      await ctx.publish.inTransaction(async (client, emit) => {
         const target = await load(principal, params.userId, client);
         assertCanManage(principal, target);
         await deleteUser(client, principal, target);
+        emit(ctx.publish.revocation({ userId: target.id, tenantId: target.tenant_id, reason: 'user_deleted' }));
       });
     },
   });
@@ -185,9 +188,10 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
     handler: async ({ params, principal }) => {
       const plain = generatePassword();
       const hash = await ctx.passwords.hash(plain);
-      const target = await store.withTransaction(async (client) => {
+      const target = await ctx.publish.inTransaction(async (client, emit) => {
         const t = await load(principal, params.userId, client);
         assertCanManage(principal, t);
+        emit(ctx.publish.revocation({ userId: t.id, tenantId: t.tenant_id, reason: 'password_reset' }));
         await client.query(
           'UPDATE users SET password_hash = $2, must_change_password = true, updated_at = now() WHERE id = $1',
           [t.id, hash],
@@ -296,9 +300,10 @@ function registerAssignmentRoutes(
     params: z.object({ userId: id, assignmentId: z.coerce.number().int().positive() }),
     status: 204,
     handler: async ({ params, principal }) =>
-      store.withTransaction(async (client) => {
+      ctx.publish.inTransaction(async (client, emit) => {
         const user = await load(principal, params.userId, client);
         assertCanManage(principal, user);
+        emit(ctx.publish.revocation({ userId: user.id, tenantId: user.tenant_id, reason: 'unassigned' }));
         const res = await client.query('DELETE FROM user_assignments WHERE id = $1 AND user_id = $2', [
           params.assignmentId,
           user.id,
