@@ -289,6 +289,69 @@ describe('dashboard in a browser', () => {
     await shot(page, 'tasks');
   });
 
+  it('shows a task created on the board once, though its live update comes first', async () => {
+    const page = await browser.newUserPage();
+    await signIn(page, managerLogin.username, managerLogin.password);
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.getByText('New task').click();
+    const title = uniqueName('Check the hydraulic hoses');
+    await page.getByLabel('Title').fill(title);
+    await page.getByRole('button', { name: 'Add task' }).click();
+    await page.locator('[data-task-id]', { hasText: title }).first().waitFor({ timeout: WAIT.timeoutMs });
+    // the create answer and the task.v1 push both arrive; wait for the push to have been applied
+    await waitFor(
+      async () => {
+        const tasks = await manager.call<{ items: Array<{ title: string }> }>('GET', '/api/tasks');
+        return tasks.items.some((t) => t.title === title);
+      },
+      { ...WAIT, message: 'task stored' },
+    );
+    await page.waitForTimeout(1_000);
+    expect(await page.locator('[data-task-id]', { hasText: title }).count()).toBe(1);
+  });
+
+  it('lets the platform admin pick or create a working tenant, then add a site and a rule in it', async () => {
+    const page = await browser.newUserPage();
+    if (!stack.admin) throw new Error('no first admin');
+    await signIn(page, stack.admin.username, 'admin-password-1');
+    await page.getByRole('link', { name: 'Sites and assets' }).click();
+    const tenantName = uniqueName('Dispenser outlet');
+    await page.getByLabel('Or a new tenant').fill(tenantName);
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    await waitForText(page, '#tenant-picker-h ~ form select option:checked', (t) => t === tenantName, 'tenant picked');
+    await page.getByLabel('Site name').fill('Tower B');
+    await page.getByRole('button', { name: 'Add site' }).click();
+    const admin = await Api.login(stack.urls.http, stack.admin.username, 'admin-password-1');
+    const tenants = await admin.call<{ items: Array<{ id: string; name: string }> }>('GET', '/api/tenants');
+    const tenant = tenants.items.find((t) => t.name === tenantName);
+    expect(tenant).toBeDefined();
+    const site = await waitFor(
+      async () => {
+        const sites = await admin.call<{ items: Array<{ name: string; tenantId: string }> }>('GET', '/api/sites');
+        return sites.items.find((s) => s.name === 'Tower B') ?? null;
+      },
+      { ...WAIT, message: 'site created' },
+    );
+    expect(site.tenantId).toBe(tenant?.id);
+
+    // the choice is kept on the rules page of the same tab
+    await page.getByRole('link', { name: 'Rules and recipients' }).click();
+    await page.getByText('New threshold rule').click();
+    await page.getByLabel('Rule name').fill('Outlet too warm');
+    await page.getByLabel('Asset type').fill('dispenser');
+    await page.getByLabel('Metric').fill('temperature');
+    await page.getByLabel('Threshold', { exact: true }).fill('30');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const rule = await waitFor(
+      async () => {
+        const rules = await admin.call<{ items: Array<{ name: string; tenantId: string }> }>('GET', '/api/rules');
+        return rules.items.find((r) => r.name === 'Outlet too warm') ?? null;
+      },
+      { ...WAIT, message: 'rule created' },
+    );
+    expect(rule.tenantId).toBe(tenant?.id);
+  });
+
   it('fits a phone screen', async () => {
     const page = await browser.newUserPage({ width: 390, height: 844 });
     await signIn(page, managerLogin.username, managerLogin.password);

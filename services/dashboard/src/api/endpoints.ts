@@ -45,6 +45,7 @@ export const auth = {
 
 export const tenants = {
   list: () => all<Tenant>('/api/tenants'),
+  create: (t: { name: string; timezone?: string }) => http.post<Tenant>('/api/tenants', t),
 };
 
 export const sites = {
@@ -111,14 +112,20 @@ export const users = {
 
 export const rules = {
   list: () => all<Rule>('/api/rules'),
-  create: (r: Partial<Rule>) => http.post<Rule>('/api/rules', r),
+  create: (r: Partial<Rule> & { tenantId?: string }) => http.post<Rule>('/api/rules', r),
   update: (id: string, r: Partial<Rule>) => http.patch<Rule>(`/api/rules/${enc(id)}`, r),
   remove: (id: string) => http.del<void>(`/api/rules/${enc(id)}`),
 };
 
 export const recipients = {
   list: () => all<Recipient>('/api/recipients'),
-  create: (r: { email: string; name?: string; assetId?: string; ruleId?: string; cooldownS?: number }) =>
-    http.post<Recipient>('/api/recipients', r),
+  create: (r: {
+    email: string;
+    name?: string;
+    assetId?: string;
+    ruleId?: string;
+    cooldownS?: number;
+    tenantId?: string;
+  }) => http.post<Recipient>('/api/recipients', r),
   remove: (id: string) => http.del<void>(`/api/recipients/${enc(id)}`),
 };

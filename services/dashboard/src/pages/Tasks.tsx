@@ -47,6 +47,11 @@ function applyTaskChange(list: Task[], t: TaskChange): Task[] {
   return copy;
 }
 
+/** The live update may have brought the new task before the create call answered: insert it once. */
+function upsertTask(list: Task[], t: Task): Task[] {
+  return list.some((x) => x.id === t.id) ? list.map((x) => (x.id === t.id ? { ...x, ...t } : x)) : [t, ...list];
+}
+
 /** The maintenance board: Not Started → In Progress → Finished, with buttons (and drag). */
 export function TasksPage() {
   const me = useMe();
@@ -91,7 +96,7 @@ export function TasksPage() {
       <div className="visually-hidden" role="status" aria-live="polite">
         {announcement}
       </div>
-      {can(me.role, 'tasks:create') ? <NewTask onCreated={(t) => mutate((l) => [t, ...(l ?? [])])} /> : null}
+      {can(me.role, 'tasks:create') ? <NewTask onCreated={(t) => mutate((l) => upsertTask(l ?? [], t))} /> : null}
       <ErrorBox error={list.error} onRetry={list.reload} />
       <ErrorBox error={move.error} />
       {list.loading && !list.data ? <Loading label="Loading tasks…" /> : null}

@@ -7,6 +7,7 @@ import {
 } from '../../api/endpoints.js';
 import { useMe } from '../../api/session.js';
 import type { Asset, Device, Rule, Severity } from '../../api/types.js';
+import { useWorkingTenant } from '../../components/TenantPicker.js';
 import { Badge, Empty, ErrorBox, Field, formatValue, Loading } from '../../components/ui.js';
 import { can } from '../../lib/permissions.js';
 import { useAction, useResource } from '../../lib/use-resource.js';
@@ -30,6 +31,7 @@ function describeRule(r: Rule): string {
 export function RulesAdminPage() {
   const me = useMe();
   const mayWrite = can(me.role, 'rules:write');
+  const working = useWorkingTenant();
   const list = useResource(() => rulesApi.list(), []);
   // the targets to pick from, by name rather than by id
   const targets = useResource(async () => {
@@ -51,8 +53,14 @@ export function RulesAdminPage() {
   return (
     <>
       <h1>Rules and recipients</h1>
+      {mayWrite ? working.picker : null}
       {mayWrite ? (
-        <NewRule assets={assets} devices={devices} onCreated={(r) => list.mutate((l) => [...(l ?? []), r])} />
+        <NewRule
+          tenantId={working.tenantId}
+          assets={assets}
+          devices={devices}
+          onCreated={(r) => list.mutate((l) => [...(l ?? []), r])}
+        />
       ) : null}
       <ErrorBox error={list.error ?? toggle.error ?? remove.error} onRetry={list.reload} />
       {list.loading && !list.data ? <Loading /> : null}
@@ -111,14 +119,29 @@ export function RulesAdminPage() {
           </table>
         </div>
       ) : null}
-      <Recipients mayWrite={can(me.role, 'recipients:write')} assets={assets} rules={list.data ?? []} />
+      <Recipients
+        tenantId={working.tenantId}
+        mayWrite={can(me.role, 'recipients:write')}
+        assets={assets}
+        rules={list.data ?? []}
+      />
     </>
   );
 }
 
 const num = (s: string): number | null => (s.trim() === '' ? null : Number(s));
 
-function NewRule({ onCreated, assets, devices }: { onCreated: (r: Rule) => void; assets: Asset[]; devices: Device[] }) {
+function NewRule({
+  tenantId,
+  onCreated,
+  assets,
+  devices,
+}: {
+  tenantId: string | undefined;
+  onCreated: (r: Rule) => void;
+  assets: Asset[];
+  devices: Device[];
+}) {
   const types = [...new Set(assets.map((a) => a.type))].sort();
   const [f, setF] = useState({
     name: '',
@@ -135,6 +158,7 @@ function NewRule({ onCreated, assets, devices }: { onCreated: (r: Rule) => void;
     setF((x) => ({ ...x, [k]: e.target.value }));
   const create = useAction(async () => {
     const r = await rulesApi.create({
+      tenantId,
       name: f.name.trim(),
       kind: 'threshold',
       [f.target]: f.targetValue.trim(),
@@ -244,7 +268,17 @@ function NewRule({ onCreated, assets, devices }: { onCreated: (r: Rule) => void;
   );
 }
 
-function Recipients({ mayWrite, assets, rules }: { mayWrite: boolean; assets: Asset[]; rules: Rule[] }) {
+function Recipients({
+  tenantId,
+  mayWrite,
+  assets,
+  rules,
+}: {
+  tenantId: string | undefined;
+  mayWrite: boolean;
+  assets: Asset[];
+  rules: Rule[];
+}) {
   const list = useResource(() => recipientsApi.list(), []);
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
@@ -254,6 +288,7 @@ function Recipients({ mayWrite, assets, rules }: { mayWrite: boolean; assets: As
       email: email.trim(),
       name: name.trim(),
       assetId: assetId.trim() || undefined,
+      tenantId,
     });
     list.mutate((l) => [...(l ?? []), r]);
     setEmail('');

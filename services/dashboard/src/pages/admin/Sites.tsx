@@ -1,6 +1,7 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import { assets as assetsApi, sites as sitesApi } from '../../api/endpoints.js';
 import type { Asset, Site } from '../../api/types.js';
+import { useWorkingTenant } from '../../components/TenantPicker.js';
 import { Empty, ErrorBox, Field, Loading } from '../../components/ui.js';
 import { browserTimeZone, isValidTimeZone } from '../../lib/time.js';
 import { useAction, useResource } from '../../lib/use-resource.js';
@@ -13,11 +14,16 @@ export function SitesAdminPage() {
     const [sites, assets] = await Promise.all([sitesApi.list(), assetsApi.list()]);
     return { sites, assets };
   }, []);
+  const working = useWorkingTenant();
 
   return (
     <>
       <h1>Sites and assets</h1>
-      <NewSite onCreated={(s) => data.mutate((d) => d && { ...d, sites: [...d.sites, s] })} />
+      {working.picker}
+      <NewSite
+        tenantId={working.tenantId}
+        onCreated={(s) => data.mutate((d) => d && { ...d, sites: [...d.sites, s] })}
+      />
       <ErrorBox error={data.error} onRetry={data.reload} />
       {data.loading && !data.data ? <Loading /> : null}
       {data.data && data.data.sites.length === 0 ? (
@@ -38,12 +44,17 @@ export function SitesAdminPage() {
   );
 }
 
-function NewSite({ onCreated }: { onCreated: (s: Site) => void }) {
+function NewSite({ tenantId, onCreated }: { tenantId: string | undefined; onCreated: (s: Site) => void }) {
   const [name, setName] = useState('');
   const [timezone, setTimezone] = useState(browserTimeZone());
   const [address, setAddress] = useState('');
   const create = useAction(async () => {
-    const s = await sitesApi.create({ name: name.trim(), timezone: timezone.trim(), address: address.trim() });
+    const s = await sitesApi.create({
+      name: name.trim(),
+      timezone: timezone.trim(),
+      address: address.trim(),
+      tenantId,
+    });
     onCreated(s);
     setName('');
     setAddress('');
