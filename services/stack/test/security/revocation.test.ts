@@ -115,7 +115,7 @@ describe('security: revocation reaches open Socket.IO sessions', () => {
     // role change: a manager demoted to viewer (no assignment) loses the tenant stream, stays connected
     const mgr = await open(t.users.manager.token);
     const revoked: unknown[] = [];
-    mgr.socket.on('subscription:revoked', (x) => revoked.push(x));
+    mgr.socket.on('subscription:revoked', (x: unknown) => revoked.push(x));
     t0 = Date.now();
     const demoted = await h.req('patch', `/api/users/${t.users.manager.id}`, {
       token: t.users.admin.token,
