@@ -41,6 +41,8 @@ export interface Config {
     maxPayloadBytes: number;
     connectTimeoutMs: number;
     revalidateIntervalMs: number;
+    /** MQTT_STRICT_CLIENT_ID: client id must equal the device id. */
+    strictClientId: boolean;
   };
   auth: { jwtSecret: string | undefined; accessTtlMs: number; refreshTtlMs: number };
   pipeline: { lateWindowMs: number; futureSkewMs: number; batchSize: number };
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       maxPayloadBytes: e.MQTT_MAX_PAYLOAD_BYTES,
       connectTimeoutMs: e.MQTT_CONNECT_TIMEOUT,
       revalidateIntervalMs: e.MQTT_REVALIDATE_INTERVAL,
+      strictClientId: e.MQTT_STRICT_CLIENT_ID,
     },
     auth: { jwtSecret: e.JWT_SECRET, accessTtlMs: e.JWT_ACCESS_TTL, refreshTtlMs: e.JWT_REFRESH_TTL },
     pipeline: { lateWindowMs: e.LATE_WINDOW, futureSkewMs: e.FUTURE_SKEW, batchSize: e.PIPELINE_BATCH_SIZE },

@@ -97,6 +97,10 @@ export const EnvSchema = z.object({
   MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(16_384),
   MQTT_CONNECT_TIMEOUT: duration.default(parseDuration('10s')),
   MQTT_REVALIDATE_INTERVAL: duration.default(parseDuration('60s')),
+  // true: the MQTT client id must be the device id (or empty with a clean session), else CONNACK 2.
+  // false (default): any client id once username/password authenticate the device (firmware
+  // libraries' default ids), the session is keyed by the device id.
+  MQTT_STRICT_CLIENT_ID: bool.default(false),
   DEVICE_TOKEN_GRACE: duration.default(parseDuration('1h')),
   DEVICE_HTTP_RATE_PER_MIN: positiveInt.default(600),
   // Pending devices (created by unknown MACs, unauthenticated): at most this many wait for an

@@ -53,6 +53,8 @@ export const DeadReason = z.enum([
   'too_late',
   'unknown_device',
   'topic_invalid',
+  /** MQTT publish outside the device's own topics: acknowledged (as mosquitto does in 3.1.1), not stored. */
+  'acl_denied',
 ]);
 export type DeadReason = z.infer<typeof DeadReason>;
 

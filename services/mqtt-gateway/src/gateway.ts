@@ -55,6 +55,11 @@ export interface GatewayOptions {
   redisUrl?: string;
   /** Prefix of the cluster's Redis keys and channels; instances sharing it are one broker. Default `mqtt:`. */
   redisPrefix?: string;
+  /**
+   * MQTT_STRICT_CLIENT_ID: the client id must be the device id (or empty with a clean session),
+   * else CONNACK 2. Default false: any client id, the session is keyed by the device id.
+   */
+  strictClientId?: boolean;
 }
 
 export interface GatewayDeps {
@@ -122,7 +127,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const presence: Presence = createPresence({ bus, topic: topics.presence, registry, gatewayId, logger, metrics });
   const limiter = createRateLimiter({ perMinute: options.connectsPerIpPerMinute });
-  const connect = createConnectHandlers({ registry, sessions, metrics, logger });
+  const connect = createConnectHandlers({
+    registry,
+    sessions,
+    metrics,
+    logger,
+    strictClientId: options.strictClientId === true,
+  });
+  const publish = createAuthorizePublish({ sessions, bridge, metrics, logger });
   const pendingTtlMs = options.pendingTtlMs ?? 30 * 86_400_000;
   const cluster: ClusterBackends | undefined = options.redisUrl
     ? createClusterBackends({
@@ -137,12 +149,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     id: cluster?.brokerId ?? gatewayId,
     ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence } : {}),
     connectTimeout: options.connectTimeoutMs ?? 10_000,
+    // MQTT 3.1 caps client ids at 23 characters; outside strict mode the id becomes the device id.
+    maxClientsIdLength: 128,
     preConnect: connect.preConnect,
     authenticate: connect.authenticate,
-    authorizePublish: createAuthorizePublish({ sessions, bridge, metrics, logger }),
+    authorizePublish: publish.authorizePublish,
     authorizeSubscribe: createAuthorizeSubscribe({ sessions, metrics }),
     authorizeForward: createAuthorizeForward({ sessions }),
   });
+  publish.dropDenied(broker);
   if (cluster) {
     // A device is in one session across the cluster: a CONNECT on another instance ends this one,
     // also when one of them used an empty client id (aedes only compares client ids). Published

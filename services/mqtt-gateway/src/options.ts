@@ -13,6 +13,7 @@ export function gatewayOptions(cfg: Pick<Config, 'mqtt' | 'devices'>): GatewayOp
     connectsPerIpPerMinute: cfg.mqtt.connectsPerIpPerMinute,
     connectTimeoutMs: cfg.mqtt.connectTimeoutMs,
     revalidateIntervalMs: cfg.mqtt.revalidateIntervalMs,
+    strictClientId: cfg.mqtt.strictClientId,
     pendingTtlMs: cfg.devices.pendingTtlMs,
   };
 }

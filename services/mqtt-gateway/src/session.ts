@@ -12,6 +12,7 @@ export interface Session {
   identity: DeviceIdentity;
   /** sha256 of the token the session authenticated with (as devices.token_hash): checked again periodically. */
   tokenHash: string;
+  /** The client id the device sent (outside strict mode the aedes session is keyed by the device id). */
   clientId: string;
   connectedAt: number;
   /** Last packet from the device (ms); written to devices.last_seen_at every few seconds. */

@@ -26,6 +26,7 @@ let topics: GatewayTopics;
 let a: Instance;
 let b: Instance;
 let raw: Tap;
+let dead: Tap;
 let presence: Tap;
 
 async function instance(): Promise<Instance> {
@@ -70,6 +71,7 @@ beforeAll(async () => {
   a = await instance();
   b = await instance();
   raw = await tap(bus, topics.raw);
+  dead = await tap(bus, topics.dead);
   presence = await tap(bus, topics.presence);
 });
 
@@ -175,7 +177,11 @@ describe('mqtt gateway cluster (Redis)', () => {
 
   it('keeps $SYS and other devices’ commands away from a device, live and in its persisted queue', async () => {
     const token = await device('acl-1');
-    await device('victim-1');
+    const victimToken = await device('victim-1');
+    // The victim has a persisted session on its commands: what is queued for it shows at its next CONNECT.
+    const victimFirst = await connectRecording(b.port, 'victim-1', victimToken, { clean: false });
+    await victimFirst.client.subscribeAsync('devices/victim-1/commands', { qos: 1 });
+    await victimFirst.client.endAsync();
     const { client, inbox } = await connectRecording(a.port, 'acl-1', token, { clean: false });
     const err = (await client
       .subscribeAsync(['$SYS/#', 'devices/victim-1/commands', 'devices/+/commands', 'devices/acl-1/commands'], {
@@ -205,11 +211,18 @@ describe('mqtt gateway cluster (Redis)', () => {
       { topic: 'devices/acl-1/commands', payload: 'mine-2' },
       { topic: 'devices/acl-1/commands', payload: 'mine-3' },
     ]);
-    // Publishing outside its topics still closes the connection.
-    const closed = new Promise<void>((resolve) => again.client.once('close', () => resolve()));
-    again.client.publish('devices/victim-1/telemetry', JSON.stringify({ event_id: 'x', t: 1 }), { qos: 1 });
-    await closed;
+    // A forged command published by the device is acknowledged and dead-lettered, never routed
+    // through the cluster to the victim's persisted queue.
+    await again.client.publishAsync('devices/victim-1/commands', 'forged', { qos: 1 });
+    await again.client.publishAsync('devices/victim-1/telemetry', JSON.stringify({ event_id: 'x', t: 1 }), { qos: 1 });
+    expect(again.client.connected).toBe(true);
+    expect(dead.of('acl-1').map((d) => d.reason)).toEqual(['acl_denied', 'acl_denied']);
     expect(raw.of('victim-1')).toHaveLength(0);
-    again.client.end(true);
+    await again.client.endAsync();
+    const victim = await connectRecording(a.port, 'victim-1', victimToken, { clean: false });
+    expect(await b.gateway.sendCommand('victim-1', 'real')).toBe(true);
+    await waitFor(() => victim.inbox.length >= 3);
+    expect(victim.inbox.map((m) => m.payload)).toEqual(['secret', 'secret-2', 'real']);
+    await victim.client.endAsync();
   });
 });

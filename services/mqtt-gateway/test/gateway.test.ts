@@ -3,7 +3,7 @@ import { DevicePresenceV1, decodeMessage, TelemetryDeadV1, TelemetryRawV1 } from
 import { createTestStore, type TestStore, waitFor } from '@telemetry/testing';
 import type { ErrorWithSubackPacket } from 'mqtt';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   connackCode,
   connectDevice,
@@ -81,8 +81,6 @@ describe('mqtt gateway (memory bus)', () => {
     expect(await connackCode(gw.port, { clientId: 'nobody', username: 'nobody', password: token })).toBe(5);
     expect(await connackCode(gw.port, { clientId: 'auth-1', username: 'auth-1', password: 'short' })).toBe(4);
     expect(await connackCode(gw.port, { clientId: 'auth-1' })).toBe(4);
-    // the client id of another device: a device may only take over its own session
-    expect(await connackCode(gw.port, { clientId: 'someone-else', username: 'auth-1', password: token })).toBe(2);
 
     const pending = await gw.registry.handshake({ mac: '02:00:00:00:00:01', firmware: '1' });
     expect(
@@ -93,7 +91,7 @@ describe('mqtt gateway (memory bus)', () => {
     await gw.registry.revoke('auth-1');
     expect(await connackCode(gw.port, { clientId: 'auth-1', username: 'auth-1', password: token })).toBe(5);
 
-    for (const reason of ['bad_token', 'unknown_device', 'pending', 'revoked', 'malformed_credentials', 'client_id']) {
+    for (const reason of ['bad_token', 'unknown_device', 'pending', 'revoked', 'malformed_credentials']) {
       expect(await metricValue(gw.metrics, 'mqtt_connects_refused_total', { reason }), reason).toBeGreaterThanOrEqual(
         1,
       );
@@ -108,22 +106,96 @@ describe('mqtt gateway (memory bus)', () => {
     expect(await rawConnack(gw.port, { clientId: '', clean: true, ...credentials })).toBe(0);
   });
 
-  it('refuses a publish to another device topic: the connection closes and nothing reaches the bus', async () => {
+  it('answers a publish outside the device topics like mosquitto (PUBACK, not delivered), dead-letters it acl_denied, keeps the connection', async () => {
     const token = await gw.device('acl-1');
-    await gw.device('acl-2');
+    const victim = await gw.device('acl-2');
+    // acl-2 has a clean=false session subscribed to its commands: a forged command must not reach it
+    const { client: acl2, inbox } = await connectRecording(gw.port, 'acl-2', victim, { clean: false });
+    await acl2.subscribeAsync('devices/acl-2/commands', { qos: 1 });
     const client = await connectDevice(gw.port, 'acl-1', token);
-    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-    client.publish('devices/acl-2/telemetry', JSON.stringify({ event_id: 'x', t: 1 }), { qos: 1 });
-    await closed;
-    client.end(true);
-    expect(await metricValue(gw.metrics, 'mqtt_publishes_refused_total', { reason: 'acl' })).toBeGreaterThanOrEqual(1);
-
-    // the device may still publish on its own topics afterwards
-    const again = await connectDevice(gw.port, 'acl-1', token);
-    await again.publishAsync('devices/acl-1/telemetry', JSON.stringify({ event_id: 'own', t: 1 }), { qos: 1 });
-    await again.endAsync();
+    let closed = false;
+    client.once('close', () => {
+      closed = true;
+    });
+    // QoS 1: the PUBACK comes (publishAsync resolves), after the dead letter is on the bus
+    await client.publishAsync('devices/acl-2/telemetry', JSON.stringify({ event_id: 'x', t: 1 }), { qos: 1 });
+    await client.publishAsync('devices/acl-2/commands', JSON.stringify({ reboot: true }), { qos: 1 });
+    await client.publishAsync('sensors/livingroom/temp', '21.5', { qos: 0 });
+    // the same connection goes on publishing on its own topics
+    await client.publishAsync('devices/acl-1/telemetry', JSON.stringify({ event_id: 'own', t: 1 }), { qos: 1 });
+    expect(closed).toBe(false);
+    expect(client.connected).toBe(true);
+    await waitFor(() => byDevice(dead, 'acl-1').length === 3);
+    const letters = byDevice(dead, 'acl-1').map((m) => decodeMessage(TelemetryDeadV1, m.value));
+    expect(letters.map((d) => [d.reason, d.channel, d.tenantId])).toEqual([
+      ['acl_denied', 'devices/acl-2/telemetry', gw.tenantId],
+      ['acl_denied', 'devices/acl-2/commands', gw.tenantId],
+      ['acl_denied', 'sensors/livingroom/temp', gw.tenantId],
+    ]);
+    expect(Buffer.from(letters[2]!.original, 'base64').toString()).toBe('21.5');
+    expect(await metricValue(gw.metrics, 'mqtt_publishes_refused_total', { reason: 'acl' })).toBeGreaterThanOrEqual(3);
+    expect(await metricValue(gw.metrics, 'mqtt_dead_letters_total', { reason: 'acl_denied' })).toBeGreaterThanOrEqual(
+      3,
+    );
     expect(byDevice(raw, 'acl-2')).toHaveLength(0);
     expect(raw.of('acl-1').map((m) => m.eventId)).toEqual(['own']);
+    // a round trip on acl-2's own connection: anything routed to it would have arrived before this
+    await acl2.publishAsync('devices/acl-2/status', JSON.stringify({ event_id: 's', up: 1 }), { qos: 1 });
+    expect(inbox).toEqual([]);
+    await client.endAsync();
+    await acl2.endAsync();
+    // and nothing was queued in acl-2's persisted session either
+    const again = await connectRecording(gw.port, 'acl-2', victim, { clean: false });
+    await again.client.publishAsync('devices/acl-2/status', JSON.stringify({ event_id: 's2', up: 1 }), { qos: 1 });
+    expect(again.inbox).toEqual([]);
+    await again.client.endAsync();
+  });
+
+  it('accepts any client id once the credentials authenticate; the session is the device’s (takeover across ids)', async () => {
+    const token = await gw.device('anyid-1');
+    const other = await gw.device('anyid-2');
+    // PubSubClient's default id (fresh every boot), esp-mqtt's, and one hard-coded in two devices
+    const first = await connectDevice(gw.port, 'anyid-1', token, { clientId: 'ESP8266Client-3f2a' });
+    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
+    const shared = await connectDevice(gw.port, 'anyid-2', other, { clientId: 'arduinoClient' });
+    const second = await connectDevice(gw.port, 'anyid-1', token, { clientId: 'ESP32_A1B2C3' });
+    await firstClosed; // the device's second connection took its first over, though the ids differ
+    first.end(true);
+    await second.publishAsync('devices/anyid-1/telemetry', JSON.stringify({ event_id: 'a1', t: 1 }), { qos: 1 });
+    // a third device using the same hard-coded id does not take anyid-2's session over
+    const sharedClosed = vi.fn();
+    shared.once('close', sharedClosed);
+    const third = await connectDevice(gw.port, 'anyid-1', token, { clientId: 'arduinoClient' });
+    await shared.publishAsync('devices/anyid-2/telemetry', JSON.stringify({ event_id: 'b1', t: 2 }), { qos: 1 });
+    expect(sharedClosed).not.toHaveBeenCalled();
+    expect(raw.of('anyid-1').map((m) => m.eventId)).toEqual(['a1']);
+    expect(raw.of('anyid-2').map((m) => m.eventId)).toEqual(['b1']);
+    await waitFor(() => byDevice(presence, 'anyid-1').length === 5);
+    const events = byDevice(presence, 'anyid-1').map((m) => decodeMessage(DevicePresenceV1, m.value));
+    expect(events.map((e) => [e.status, e.reason])).toEqual([
+      ['online', 'connect'],
+      ['offline', 'takeover'],
+      ['online', 'connect'],
+      ['offline', 'takeover'],
+      ['online', 'connect'],
+    ]);
+    await third.endAsync();
+    await shared.endAsync();
+    await second.endAsync().catch(() => undefined);
+  });
+
+  it('strict mode (MQTT_STRICT_CLIENT_ID) refuses a client id other than the device id with CONNACK 2', async () => {
+    const strict = await startGateway(bus, db.store, { strictClientId: true });
+    try {
+      const token = await strict.device('strict-1');
+      const credentials = { username: 'strict-1', password: token };
+      expect(await connackCode(strict.port, { clientId: 'ESP32_A1B2C3', ...credentials })).toBe(2);
+      expect(await connackCode(strict.port, { clientId: 'strict-1', ...credentials })).toBe(0);
+      expect(await rawConnack(strict.port, { clientId: '', clean: true, ...credentials })).toBe(0);
+      expect(await metricValue(strict.metrics, 'mqtt_connects_refused_total', { reason: 'client_id' })).toBe(1);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('refuses $SYS/# and foreign subscriptions (SUBACK 0x80), grants the device its commands', async () => {

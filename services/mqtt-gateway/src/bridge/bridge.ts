@@ -1,6 +1,7 @@
 import type { Bus, OutgoingMessage } from '@telemetry/bus';
 import type { Logger } from '@telemetry/observability';
 import { backoffMs, sleep } from '@telemetry/runtime';
+import { createLogThrottle } from '../log-throttle.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Session } from '../session.js';
 import type { Channel } from '../topics.js';
@@ -17,7 +18,8 @@ export interface BridgeOptions {
 
 export interface DevicePublish {
   topic: string;
-  channel: Channel;
+  /** Undefined: a topic outside the device's own (dead-lettered `acl_denied`, still acknowledged). */
+  channel: Channel | undefined;
   payload: Buffer;
   qos: 0 | 1 | 2;
   will: boolean;
@@ -61,6 +63,7 @@ export function createBridge(deps: {
   };
   let available = true;
   let closing = false;
+  const logDead = createLogThrottle(10_000);
 
   const setAvailable = (value: boolean) => {
     if (available === value) return;
@@ -113,14 +116,17 @@ export function createBridge(deps: {
         maxPayloadBytes: options.maxPayloadBytes,
         will: publish.will,
       });
-      countPublish(publish.channel, publish.qos);
+      if (publish.channel) countPublish(publish.channel, publish.qos);
       if (!normalized.ok) {
         metrics.deadLetters.inc({ reason: normalized.reason });
         metrics.deadLettersByDevice.inc({ device: identity.deviceId });
-        logger.debug(
-          { deviceId: identity.deviceId, reason: normalized.reason, detail: normalized.detail },
-          'dead-lettered',
-        );
+        // Visible at info, once per device and reason per interval: a looping firmware would flood it.
+        if (logDead(`${identity.deviceId}|${normalized.reason}`)) {
+          logger.info(
+            { deviceId: identity.deviceId, reason: normalized.reason, detail: normalized.detail },
+            'dead-lettered (repeats of this device and reason are not logged for 10 s)',
+          );
+        }
       }
       const acknowledged = publish.qos > 0;
       // A will is published by the broker as the session ends: nobody would resend it.

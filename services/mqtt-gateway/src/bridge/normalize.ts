@@ -13,7 +13,8 @@ import { type Channel, kindOf } from '../topics.js';
 export interface MqttInput {
   identity: DeviceIdentity;
   topic: string;
-  channel: Channel;
+  /** Undefined: the topic is not one of the device's own; dead-lettered `acl_denied`. */
+  channel: Channel | undefined;
   payload: Buffer;
   receivedAt: Date;
   /** Larger payloads are dead-lettered as `too_large` (the packet itself passed the packet guard). */
@@ -32,7 +33,7 @@ export type Normalized =
 
 /** MqttPayload + fromMqtt, as every edge does: a device payload becomes telemetry.raw.v1 or a dead letter. */
 export function normalizeMqtt(input: MqttInput): Normalized {
-  const { identity, payload, receivedAt } = input;
+  const { identity, payload, receivedAt, channel } = input;
   const dead = (reason: DeadReason, detail: string, eventId: string | null = null): Normalized => ({
     ok: false,
     reason,
@@ -51,6 +52,12 @@ export function normalizeMqtt(input: MqttInput): Normalized {
     }),
   });
 
+  if (channel === undefined) {
+    return dead(
+      'acl_denied',
+      `topic ${input.topic.slice(0, 200)} is not devices/${identity.deviceId}/telemetry|events|status`,
+    );
+  }
   if (payload.length > input.maxPayloadBytes) {
     return dead('too_large', `payload of ${payload.length} bytes exceeds ${input.maxPayloadBytes}`);
   }
@@ -70,7 +77,7 @@ export function normalizeMqtt(input: MqttInput): Normalized {
     return dead('schema_invalid', detail, isObject(json) && typeof json.event_id === 'string' ? json.event_id : null);
   }
   try {
-    const event = fromMqtt(kindOf(input.channel), parsed.data);
+    const event = fromMqtt(kindOf(channel), parsed.data);
     const receivedIso = receivedAt.toISOString();
     const ts = event.ts ?? receivedIso;
     const message: TelemetryRawV1 = {

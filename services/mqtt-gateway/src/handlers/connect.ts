@@ -25,17 +25,29 @@ interface ConnectInfo {
  * - 5 "not authorized" for well-formed credentials that are refused: unknown device, wrong token,
  *   pending or revoked device. One code for all of them, so a client cannot probe which device
  *   ids exist; the reason is in the metrics and logs;
- * - 2 "identifier rejected" for an empty client id with clean=false [MQTT-3.1.3-8], and for a
- *   client id other than the device id: a device may only take over its own session;
+ * - 2 "identifier rejected" for an empty client id with clean=false [MQTT-3.1.3-8], and, in strict
+ *   mode only (MQTT_STRICT_CLIENT_ID), for a client id other than the device id;
  * - 3 "server unavailable" when the registry cannot be asked (database down).
+ *
+ * Client ids (see #14): the username/password authenticate the device, the client id does not. Real
+ * firmware sends its library's default (PubSubClient `ESP8266Client-<random>` fresh every boot,
+ * esp-mqtt `ESP32_<mac>`, sketches copied with a fixed `arduinoClient`), so outside strict mode any
+ * client id is accepted and the session is keyed by the DEVICE id instead: preConnect rewrites the
+ * packet's client id to the username. That keeps one session per device (a second connection of the
+ * device takes the first over, whatever ids both used), lets a clean=false session follow the device
+ * across boots with random ids (instead of leaving one persisted session per boot behind), and keeps
+ * two devices sharing a hard-coded id from taking each other over in a loop.
  */
 export function createConnectHandlers(deps: {
   registry: Registry;
   sessions: Sessions;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** MQTT_STRICT_CLIENT_ID: the client id must be the device id (or empty with a clean session). */
+  strictClientId?: boolean;
 }) {
   const { registry, sessions, metrics, logger } = deps;
+  const strict = deps.strictClientId === true;
   const connects = new WeakMap<Client, ConnectInfo>();
 
   function preConnect(
@@ -44,6 +56,13 @@ export function createConnectHandlers(deps: {
     callback: (error: Error | null, success: boolean) => void,
   ) {
     connects.set(client, { clientId: packet.clientId, clean: packet.clean !== false, willTopic: packet.will?.topic });
+    // aedes takes client.id from the packet after preConnect. The username is not verified yet, but
+    // authenticate runs before aedes registers (and takes over) a client id, so a CONNECT that fails
+    // authentication never touches the device's session. An empty id with clean=false keeps its
+    // CONNACK 2 (checked on the original id below).
+    if (!strict && packet.username && (packet.clientId !== '' || packet.clean !== false)) {
+      packet.clientId = packet.username;
+    }
     callback(null, true);
   }
 
@@ -69,7 +88,7 @@ export function createConnectHandlers(deps: {
     const token = password.toString('utf8');
     if (!isTokenShaped(token))
       return refuse(BAD_USERNAME_OR_PASSWORD, 'malformed_credentials', 'password is not a device token');
-    if (info.clientId !== '' && info.clientId !== username) {
+    if (strict && info.clientId !== '' && info.clientId !== username) {
       return refuse(IDENTIFIER_REJECTED, 'client_id', 'client id must be the device id (or empty with clean session)');
     }
     if (info.willTopic !== undefined && !publishChannel(username, info.willTopic)) {
@@ -84,7 +103,7 @@ export function createConnectHandlers(deps: {
         const session: Session = {
           identity: result.identity,
           tokenHash: hashToken(token),
-          clientId: client.id,
+          clientId: info.clientId,
           connectedAt: now,
           lastSeen: now,
           closed: false,

@@ -1,6 +1,7 @@
 import type { Logger } from '@telemetry/observability';
-import type { Client, PublishPacket } from 'aedes';
+import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { Bridge } from '../bridge/bridge.js';
+import { createLogThrottle } from '../log-throttle.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { publishChannel } from '../topics.js';
 import type { Sessions } from './sessions.js';
@@ -10,8 +11,13 @@ import type { Sessions } from './sessions.js';
  * PUBACK, then broker.publish: so the bus acknowledgement happens here, before the callback, or
  * a PUBACK could go out for a message that never reached Kafka.
  *
- * A refused publish (topic outside `devices/{own id}/telemetry|events|status`) calls back with an
- * error: MQTT 3.1.1 has no negative PUBACK, and aedes closes the connection.
+ * A publish outside `devices/{own id}/telemetry|events|status` is answered as mosquitto answers a
+ * denied publish in 3.1.1 (which has no negative PUBACK): acknowledged as usual (PUBACK/PUBREC), not
+ * delivered or stored, and the connection kept; closing it would only make the firmware reconnect
+ * and send the same message again, forever (see #14). It is not silent: it is dead-lettered with
+ * reason `acl_denied` (PUBACK after the dead letter is on the bus, like any dead letter), counted and
+ * logged. aedes would still route the packet after the callback (to another device's command queue,
+ * say), so the packet is marked and `dropDenied` makes broker.publish skip it.
  */
 export function createAuthorizePublish(deps: {
   sessions: Sessions;
@@ -20,12 +26,10 @@ export function createAuthorizePublish(deps: {
   logger: Logger;
 }) {
   const { sessions, bridge, metrics, logger } = deps;
+  const denied = new WeakSet<PublishPacket>();
+  const warned = createLogThrottle(10_000);
 
-  return function authorizePublish(
-    client: Client | null,
-    packet: PublishPacket,
-    callback: (error?: Error | null) => void,
-  ) {
+  function authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) {
     // A will persisted by another broker instance, replayed without a client: nothing of ours.
     if (client === null) return callback(null);
     const session = sessions.get(client);
@@ -33,27 +37,45 @@ export function createAuthorizePublish(deps: {
       metrics.publishesRefused.inc({ reason: 'not_authenticated' });
       return callback(new Error('not authenticated'));
     }
-    const channel = publishChannel(session.identity.deviceId, packet.topic);
-    if (!channel) {
-      metrics.publishesRefused.inc({ reason: 'acl' });
-      logger.info(
-        { deviceId: session.identity.deviceId, topic: packet.topic },
-        'publish outside the device topics refused',
-      );
-      return callback(new Error(`not authorized to publish on ${packet.topic}`));
-    }
     // Retained messages would be kept by aedes in memory, per topic, forever; the bus is the record.
     packet.retain = false;
     // authorizePublish of a client that is closing is aedes publishing its Last Will.
     const will = client.closed;
     if (will) session.endReason ??= 'will';
     else session.lastSeen = Date.now();
+    const channel = publishChannel(session.identity.deviceId, packet.topic);
+    if (!channel) {
+      denied.add(packet);
+      metrics.publishesRefused.inc({ reason: 'acl' });
+      const deviceId = session.identity.deviceId;
+      if (warned(deviceId)) {
+        logger.warn(
+          { deviceId, topic: packet.topic },
+          'publish outside the device topics: acknowledged, dead-lettered acl_denied',
+        );
+      }
+    }
     bridge.forward(
       session,
       { topic: packet.topic, channel, payload: toBuffer(packet.payload), qos: packet.qos, will },
       callback,
     );
-  };
+  }
+
+  /** Wraps broker.publish so a denied packet, acknowledged by aedes after the callback, goes nowhere. */
+  function dropDenied(broker: Aedes): void {
+    const publish = broker.publish.bind(broker) as (packet: PublishPacket, client: unknown, done?: unknown) => void;
+    (broker as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
+      if (denied.has(packet)) {
+        denied.delete(packet);
+        const cb = typeof client === 'function' ? client : done;
+        return void (typeof cb === 'function' ? (cb as (err?: Error) => void)() : undefined);
+      }
+      publish(packet, client, done);
+    };
+  }
+
+  return { authorizePublish, dropDenied };
 }
 
 function toBuffer(payload: PublishPacket['payload']): Buffer {
