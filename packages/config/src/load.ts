@@ -18,7 +18,13 @@ export interface Config {
   /** DATA_DIR: everything the embedded defaults keep on disk (database, mail outbox, secrets). */
   dataDir: string;
   bus: { kafkaBrokers: string[]; clientId: string; partitions: number };
-  store: { databaseUrl: string | undefined; dataDir: string; port: number; poolSize: number };
+  store: {
+    databaseUrl: string | undefined;
+    dataDir: string;
+    port: number;
+    poolSize: number;
+    statementTimeoutMs: number;
+  };
   redisUrl: string | undefined;
   mail: { smtpUrl: string | undefined; from: string; outboxDir: string };
   http: {
@@ -92,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       dataDir: join(e.DATA_DIR, 'timescaledb'),
       port: e.STORE_PORT,
       poolSize: e.DB_POOL_SIZE,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     },
     redisUrl: e.REDIS_URL,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: e.MAIL_OUTBOX_DIR ?? `${e.DATA_DIR}/outbox` },

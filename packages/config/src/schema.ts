@@ -38,6 +38,8 @@ export const EnvSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   STORE_PORT: port.default(0),
   DB_POOL_SIZE: positiveInt.default(10),
+  /** statement_timeout of every server connection (ms, 0 = none): no query holds a connection for long (#15). */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
 
   REDIS_URL: url.optional(),
 

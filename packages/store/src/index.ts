@@ -17,9 +17,11 @@ export {
 export type { Capabilities } from './capabilities.js';
 export { detectCapabilities } from './capabilities.js';
 export { type EmbeddedStore, type EmbeddedStoreOptions, IN_MEMORY, startEmbeddedStore } from './embedded/index.js';
+export { isDbUnavailable, isRetriableDbError } from './errors.js';
 export { DEFAULT_MIGRATIONS_DIR, type MigrateOptions, runMigrations } from './migrate.js';
 export { createPool, type PoolOptions } from './pool.js';
 export { MAX_PARAMETERS, maxRowsPerStatement, valuesList } from './sql.js';
+export { inTransaction, withClient, withTransaction } from './transaction.js';
 
 export interface StoreConfig {
   /** A PostgreSQL/TimescaleDB server. Absent: the embedded store is started in this process. */
@@ -30,6 +32,12 @@ export interface StoreConfig {
   port: number;
   /** Server only: connections in the pool. The embedded store always gets one (one PGlite session). */
   poolSize: number;
+  /**
+   * Server only: statement_timeout of every connection in ms (0 = none), so no query holds a
+   * connection for long. PGlite ignores it (no timers inside its WASM loop: measured, pg_sleep(3)
+   * runs its 3 s under statement_timeout=500); there the bounds are checked before the query runs.
+   */
+  statementTimeoutMs?: number;
 }
 
 export interface StoreDeps {
@@ -69,6 +77,7 @@ export async function createStore(config: StoreConfig, deps: StoreDeps = {}): Pr
     embedded: embedded !== undefined,
     applicationName: deps.applicationName,
     onError: deps.onPoolError,
+    statementTimeoutMs: embedded ? undefined : config.statementTimeoutMs,
   });
   const close = async () => {
     try {

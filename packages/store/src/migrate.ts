@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { type MigrationFile, readMigrationFiles } from './migration-files.js';
-import { inTransaction } from './transaction.js';
+import { inTransaction, withClient } from './transaction.js';
 
 /** packages/store/migrations, found from this file so the working directory does not matter. */
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
@@ -30,20 +30,19 @@ export interface MigrateOptions {
 export async function runMigrations(pool: pg.Pool, options: MigrateOptions): Promise<string[]> {
   const dir = options.dir ?? DEFAULT_MIGRATIONS_DIR;
   const files = (await readMigrationFiles(dir)).filter((file) => options.timescale || !file.timescale);
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
+  return withClient(pool, async (client, markBroken) => {
+    // Waiting for another replica's migrations and a migration itself may take longer than the
+    // statement timeout that guards the services' queries.
+    await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1::bigint)', [LOCK_KEY]);
     try {
       return await applyPending(client, files);
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]).catch((err: Error) => {
-        broken = err; // the lock dies with the connection: destroy it
-      });
+      await client.query('RESET statement_timeout').catch(markBroken);
+      // the lock dies with the connection: destroy it
+      await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]).catch(markBroken);
     }
-  } finally {
-    client.release(broken);
-  }
+  });
 }
 
 async function applyPending(client: pg.PoolClient, files: MigrationFile[]): Promise<string[]> {

@@ -17,6 +17,8 @@ export interface PoolOptions {
    * 'error' event would crash the process.
    */
   onError?: (err: Error) => void;
+  /** statement_timeout in ms as a startup parameter (0/absent = none). Not honoured by PGlite. */
+  statementTimeoutMs?: number;
 }
 
 const INT8_OID = 20;
@@ -51,6 +53,9 @@ export function createPool(options: PoolOptions): pg.Pool {
     types: createTypes(),
     // The embedded store's one connection lives as long as the store: no idle churn.
     idleTimeoutMillis: options.embedded ? 0 : 10_000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    // A dead server must not make pool.connect() wait forever (the OS connect timeout is minutes).
+    connectionTimeoutMillis: 5_000,
   });
   pool.on('error', (err) => options.onError?.(err));
   return pool;
