@@ -11,11 +11,17 @@ export interface RealtimeMetrics {
   consumed: ReturnType<typeof counter>;
   pushLatency: ReturnType<typeof histogram>;
   revocations: ReturnType<typeof counter>;
+  redisPublishFailures: ReturnType<typeof counter>;
 }
 
 /** The gateway's series; names are shared with the all-in-one process through the one registry. */
 export function createMetrics(registry: Registry): RealtimeMetrics {
   return {
+    redisPublishFailures: counter(
+      registry,
+      'realtime_redis_publish_failures_total',
+      'Deliveries to the other instances lost because Redis was unreachable (their clients resume by cursor)',
+    ),
     connected: gauge(registry, 'realtime_connected_clients', 'Socket.IO clients connected to this instance'),
     emits: counter(registry, 'realtime_emits_total', 'Messages written to client sockets', ['event']),
     coalesced: counter(

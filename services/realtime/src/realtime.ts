@@ -14,6 +14,7 @@ import { createDirectory } from './directory.js';
 import { createDispatcher } from './dispatcher.js';
 import { attachHandlers, revalidate } from './handlers.js';
 import { createMetrics } from './metrics.js';
+import { guardCommands, PUBLISHER_COMMANDS, SUBSCRIBER_COMMANDS } from './redis-guard.js';
 import { createRevoker, startRevocationConsumer } from './revocation.js';
 import { type Delivery, type RealtimeServer, Session } from './session.js';
 
@@ -122,8 +123,21 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
   const redisSub = deps.redis?.duplicate();
   // ioredis reconnects by itself; without a listener its errors would only reach the console.
   redisSub?.on('error', (err) => logger.warn({ err }, 'realtime: redis subscriber connection error'));
+  let redisPublishFailures = 0;
   if (deps.redis && redisSub) {
-    io.adapter(createAdapter(deps.redis, redisSub, { key: opts.redisKey }));
+    const pub = guardCommands(deps.redis, PUBLISHER_COMMANDS, (err) => {
+      // one line per outage, not per delivery
+      if (redisPublishFailures++ === 0)
+        logger.warn({ err }, 'realtime: redis publish failed; other instances miss deliveries until it is back');
+      metrics.redisPublishFailures.inc();
+    });
+    deps.redis.on('ready', () => {
+      redisPublishFailures = 0;
+    });
+    const sub = guardCommands(redisSub, SUBSCRIBER_COMMANDS, (err) =>
+      logger.debug({ err }, 'realtime: redis subscribe command failed (re-sent on reconnect)'),
+    );
+    io.adapter(createAdapter(pub, sub, { key: opts.redisKey }));
   }
 
   const dispatcher = createDispatcher({
@@ -207,7 +221,10 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
       if (redisSub) {
         // The adapter subscribed on the duplicate already; a PING queued behind those commands
         // answers once they are in force, so no delivery from another instance is missed.
-        await redisSub.ping();
+        // Redis down at start: start anyway, not ready (redisSub.status), it subscribes on reconnect.
+        await redisSub.ping().catch((err: Error) => {
+          logger.warn({ err }, 'realtime: redis not reachable at start; running not-ready until it is');
+        });
       }
       subscription = await startConsumer({
         bus,
