@@ -30,10 +30,16 @@ export interface DeviceRow {
 /**
  * Online: connected over MQTT right now (presence, 0005), or heard from (HTTP or MQTT, stored
  * or not) within max(5 min, 3 × the expected interval): the ozone seed's "online in the last
- * 5 minutes", stretched for devices that report rarely.
+ * 5 minutes", stretched for devices that report rarely. The heard-from window counts only what
+ * came AFTER the device's last MQTT disconnect: the gateway records the disconnect (online=false,
+ * last_disconnected_at, last_seen_at = that instant) as it notices it, and a device it saw drop is
+ * offline from then on, as Socket.IO's presence says, not "online" for 5 more minutes (#14). A
+ * reading over HTTP after the disconnect makes it online again.
  */
 const LAST_SEEN = 'greatest(d.last_seen_at, ds.last_seen)';
-const ONLINE = `(d.online OR coalesce(${LAST_SEEN} > now() - greatest(interval '5 minutes', make_interval(secs => 3 * d.expected_interval_s)), false))`;
+const WINDOW = `greatest(interval '5 minutes', make_interval(secs => 3 * d.expected_interval_s))`;
+const ONLINE = `(d.online OR coalesce(${LAST_SEEN} > now() - ${WINDOW}
+    AND (d.last_disconnected_at IS NULL OR ${LAST_SEEN} > d.last_disconnected_at), false))`;
 
 export const DEVICE_SELECT = `SELECT d.id, d.tenant_id, d.asset_id, d.name, d.mac, d.firmware, d.device_type, d.state,
     d.expected_interval_s, d.notes, d.attributes, d.created_at, ${LAST_SEEN} AS last_seen, ${ONLINE} AS online,
