@@ -19,6 +19,16 @@ export { detectCapabilities } from './capabilities.js';
 export { type EmbeddedStore, type EmbeddedStoreOptions, IN_MEMORY, startEmbeddedStore } from './embedded/index.js';
 export { isDbUnavailable, isRetriableDbError } from './errors.js';
 export { DEFAULT_MIGRATIONS_DIR, type MigrateOptions, runMigrations } from './migrate.js';
+export {
+  type Emit,
+  insertOutbox,
+  type OutboxBus,
+  type OutboxMessage,
+  publishStored,
+  relayOutbox,
+  type StoredMessage,
+  withOutbox,
+} from './outbox.js';
 export { createPool, type PoolOptions } from './pool.js';
 export { MAX_PARAMETERS, maxRowsPerStatement, valuesList } from './sql.js';
 export { inTransaction, withClient, withTransaction } from './transaction.js';

@@ -58,6 +58,8 @@ export interface Api {
   /** Every route with its schemas (the OpenAPI document is built from it). */
   routes: RouteTable;
   openapi: Record<string, unknown>;
+  /** One pass of the api's outbox relay (it also runs every RULES_RELAY_INTERVAL): rows older than graceMs. */
+  relayOutbox(graceMs: number): Promise<number>;
   /** Stops background work; the engines belong to the caller. */
   close(): Promise<void>;
 }
@@ -143,7 +145,14 @@ export function createApi(deps: ApiDeps): Api {
       return { ready: Object.values(checks).every(Boolean), checks };
     },
   });
-  return { app, routes: table, openapi, close: async () => {} };
+  const relay = ctx.publish.startRelay(config.rules.relayIntervalMs);
+  return {
+    app,
+    routes: table,
+    openapi,
+    relayOutbox: (graceMs) => ctx.publish.relay(graceMs),
+    close: () => relay.stop(),
+  };
 }
 
 export type { DeviceRegistry };

@@ -9,17 +9,12 @@ import {
   Topics,
 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
-import type { Store } from '@telemetry/store';
+import { type Loop, startLoop } from '@telemetry/runtime';
+import { type Emit, type OutboxMessage, relayOutbox, type Store, withOutbox } from '@telemetry/store';
 import type pg from 'pg';
 import type { z } from 'zod';
 
-export interface OutboxMessage {
-  topic: string;
-  key: string;
-  payload: string;
-}
-
-export type Emit = (message: OutboxMessage) => void;
+export type { Emit, OutboxMessage };
 
 export interface ApiTopics {
   alerts: string;
@@ -29,12 +24,10 @@ export interface ApiTopics {
 }
 
 /**
- * Changes that dashboards must see live (alerts, tasks) are written to rules_outbox (0006) in the
- * SAME transaction as the change, and published after COMMIT; a crash or a failed publish in between
- * leaves the row for the rules worker's relay, which publishes it later. So an acknowledged alert is
- * never silently missing from alerts.v1 (at-least-once; consumers dedupe). Publishing happens after
- * the transaction's connection is released: with the memory bus a publish waits for the consumers,
- * which need a connection of the same pool (the embedded store has one).
+ * Changes that dashboards must see live (alerts, tasks) go through the outbox of @telemetry/store:
+ * written in the SAME transaction as the change, published after COMMIT; what a crash or a failed
+ * publish leaves behind is published by the api's own relay (`startRelay`), so the api does not
+ * depend on the rules worker being up.
  */
 export interface Publisher {
   topics: ApiTopics;
@@ -46,6 +39,10 @@ export interface Publisher {
   revocation(value: Omit<z.input<typeof SessionRevokedV1>, 'v' | 'at'>): OutboxMessage;
   /** Telemetry from a person (the dispenser seed's level update): straight to the bus, durable when it resolves. */
   publishRaw(value: z.input<typeof TelemetryRawV1>): Promise<void>;
+  /** One relay pass: publishes outbox rows older than `graceMs`; how many. */
+  relay(graceMs: number): Promise<number>;
+  /** Runs the relay every `intervalMs`; stop it on close. */
+  startRelay(intervalMs: number): Loop;
 }
 
 export function createPublisher(deps: {
@@ -62,40 +59,21 @@ export function createPublisher(deps: {
     ...deps.topics,
   };
 
-  const flush = async (stored: (OutboxMessage & { id: string })[]) => {
-    for (const m of stored) {
-      try {
-        await deps.bus.publish(m.topic, [{ key: m.key, value: m.payload }]);
-        await deps.store.pool.query('DELETE FROM rules_outbox WHERE id = $1::bigint', [m.id]);
-      } catch (err) {
-        deps.logger.warn(
-          { err, topic: m.topic },
-          'api: publish after commit failed; the rules relay will publish it from rules_outbox',
-        );
-        return;
-      }
-    }
-  };
+  const onPublishError = (err: unknown) =>
+    deps.logger.warn({ err }, 'api: publish after commit failed; the outbox relay will publish it');
 
   return {
     topics,
-    async inTransaction(fn) {
-      const emitted: OutboxMessage[] = [];
-      let stored: (OutboxMessage & { id: string })[] = [];
-      const value = await deps.store.withTransaction(async (client) => {
-        const result = await fn(client, (m) => emitted.push(m));
-        if (emitted.length > 0) {
-          const { rows } = await client.query<{ id: string }>(
-            `INSERT INTO rules_outbox (topic, key, payload)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) RETURNING id::text`,
-            [emitted.map((m) => m.topic), emitted.map((m) => m.key), emitted.map((m) => m.payload)],
-          );
-          stored = emitted.map((m, i) => ({ ...m, id: rows[i]?.id ?? '0' }));
-        }
-        return result;
-      });
-      await flush(stored);
-      return value;
+    inTransaction: (fn) => withOutbox({ bus: deps.bus, store: deps.store, onPublishError }, fn),
+    async relay(graceMs) {
+      const n = await relayOutbox(deps.bus, deps.store.pool, graceMs);
+      if (n > 0) deps.logger.info({ relayed: n }, 'api: relayed outbox messages');
+      return n;
+    },
+    startRelay(intervalMs) {
+      // rows younger than this are still being published by the request that wrote them
+      const graceMs = Math.max(5_000, intervalMs);
+      return startLoop('api outbox relay', intervalMs, () => this.relay(graceMs), deps.logger);
     },
     alert(value) {
       return {

@@ -275,6 +275,7 @@ describe('auth', () => {
       await res.text();
     }
     server.close();
+    await api.close();
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
   });
 

@@ -47,6 +47,7 @@ describe('security review findings', () => {
     } finally {
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await api.close();
     }
   }
 

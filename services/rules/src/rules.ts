@@ -3,10 +3,9 @@ import type { Config } from '@telemetry/config';
 import { Topics } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
 import { startLoop } from '@telemetry/runtime';
-import type { Store } from '@telemetry/store';
+import { relayOutbox, type Store } from '@telemetry/store';
 import { type HandlerDeps, presenceHandler, telemetryHandler } from './handlers.js';
 import { createLookups } from './io/context.js';
-import { relayOnce } from './io/outbox.js';
 import { createRulesMetrics } from './metrics.js';
 import { checkOffline } from './offline-timer.js';
 
@@ -80,7 +79,7 @@ export function createRules(deps: RulesDeps): RulesService {
   let subscription: Subscription | undefined;
   let loops: ReturnType<typeof startLoop>[] = [];
   const relay = async (options: { graceMs?: number } = {}) => {
-    const n = await relayOnce(deps.bus, deps.store.pool, options.graceMs ?? relayGraceMs);
+    const n = await relayOutbox(deps.bus, deps.store.pool, options.graceMs ?? relayGraceMs);
     if (n > 0) {
       handlerDeps.metrics.relayed.inc(n);
       logger.info({ relayed: n }, 'rules: relayed outbox messages');

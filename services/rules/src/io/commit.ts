@@ -1,9 +1,8 @@
 import type { Bus } from '@telemetry/bus';
-import type { Store } from '@telemetry/store';
+import { insertOutbox, type OutboxMessage, publishStored, type Store } from '@telemetry/store';
 import type { Evaluation, Rule, RuleState } from '../evaluate/index.js';
 import type { DeviceContext } from './context.js';
-import { applyEffects, type OutboxMessage, type TopicNames } from './effects.js';
-import { insertOutbox, publishStored } from './outbox.js';
+import { applyEffects, type TopicNames } from './effects.js';
 import { lockStates, saveStates, stateKey } from './state-repo.js';
 
 /** One evaluation to run against the persisted state of (rule, device). */

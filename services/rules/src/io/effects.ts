@@ -1,16 +1,9 @@
 import { AlertV1, TaskV1 } from '@telemetry/contracts';
-import { type AlertRow, alertColumns, toAlertV1 } from '@telemetry/store';
+import { type AlertRow, alertColumns, type OutboxMessage, toAlertV1 } from '@telemetry/store';
 import type pg from 'pg';
 import type { Effect, Rule, RuleState } from '../evaluate/index.js';
 import type { DeviceContext } from './context.js';
 import { iso } from './rows.js';
-
-/** A bus message written to rules_outbox in the transaction, published after COMMIT. */
-export interface OutboxMessage {
-  topic: string;
-  key: string;
-  payload: string;
-}
 
 export interface TopicNames {
   alerts: string;
