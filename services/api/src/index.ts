@@ -13,6 +13,7 @@ import { registerAuthRoutes } from './auth/routes.js';
 import { registerAggregatorRoutes } from './compat/aggregator.js';
 import { registerAuthCompatRoutes } from './compat/auth.js';
 import { registerDispenserRoutes } from './compat/dispenser.js';
+import { registerEnergyRoutes } from './compat/energy/routes.js';
 import { registerOzoneRoutes } from './compat/ozone.js';
 import type { ApiContext } from './context.js';
 import { createDeviceRoutes } from './device-routes/index.js';
@@ -110,6 +111,7 @@ export function createApi(deps: ApiDeps): Api {
   registerOzoneRoutes(table, ctx, telemetry);
   registerDispenserRoutes(table, ctx);
   registerAggregatorRoutes(table, ctx);
+  registerEnergyRoutes(table, ctx);
   registerAlertRoutes(table, ctx);
   registerTaskRoutes(table, ctx);
   registerRuleRoutes(table, ctx);

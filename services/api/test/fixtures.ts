@@ -65,6 +65,11 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
     assignees: [t.users.operator.id],
   });
   const assignment = await ok('post', `/api/users/${t.users.viewer.id}/assignments`, { assetId: floor.id });
+  const meter = await ok('post', '/api/devices/create/', {
+    name: `${name} Thermostat`,
+    max_consumption: 150,
+    price: 9,
+  });
   const { rows } = await h.test.store.pool.query<{ id: string }>(
     `INSERT INTO alerts (tenant_id, rule_id, device_id, asset_id, kind, severity, metric, value, threshold, message, opened_at)
      VALUES ($1, $2, $3, $4, 'threshold', 'warning', 'level', 12, 20, 'Coffee is low', now()) RETURNING id`,
@@ -93,6 +98,7 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
       dispenserId: dispenser.id,
       outletId: outlet.id,
       machineId: machine.id,
+      meterId: meter.id,
       deviceId,
       dispenserDeviceId: dispDevice.device.id,
       ruleId: rule.id,

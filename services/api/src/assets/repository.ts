@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { audit } from '../audit.js';
 import { type Keyset, listPage, type Page } from '../http/pagination.js';
 import { notFound, tenantWhere, visibleAssetWhere, writeTenant } from '../scope.js';
+import { checkAttributes } from './attributes.js';
 
 type Db = Pick<pg.ClientBase, 'query'>;
 
@@ -121,6 +122,7 @@ async function checkRefs(
 }
 
 export async function createAsset(db: Db, p: Principal, input: AssetInput, parentType?: string): Promise<AssetRow> {
+  checkAttributes(input.attributes);
   const tenantId = writeTenant(p, input.tenantId);
   const { siteFromParent } = await checkRefs(db, tenantId, input, parentType);
   const { rows } = await db.query<AssetRow>(
@@ -165,6 +167,7 @@ export async function updateAsset(
   type?: string,
   parentType?: string,
 ): Promise<AssetRow> {
+  checkAttributes(patch.attributes);
   const current = await getAsset(db, p, id, type);
   await checkRefs(db, current.tenant_id, patch, parentType);
   if (patch.parentId) {

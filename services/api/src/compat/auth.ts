@@ -1,13 +1,32 @@
 import { Roles } from '@telemetry/auth';
 import { z } from 'zod';
 import { logout } from '../auth/routes.js';
-import type { AuthService } from '../auth/service.js';
+import type { AuthService, Session } from '../auth/service.js';
 import type { ApiContext } from '../context.js';
 import type { RateLimits } from '../http/rate-limit.js';
 import type { RouteTable } from '../http/route-table.js';
 import { clearSessionCookies, setSessionCookies } from '../http/session-cookies.js';
-import { presentOzoneUser } from '../users/present.js';
+import { presentOzoneUser, type UserRow } from '../users/present.js';
 import { password, username } from '../users/service.js';
+import { ourRole, seedRole } from './energy/present.js';
+
+const energyFields = (u: UserRow) => ({ fname: u.first_name, lname: u.last_name, phone: u.phone ?? '' });
+
+/** The login answer both seeds read (see the route's description). */
+export function loginAnswer(s: Session) {
+  return {
+    success: true,
+    message: 'Login successful',
+    user: presentOzoneUser(s.user),
+    tokens: {
+      access: s.access.token,
+      refresh: s.refresh.token,
+      user: { id: s.user.id, username: s.user.username, role: seedRole(s.user.role) },
+    },
+    access: s.access.token,
+    refresh: s.refresh.token,
+  };
+}
 
 /**
  * The seeds' auth URLs: the ozone seed's Django session routes (`/api/auth/login/` ... with a
@@ -27,7 +46,11 @@ export function registerAuthCompatRoutes(
   table.add({
     method: 'post',
     path: '/api/auth/login/',
-    summary: 'Sign in (ozone seed shape); sets the session cookies',
+    summary: 'Sign in; one answer for the ozone and the energy seeds (they share this URL); sets the session cookies',
+    description:
+      'Superset of both seeds: the ozone seed reads `success` and `user` (Django fields, our role), the energy seed ' +
+      'reads `message` and `tokens: {access, refresh, user: {id, username, role}}` (role `client` = our viewer). ' +
+      'The tokens are also at the top level (`access`, `refresh`).',
     tags: ['compat-ozone'],
     access: 'public',
     aliasOf: '/api/auth/login',
@@ -37,7 +60,7 @@ export function registerAuthCompatRoutes(
     handler: async ({ body, res }) => {
       const s = await auth.login(body.username, body.password);
       setSessionCookies(res, secure, s.access, s.refresh);
-      return { success: true, user: presentOzoneUser(s.user), access: s.access.token, refresh: s.refresh.token };
+      return loginAnswer(s);
     },
   });
 
@@ -58,7 +81,10 @@ export function registerAuthCompatRoutes(
   table.add({
     method: 'post',
     path: '/api/auth/register/',
-    summary: 'Register a user (ozone seed shape): by a signed-in admin/manager, or with invite_token',
+    summary: 'Register a user (ozone and energy seeds): by a signed-in admin/manager, or with invite_token',
+    description:
+      'Takes either seed’s body: `first_name`/`last_name` (ozone) or `fname`/`lname`/`phone` and `role: client` ' +
+      '(energy; client = viewer). Answers the ozone shape, with the energy fields added to `user`.',
     tags: ['compat-ozone'],
     access: 'optional',
     aliasOf: '/api/auth/register',
@@ -69,7 +95,12 @@ export function registerAuthCompatRoutes(
       email: z.email().max(254).optional(),
       first_name: z.string().max(100).optional(),
       last_name: z.string().max(100).optional(),
-      role: z.enum(Roles).optional(),
+      /** the energy seed's names of the same fields */
+      fname: z.string().max(100).optional(),
+      lname: z.string().max(100).optional(),
+      phone: z.string().max(40).optional(),
+      /** our roles, or the energy seed's `client` (= viewer) */
+      role: z.enum([...Roles, 'client']).optional(),
       invite_token: z.string().max(200).optional(),
     }),
     example: {
@@ -86,11 +117,16 @@ export function registerAuthCompatRoutes(
         username: body.username,
         password: body.password,
         email: body.email,
-        firstName: body.first_name,
-        lastName: body.last_name,
-        role: body.role,
+        firstName: body.first_name ?? body.fname,
+        lastName: body.last_name ?? body.lname,
+        phone: body.phone,
+        role: body.role ? ourRole(body.role) : undefined,
       });
-      return { success: true, message: 'User created successfully', user: presentOzoneUser(user) };
+      return {
+        success: true,
+        message: 'User created successfully',
+        user: { ...presentOzoneUser(user), ...energyFields(user) },
+      };
     },
   });
 

@@ -1,4 +1,4 @@
-import { canGrantRole, generatePassword, hasPermission, isPlatformAdmin, type Principal, Roles } from '@telemetry/auth';
+import { generatePassword, hasPermission, isPlatformAdmin, type Principal, Roles } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import { audit } from '../audit.js';
@@ -7,8 +7,9 @@ import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { id, pageQuery } from '../http/validation.js';
 import { notFound, tenantWhere, writeTenant } from '../scope.js';
+import { assignUser, listAssignments, presentAssignment, unassignUser } from './assignments.js';
 import { presentUser, USER_COLUMNS, type UserRow } from './present.js';
-import { assertCanManage, createUser, deleteUser, findUser, password, username } from './service.js';
+import { assertCanManage, createUser, deleteUser, findUser, password, updateUser, username } from './service.js';
 
 const UserParams = z.object({ userId: id });
 const NewUserBody = z.object({
@@ -123,39 +124,11 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
     handler: async ({ params, body, principal }) =>
       ctx.publish.inTransaction(async (client, emit) => {
         const target = await load(principal, params.userId, client);
-        assertCanManage(principal, target);
         if (body.role && body.role !== target.role) {
           // a demoted user's open sockets are narrowed at once (#20)
           emit(ctx.publish.revocation({ userId: target.id, tenantId: target.tenant_id, reason: 'role_changed' }));
-          if (!canGrantRole(principal.role, body.role))
-            throw new AppError('FORBIDDEN', `A ${principal.role} may not grant ${body.role}`);
-          if (target.id === principal.userId) throw new AppError('FORBIDDEN', 'You may not change your own role');
         }
-        const { rows } = await client.query<UserRow>(
-          `UPDATE users u SET role = coalesce($2, role),
-             email = CASE WHEN $7 THEN $3 ELSE email END,
-             first_name = coalesce($4, first_name), last_name = coalesce($5, last_name),
-             phone = CASE WHEN $8 THEN $6 ELSE phone END, updated_at = now()
-           WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-          [
-            target.id,
-            body.role ?? null,
-            body.email ?? null,
-            body.firstName ?? null,
-            body.lastName ?? null,
-            body.phone ?? null,
-            body.email !== undefined,
-            body.phone !== undefined,
-          ],
-        );
-        await audit(client, principal, {
-          action: 'update',
-          entity: 'user',
-          entityId: target.id,
-          tenantId: target.tenant_id,
-          details: body,
-        });
-        return presentUser(rows[0] as UserRow);
+        return presentUser(await updateUser(client, principal, target, body));
       }),
   });
 
@@ -212,21 +185,6 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
   registerAssignmentRoutes(table, ctx, load);
 }
 
-interface AssignmentRow {
-  id: number;
-  user_id: string;
-  site_id: string | null;
-  asset_id: string | null;
-  created_at: Date;
-}
-const presentAssignment = (r: AssignmentRow) => ({
-  id: String(r.id),
-  userId: r.user_id,
-  siteId: r.site_id,
-  assetId: r.asset_id,
-  createdAt: r.created_at.toISOString(),
-});
-
 /** The energy seed's user–device mapping: users assigned to sites or assets; viewers see only those. */
 function registerAssignmentRoutes(
   table: RouteTable,
@@ -245,10 +203,7 @@ function registerAssignmentRoutes(
     handler: async ({ params, principal }) => {
       if (params.userId !== principal.userId && !hasPermission(principal.role, 'users:read')) throw notFound('user');
       const user = await load(principal, params.userId);
-      const { rows } = await store.pool.query<AssignmentRow>(
-        'SELECT id, user_id, site_id, asset_id, created_at FROM user_assignments WHERE user_id = $1 ORDER BY id LIMIT 1000',
-        [user.id],
-      );
+      const rows = await listAssignments(store.pool, principal, { userId: user.id, limit: 1000 });
       return { items: rows.map(presentAssignment), nextCursor: null };
     },
   });
@@ -268,26 +223,7 @@ function registerAssignmentRoutes(
     handler: async ({ params, body, principal }) =>
       store.withTransaction(async (client) => {
         const user = await load(principal, params.userId, client);
-        assertCanManage(principal, user); // a manager changes operators' and viewers' assignments only
-        if (!user.tenant_id) throw new AppError('CONFLICT', 'platform admins are not assigned');
-        const target = body.siteId
-          ? await client.query('SELECT 1 FROM sites WHERE id = $1 AND tenant_id = $2', [body.siteId, user.tenant_id])
-          : await client.query('SELECT 1 FROM assets WHERE id = $1 AND tenant_id = $2', [body.assetId, user.tenant_id]);
-        if (!target.rowCount) throw notFound(body.siteId ? 'site' : 'asset');
-        const { rows } = await client.query<AssignmentRow>(
-          `INSERT INTO user_assignments (tenant_id, user_id, site_id, asset_id) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING RETURNING id, user_id, site_id, asset_id, created_at`,
-          [user.tenant_id, user.id, body.siteId ?? null, body.assetId ?? null],
-        );
-        if (!rows[0]) throw new AppError('CONFLICT', 'already assigned');
-        await audit(client, principal, {
-          action: 'assign',
-          entity: 'user',
-          entityId: user.id,
-          tenantId: user.tenant_id,
-          details: body,
-        });
-        return presentAssignment(rows[0]);
+        return presentAssignment(await assignUser(client, principal, user, body));
       }),
   });
 
@@ -302,20 +238,8 @@ function registerAssignmentRoutes(
     handler: async ({ params, principal }) =>
       ctx.publish.inTransaction(async (client, emit) => {
         const user = await load(principal, params.userId, client);
-        assertCanManage(principal, user);
         emit(ctx.publish.revocation({ userId: user.id, tenantId: user.tenant_id, reason: 'unassigned' }));
-        const res = await client.query('DELETE FROM user_assignments WHERE id = $1 AND user_id = $2', [
-          params.assignmentId,
-          user.id,
-        ]);
-        if (!res.rowCount) throw notFound('assignment');
-        await audit(client, principal, {
-          action: 'unassign',
-          entity: 'user',
-          entityId: user.id,
-          tenantId: user.tenant_id,
-          details: params,
-        });
+        await unassignUser(client, principal, user, { assignmentId: params.assignmentId });
       }),
   });
 }

@@ -129,3 +129,51 @@ export function assertCanManage(actor: Principal, target: UserRow): void {
     throw new AppError('FORBIDDEN', `A ${actor.role} may not change a ${target.role}`);
   if (target.tenant_id === null && !isPlatformAdmin(actor)) throw new AppError('NOT_FOUND', 'user not found');
 }
+
+export interface UserPatch {
+  role?: Role;
+  email?: string | null;
+  firstName?: string;
+  lastName?: string;
+  phone?: string | null;
+}
+
+/** Changes a user's role or profile, as the actor may; `db` in a transaction (the audit row goes with it). */
+export async function updateUser(
+  db: pg.ClientBase,
+  actor: Principal,
+  target: UserRow,
+  patch: UserPatch,
+): Promise<UserRow> {
+  assertCanManage(actor, target);
+  if (patch.role && patch.role !== target.role) {
+    if (!canGrantRole(actor.role, patch.role))
+      throw new AppError('FORBIDDEN', `A ${actor.role} may not grant ${patch.role}`);
+    if (target.id === actor.userId) throw new AppError('FORBIDDEN', 'You may not change your own role');
+  }
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users u SET role = coalesce($2, role),
+       email = CASE WHEN $7 THEN $3 ELSE email END,
+       first_name = coalesce($4, first_name), last_name = coalesce($5, last_name),
+       phone = CASE WHEN $8 THEN $6 ELSE phone END, updated_at = now()
+     WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [
+      target.id,
+      patch.role ?? null,
+      patch.email ?? null,
+      patch.firstName ?? null,
+      patch.lastName ?? null,
+      patch.phone ?? null,
+      patch.email !== undefined,
+      patch.phone !== undefined,
+    ],
+  );
+  await audit(db, actor, {
+    action: 'update',
+    entity: 'user',
+    entityId: target.id,
+    tenantId: target.tenant_id,
+    details: { ...patch },
+  });
+  return rows[0] as UserRow;
+}
