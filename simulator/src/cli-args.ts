@@ -35,7 +35,10 @@ Options
   --handshake-retry D     retry interval while pending       (default 10s)
   --drain-timeout D       on stop, wait this long for PUBACKs  (default 10s)
   --provision TENANT      register the devices' MACs with this tenant first, as an admin
-                          (ADMIN_USERNAME, default admin, and ADMIN_PASSWORD from the environment)
+                          (ADMIN_USERNAME, default admin, and ADMIN_PASSWORD from the environment);
+                          the devices go to the tenant's site "Simulator" (created with an asset
+                          per type), never onto real assets, unless --provision-site says where
+  --provision-site SITE   with --provision: put the devices on this site's assets (by type)
   --log-level L           fatal|error|warn|info|debug        (default warn; logs go to stderr)
   -h, --help              this text
 
@@ -54,6 +57,8 @@ export interface CliOptions {
   logLevel: string;
   /** Register the fleet with this tenant before starting (admin credentials from the environment). */
   provisionTenant: string | undefined;
+  /** The site whose assets the provisioned devices join; unset = the simulator's own site. */
+  provisionSite: string | undefined;
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'run'; options: CliOptions };
@@ -77,6 +82,7 @@ const OPTIONS = {
   'drain-timeout': { type: 'string', default: '10s' },
   'log-level': { type: 'string', default: 'warn' },
   provision: { type: 'string' },
+  'provision-site': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -104,6 +110,9 @@ export function parseCliArgs(argv: string[]): CliCommand {
   if (!LOG_LEVELS.includes(values['log-level']))
     throw invalid(`--log-level ${values['log-level']}: use ${LOG_LEVELS.join(', ')}`);
 
+  if (values['provision-site'] !== undefined && values.provision === undefined)
+    throw invalid('--provision-site needs --provision TENANT');
+
   return {
     kind: 'run',
     options: {
@@ -127,6 +136,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       },
       durationMs: values.duration === undefined ? undefined : duration('--duration', values.duration),
       provisionTenant: values.provision,
+      provisionSite: values['provision-site'],
       logLevel: values['log-level'],
     },
   };

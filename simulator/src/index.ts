@@ -22,5 +22,6 @@ export type { FleetHooks, PublishRecord } from './hooks.js';
 export { deviceMac, eventIdFor } from './identity.js';
 export { createRng, deriveSeed, mulberry32, type Rng } from './prng.js';
 export { type Channel, getProfile, isProfileName, PROFILE_NAMES, type ProfileName } from './profiles/index.js';
+export { type ProvisionOptions, provisionFleet, SIMULATOR_SITE } from './provision.js';
 export { createStateStore, type DeviceStateFile, type StateStore } from './state-store.js';
 export type { Counters, DevicePhase, FleetStats } from './stats.js';

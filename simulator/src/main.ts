@@ -25,7 +25,7 @@ if (command.kind === 'help') {
   process.exit(0);
 }
 
-const { fleet: options, durationMs, logLevel, provisionTenant } = command.options;
+const { fleet: options, durationMs, logLevel, provisionTenant, provisionSite } = command.options;
 const logger = createLogger({ name: 'simulator', level: logLevel, destination: process.stderr });
 let fleet: Fleet;
 try {
@@ -48,6 +48,7 @@ if (provisionTenant !== undefined) {
     const r = await provisionFleet({
       apiUrl: options.apiUrl,
       tenant: provisionTenant,
+      site: provisionSite,
       username: process.env.ADMIN_USERNAME ?? 'admin',
       password,
       profiles: resolveProfiles(options.devices, options.profile, options.profiles),
