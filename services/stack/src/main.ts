@@ -1,10 +1,5 @@
 import { ConfigError, configVariables, loadConfig } from '@telemetry/config';
-import { dashboardIsStale, ensureDashboardBuilt } from '@telemetry/dashboard';
-import { createLogger } from '@telemetry/observability';
-import { stopOnSignals } from '@telemetry/runtime';
-import { banner } from './banner.js';
 import { PortInUseError } from './ports.js';
-import { runStack } from './stack.js';
 
 // Composition root of the all-in-one process behind `npm start`.
 const HELP = `npm start [-- --help]: the whole telemetry pipeline in one process.
@@ -26,6 +21,16 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig({ SERVICE_NAME: 'stack', LOG_LEVEL: 'warn', ...process.env });
+  // Loaded after the --help and config checks: they answer in well under a second, without
+  // transpiling and loading every service (seconds through tsx).
+  const [{ dashboardIsStale, ensureDashboardBuilt }, { createLogger }, { stopOnSignals }, { banner }, { runStack }] =
+    await Promise.all([
+      import('@telemetry/dashboard'),
+      import('@telemetry/observability'),
+      import('@telemetry/runtime'),
+      import('./banner.js'),
+      import('./stack.js'),
+    ]);
   const logger = createLogger({ name: 'stack', level: config.logLevel });
   process.stdout.write(`Starting telemetry (data in ${config.dataDir}) ...\n`);
   if (dashboardIsStale()) {
