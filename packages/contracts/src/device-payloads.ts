@@ -21,8 +21,17 @@ export const HandshakeResponse = z.object({
 });
 export type HandshakeResponse = z.infer<typeof HandshakeResponse>;
 
-/** Device time: ISO 8601 or epoch milliseconds. */
-const DeviceTime = z.union([z.string().min(1), z.number().int().positive()]);
+/** Device time: ISO 8601, epoch seconds or epoch milliseconds (device-time.ts tells them apart). */
+const DeviceTime = z.union([z.string().min(1), z.number().finite().positive()]);
+
+/** An event id as firmware sends it: a string, or a number (a counter), kept as its decimal string. */
+const EventId = z.union([
+  z.string().min(1).max(128),
+  z
+    .number()
+    .finite()
+    .transform((n) => String(n)),
+]);
 
 export const Treatment = z.enum(['BASIC', 'STANDARD', 'PREMIUM']);
 
@@ -31,7 +40,7 @@ export const OzoneEvent = z
   .object({
     device_id: z.string().min(1).max(128),
     firmware: z.string().max(64).optional(),
-    event_id: z.string().min(1).max(128),
+    event_id: EventId,
     event: z.string().min(1).max(64),
     treatment: Treatment.optional(),
     counter: z.number().int().nonnegative().optional(),
@@ -69,7 +78,7 @@ export type Reading = z.infer<typeof Reading>;
 /** Dispenser seed: POST /dispensers/<id>/update-level/ */
 export const DispenserLevel = z.object({
   current_level: z.number().finite().min(0),
-  event_id: z.string().min(1).max(128).optional(),
+  event_id: EventId.optional(),
   ts: DeviceTime.optional(),
 });
 

@@ -1,6 +1,16 @@
 export { decodeMessage, encodeMessage } from './codec.js';
+export * from './decode-payload.js';
+export * from './decoder.js';
 export * from './device-payloads.js';
+export * from './device-time.js';
 export * from './errors.js';
+export * from './event-id.js';
 export * from './messages.js';
-export * from './normalize.js';
+export {
+  fromLegacyForm,
+  fromMqtt,
+  fromOzoneEvent,
+  fromReading,
+  type NormalizedEvent,
+} from './normalize.js';
 export * from './topics.js';

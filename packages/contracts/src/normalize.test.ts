@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LegacyIotForm, MqttPayload, OzoneEvent, ReadingBatch } from './device-payloads.js';
-import { fromLegacyForm, fromMqtt, fromOzoneEvent, fromReading, parseDeviceTime } from './normalize.js';
+import { parseDeviceTime } from './device-time.js';
+import { fromLegacyForm, fromMqtt, fromOzoneEvent, fromReading } from './normalize.js';
 
 describe('device payload normalization', () => {
   it('reads the ozone seed event as written in its curl example', () => {

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { LegacyIotForm, MqttPayload, OzoneEvent, Reading } from './device-payloads.js';
+import { parseDeviceTime } from './device-time.js';
+import { derivedEventId } from './event-id.js';
 import type { EventKind, Metrics } from './messages.js';
 
 /** The edge's device-independent view of one event, before it becomes telemetry.raw.v1. */
@@ -13,26 +14,6 @@ export interface NormalizedEvent {
 }
 
 const RESERVED = new Set(['event_id', 'ts', 'metrics', 'device_id']);
-
-/** Parses device time: ISO with or without zone (no zone = UTC, as the seeds' firmware means), or epoch ms. */
-export function parseDeviceTime(value: string | number | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'number') return toIso(new Date(value));
-  const hasZone = /([zZ]|[+-]\d{2}:?\d{2})$/.test(value);
-  // "2024-01-15 14:30:25" (legacy firmware) -> ISO
-  const iso = value.includes('T') ? value : value.replace(' ', 'T');
-  return toIso(new Date(hasZone ? iso : `${iso}Z`));
-}
-
-function toIso(d: Date): string {
-  if (Number.isNaN(d.getTime())) throw new RangeError('device time is not a valid date');
-  return d.toISOString();
-}
-
-/** Deterministic id for firmware that sends none: a retransmission of the same reading dedupes. */
-export function derivedEventId(...parts: (string | number | undefined)[]): string {
-  return `h-${createHash('sha256').update(parts.map(String).join('|')).digest('hex').slice(0, 32)}`;
-}
 
 export function fromMqtt(kind: EventKind, p: MqttPayload): NormalizedEvent {
   const metrics: Metrics = {};

@@ -54,10 +54,10 @@ describe('mqtt gateway (Kafka)', () => {
 
   it('dead-letters a malformed payload on Kafka before PUBACKing it', async () => {
     const client = await connectDevice(gw.port, 'k-dead', await gw.device('k-dead'));
-    await client.publishAsync('devices/k-dead/events', '{"no":"event id"}', { qos: 1 });
+    await client.publishAsync('devices/k-dead/events', '[1,2,3]', { qos: 1 });
     await waitFor(() => dead.messages.some((m) => m.key === 'k-dead'), { timeoutMs: 30_000 });
     const letter = decodeMessage(TelemetryDeadV1, dead.messages.find((m) => m.key === 'k-dead')!.value);
-    expect(letter).toMatchObject({ reason: 'no_event_id', deviceId: 'k-dead', channel: 'devices/k-dead/events' });
+    expect(letter).toMatchObject({ reason: 'schema_invalid', deviceId: 'k-dead', channel: 'devices/k-dead/events' });
     await client.endAsync();
   });
 });

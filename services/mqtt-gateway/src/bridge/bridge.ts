@@ -8,6 +8,7 @@ import type { Channel } from '../topics.js';
 import { DeviceQueue } from './device-queue.js';
 import { Inflight } from './inflight.js';
 import { normalizeMqtt } from './normalize.js';
+import { ResendMemory } from './resend-memory.js';
 
 export interface BridgeOptions {
   maxInflight: number;
@@ -23,6 +24,9 @@ export interface DevicePublish {
   payload: Buffer;
   qos: 0 | 1 | 2;
   will: boolean;
+  /** PUBLISH DUP flag and packet id (QoS > 0): a resend of an id-less, time-less payload keeps its first id. */
+  dup?: boolean;
+  messageId?: number;
 }
 
 /**
@@ -50,6 +54,7 @@ export function createBridge(deps: {
   const maxBatch = options.maxBatch ?? 500;
   const inflight = new Inflight(options.maxInflight, (n) => metrics.inflight.set(n));
   const queues = new Map<string, DeviceQueue>();
+  const resends = new ResendMemory();
   // prom-client hashes the labels of every inc(): the few (channel, qos) children are looked up once.
   const publishCounters = new Map<string, { inc(): void }>();
   const countPublish = (channel: Channel, qos: number) => {
@@ -107,14 +112,28 @@ export function createBridge(deps: {
   return {
     forward(session, publish, callback) {
       const { identity } = session;
+      const { messageId } = publish;
+      const receivedAt = new Date();
       const normalized = normalizeMqtt({
         identity,
         topic: publish.topic,
         channel: publish.channel,
         payload: publish.payload,
-        receivedAt: new Date(),
+        receivedAt,
         maxPayloadBytes: options.maxPayloadBytes,
         will: publish.will,
+        resolveArrivalId:
+          publish.qos > 0 && messageId !== undefined && !publish.will
+            ? (eventId, contentHash) =>
+                resends.resolve({
+                  deviceId: identity.deviceId,
+                  messageId,
+                  dup: publish.dup === true,
+                  contentHash,
+                  eventId,
+                  now: receivedAt.getTime(),
+                })
+            : undefined,
       });
       if (publish.channel) countPublish(publish.channel, publish.qos);
       if (!normalized.ok) {

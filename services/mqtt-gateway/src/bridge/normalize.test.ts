@@ -49,17 +49,47 @@ describe('normalizeMqtt', () => {
 
   it('dead-letters each kind of malformed payload with its reason and the original bytes', () => {
     expect(deadOf('not json')).toMatchObject({ reason: 'not_json', deviceId: 'd1', tenantId: 't1', source: 'mqtt' });
-    expect(deadOf('{"t":1}').reason).toBe('no_event_id');
-    expect(deadOf('{"event_id":"e3","metrics":{"t":"hot"}}')).toMatchObject({
-      reason: 'schema_invalid',
-      eventId: 'e3',
-    });
+    expect(deadOf('{"event_id":true}')).toMatchObject({ reason: 'schema_invalid' });
     expect(deadOf('{"event_id":"e4","ts":"yesterday"}')).toMatchObject({ reason: 'schema_invalid', eventId: 'e4' });
     expect(deadOf('[1,2]').reason).toBe('schema_invalid');
     const big = Buffer.alloc(2_000, 0x20);
     const d = deadOf(big);
     expect(d.reason).toBe('too_large');
     expect(Buffer.from(d.original, 'base64').equals(big)).toBe(true);
+  });
+
+  it('accepts what real firmware sends: no id, numeric id, seconds, nested, numeric strings, key=value, bare number', () => {
+    const raw = (p: string) => {
+      const n = normalizeMqtt(input(p));
+      expect(n.ok).toBe(true);
+      return decodeMessage(TelemetryRawV1, n.value);
+    };
+    expect(raw('{"t":1}')).toMatchObject({ eventId: expect.stringMatching(/^a-/), ts: at.toISOString() });
+    expect(raw('{"event_id":42,"t":1}').eventId).toBe('42');
+    expect(raw('{"ts":1767225600,"t":1}')).toMatchObject({
+      ts: '2026-01-01T00:00:00.000Z',
+      eventId: expect.stringMatching(/^c-/),
+    });
+    expect(raw('{"sensors":{"t":22.1},"h":"40"}').metrics).toEqual({ 'sensors.t': 22.1, h: 40 });
+    expect(raw('t=22.1&h=40').metrics).toEqual({ t: 22.1, h: 40 });
+    expect(raw('22.5').metrics).toEqual({ value: 22.5 });
+  });
+
+  it('asks for the id of an arrival-derived event, so a QoS 1 resend can keep its first id', () => {
+    const seen: string[] = [];
+    const n = normalizeMqtt(
+      input('{"t":1}', {
+        resolveArrivalId: (id, hash) => {
+          seen.push(id, hash);
+          return 'a-first';
+        },
+      }),
+    );
+    expect(n.ok && n.eventId).toBe('a-first');
+    expect(decodeMessage(TelemetryRawV1, n.value).eventId).toBe('a-first');
+    expect(seen).toHaveLength(2);
+    normalizeMqtt(input('{"event_id":"x","t":1}', { resolveArrivalId: () => 'never' }));
+    expect(seen).toHaveLength(2);
   });
 
   it('derives an event id for a last will, which cannot carry a fresh one', () => {

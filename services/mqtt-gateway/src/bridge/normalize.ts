@@ -1,9 +1,9 @@
 import {
+  type CompiledDecoder,
   type DeadReason,
-  derivedEventId,
+  decodeDevicePayload,
   encodeMessage,
-  fromMqtt,
-  MqttPayload,
+  type IdSource,
   TelemetryDeadV1,
   TelemetryRawV1,
 } from '@telemetry/contracts';
@@ -24,14 +24,24 @@ export interface MqttInput {
    * device and the time the will fired when it has none.
    */
   will?: boolean;
+  /** The device type's payload decoder; the built-in default when absent. */
+  decoder?: CompiledDecoder;
+  /**
+   * Called with an arrival-derived id before the message is built; returns the id to use (the
+   * gateway's QoS 1 resend memory gives a DUP resend its first copy's id).
+   */
+  resolveArrivalId?: (eventId: string, contentHash: string) => string;
 }
 
 /** One message for the bus: the raw event, or its dead letter. Keyed by device id either way. */
 export type Normalized =
-  | { ok: true; eventId: string; value: Buffer }
+  | { ok: true; eventId: string; idSource: IdSource; value: Buffer }
   | { ok: false; reason: DeadReason; detail: string; value: Buffer };
 
-/** MqttPayload + fromMqtt, as every edge does: a device payload becomes telemetry.raw.v1 or a dead letter. */
+/**
+ * decodeDevicePayload (packages/contracts), as every edge does: a device payload becomes
+ * telemetry.raw.v1 or a dead letter.
+ */
 export function normalizeMqtt(input: MqttInput): Normalized {
   const { identity, payload, receivedAt, channel } = input;
   const dead = (reason: DeadReason, detail: string, eventId: string | null = null): Normalized => ({
@@ -61,32 +71,29 @@ export function normalizeMqtt(input: MqttInput): Normalized {
   if (payload.length > input.maxPayloadBytes) {
     return dead('too_large', `payload of ${payload.length} bytes exceeds ${input.maxPayloadBytes}`);
   }
-  let json: unknown;
+  const decoded = decodeDevicePayload({
+    deviceId: identity.deviceId,
+    kind: kindOf(channel),
+    payload,
+    receivedAt,
+    decoder: input.decoder,
+    arrivalId: input.will,
+  });
+  if (!decoded.ok) return dead(decoded.reason, decoded.detail, decoded.eventId);
+  const event = decoded.event;
+  const eventId =
+    event.idSource === 'arrival' && event.contentHash && input.resolveArrivalId
+      ? input.resolveArrivalId(event.eventId, event.contentHash)
+      : event.eventId;
   try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch (err) {
-    return dead('not_json', (err as Error).message);
-  }
-  if (input.will && isObject(json) && json.event_id === undefined) {
-    json.event_id = derivedEventId('will', identity.deviceId, receivedAt.getTime());
-  }
-  const parsed = MqttPayload.safeParse(json);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    if (isObject(json) && json.event_id === undefined) return dead('no_event_id', detail);
-    return dead('schema_invalid', detail, isObject(json) && typeof json.event_id === 'string' ? json.event_id : null);
-  }
-  try {
-    const event = fromMqtt(kindOf(channel), parsed.data);
     const receivedIso = receivedAt.toISOString();
-    const ts = event.ts ?? receivedIso;
     const message: TelemetryRawV1 = {
       v: 1,
       tenantId: identity.tenantId,
       deviceId: identity.deviceId,
-      eventId: event.eventId,
+      eventId,
       kind: event.kind,
-      ts,
+      ts: event.ts ?? receivedIso,
       receivedAt: receivedIso,
       source: 'mqtt',
       metrics: event.metrics,
@@ -95,14 +102,14 @@ export function normalizeMqtt(input: MqttInput): Normalized {
         ? { device: Date.parse(event.ts), gateway: receivedAt.getTime() }
         : { gateway: receivedAt.getTime() },
     };
-    return { ok: true, eventId: event.eventId, value: encodeRaw(message) };
+    return { ok: true, eventId, idSource: event.idSource, value: encodeRaw(message) };
   } catch (err) {
-    return dead('schema_invalid', (err as Error).message, parsed.data.event_id);
+    return dead('schema_invalid', (err as Error).message, eventId);
   }
 }
 
 /**
- * telemetry.raw.v1 as built above: the device input was validated (MqttPayload) and the message is
+ * telemetry.raw.v1 as built above: the device input was decoded (decodeDevicePayload) and the message is
  * constructed by code typed against the schema, so the one part a device can still get wrong (metric
  * names taken from top-level fields, device times outside years 0000-9999) is checked here by hand;
  * the zod schema runs only when that check fails, so it decides (and words the dead letter's detail)
@@ -134,8 +141,4 @@ export function rawIsPlainlyValid(m: TelemetryRawV1): boolean {
   if (device !== undefined && !Number.isFinite(device)) return false;
   if (gateway !== undefined && !Number.isFinite(gateway)) return false;
   return true;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

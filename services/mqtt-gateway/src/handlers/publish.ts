@@ -57,7 +57,15 @@ export function createAuthorizePublish(deps: {
     }
     bridge.forward(
       session,
-      { topic: packet.topic, channel, payload: toBuffer(packet.payload), qos: packet.qos, will },
+      {
+        topic: packet.topic,
+        channel,
+        payload: toBuffer(packet.payload),
+        qos: packet.qos,
+        will,
+        dup: packet.dup,
+        messageId: packet.messageId,
+      },
       callback,
     );
   }
