@@ -12,8 +12,8 @@ import type { Logger } from '@telemetry/observability';
 import { createRateLimiter, type DeviceIdentity, type Registry } from '@telemetry/registry';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
+import { sendProblem, toProblem } from '../http/problem.js';
 import type { DeviceRouteMetrics } from './metrics.js';
-import { sendProblem, toProblem } from './problem.js';
 
 /** What every device route uses: authentication, rate limit, body parsing, and the bus. */
 export interface Edge {

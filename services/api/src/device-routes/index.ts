@@ -14,7 +14,7 @@ import { level } from './level.js';
 import { createDeviceRouteMetrics } from './metrics.js';
 import { readings } from './readings.js';
 
-export { type Problem, problem, sendProblem, toProblem } from './problem.js';
+export { type Problem, problem, sendProblem, toProblem } from '../http/problem.js';
 
 export interface DeviceRoutesDeps {
   bus: Bus;

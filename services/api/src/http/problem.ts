@@ -26,7 +26,11 @@ export function problem(code: ErrorCode, detail?: string, extra: Record<string, 
   return { type: problemType(code), title, status, ...(detail ? { detail } : {}), code, ...extra };
 }
 
+/** The one problem+json encoder of the api: its routes, the rate limits and the device endpoints. */
 export function sendProblem(res: Response, p: Problem): void {
+  // RFC 9110: a 401 names its scheme; a 503 says when to come back (devices retry on it)
+  if (p.code === 'UNAUTHENTICATED' || p.code === 'TOKEN_INVALID') res.setHeader('WWW-Authenticate', 'Bearer');
+  if (p.code === 'UNAVAILABLE' && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', '5');
   res.status(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(p));
 }
 
@@ -46,7 +50,8 @@ export function toProblem(err: unknown): Problem {
   if (isAppError(err)) {
     const extra: Record<string, unknown> = {};
     const d = err.details as Record<string, unknown> | undefined;
-    if (err.code === 'VALIDATION_FAILED' && d && Array.isArray(d.errors)) extra.errors = d.errors;
+    // field errors of any 4xx (schema-invalid device payloads carry them too)
+    if (d && Array.isArray(d.errors)) extra.errors = d.errors;
     else if (err.code === 'VALIDATION_FAILED' && d && typeof d.field === 'string') {
       extra.errors = [{ path: d.field, message: err.message }];
     }
