@@ -27,6 +27,12 @@ export interface ClusterBackends {
   persistence: unknown;
   /** Every Redis connection is up (CONNECTs need the persistence; commands and takeovers the emitter). */
   healthy(): boolean;
+  /**
+   * Resolves once every connection is up; waits as long as it takes (ioredis keeps reconnecting)
+   * unless `stop()` turns true. aedes's listen() runs the persistence's setup, whose commands fail
+   * after ioredis's 20 retries (~13 s): started while Redis was down, the gateway exited (#15).
+   */
+  waitUntilHealthy(stop: () => boolean): Promise<void>;
   /** After broker.close(): the persistence, and the emitter if aedes did not (never started). */
   close(): Promise<void>;
 }
@@ -53,7 +59,9 @@ export function createClusterBackends(opts: {
   // end the process (mqemitter-redis re-emits them on an EventEmitter without listener).
   const pubConn = new Redis(url, { enableAutoPipelining: true }).on('error', log('publish'));
   const subConn = new Redis(url).on('error', log('subscribe'));
-  const db = new Redis(url, { keyPrefix: prefix }).on('error', log('persistence'));
+  // maxRetriesPerRequest null: a session-store command waits for Redis instead of failing after
+  // ioredis's 20 retries (~10.5 s), which made aedes drop every connected device mid-outage (#15).
+  const db = new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: null }).on('error', log('persistence'));
 
   const mq = new (mqemitterRedis as unknown as { MQEmitterRedisPrefix: PrefixEmitterClass }).MQEmitterRedisPrefix(
     prefix,
@@ -70,13 +78,26 @@ export function createClusterBackends(opts: {
   };
 
   const persistence = aedesPersistenceRedis({ conn: db });
+  const healthy = () => pubConn.status === 'ready' && subConn.status === 'ready' && db.status === 'ready';
   return {
     // `-` keeps it one topic level ($SYS/<id>/heartbeat); the config's instance id is the pid by
     // default, the same in every container.
     brokerId: `${opts.gatewayId}-${randomBytes(4).toString('hex')}`,
     mq,
     persistence,
-    healthy: () => pubConn.status === 'ready' && subConn.status === 'ready' && db.status === 'ready',
+    healthy,
+    async waitUntilHealthy(stop) {
+      const since = Date.now();
+      let warned = false;
+      while (!healthy() && !stop()) {
+        if (!warned && Date.now() - since > 1_000) {
+          warned = true;
+          logger.warn('redis not reachable: the gateway waits for it, not ready, before it listens');
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (warned && !stop()) logger.info({ waitedMs: Date.now() - since }, 'redis reachable again');
+    },
     async close() {
       // Without a callback it returns the promise (with one it would wait for a 'ready' that
       // aedes 1.2, which calls setup() itself, never makes it emit).

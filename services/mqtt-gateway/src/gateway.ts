@@ -294,6 +294,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
     async start() {
       await bus.ensureTopics([{ name: topics.raw }, { name: topics.dead }, { name: topics.presence }]);
+      // Redis down: wait for it (not ready meanwhile) rather than fail the start.
+      await cluster?.waitUntilHealthy(() => stopping);
+      if (stopping) throw new Error('mqtt gateway closed before it started');
       await broker.listen();
       confineStoredSubscriptions(broker, sessions);
       // Sessions this id held before a crash are gone.

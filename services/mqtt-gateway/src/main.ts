@@ -38,8 +38,9 @@ const gateway = createGateway({
 health.addReadiness('mqtt', () => gateway.ready());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
 
-await gateway.start();
+// The ops server first: while the gateway waits for an engine (Redis), /readyz says so.
 const ops = await startOpsServer({ registry: metrics, health, port: cfg.metrics.port });
+await gateway.start();
 logger.info({ ops: ops.port }, 'mqtt-gateway started');
 
 stopOnSignals({
