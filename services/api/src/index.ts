@@ -22,6 +22,7 @@ import { createAuthenticate } from './http/authenticate.js';
 import { createRateLimits } from './http/rate-limit.js';
 import { RouteTable } from './http/route-table.js';
 import { type ApiTopics, createPublisher } from './publish.js';
+import { registerRejectionRoutes } from './rejections/routes.js';
 import { registerRuleRoutes } from './rules/routes.js';
 import { resolveJwtSecret } from './secret.js';
 import { registerSiteRoutes } from './sites/routes.js';
@@ -107,6 +108,7 @@ export function createApi(deps: ApiDeps): Api {
   registerSiteRoutes(table, ctx);
   registerAssetRoutes(table, ctx);
   registerDeviceRoutes(table, ctx);
+  registerRejectionRoutes(table, ctx);
   const telemetry = registerTelemetryRoutes(table, ctx);
   registerOzoneRoutes(table, ctx, telemetry);
   registerDispenserRoutes(table, ctx);

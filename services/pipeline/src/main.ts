@@ -3,7 +3,7 @@ import { loadConfig } from '@telemetry/config';
 import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
 import { stopOnSignals } from '@telemetry/runtime';
 import { createStore } from '@telemetry/store';
-import { createPipeline } from './index.js';
+import { createPipeline, createRejections } from './index.js';
 
 // Composition root of the pipeline worker: config -> logger/metrics -> adapters -> service.
 const cfg = loadConfig(process.env);
@@ -18,6 +18,9 @@ await store.migrate();
 const bus = createBus(cfg.bus, { logger });
 const pipeline = createPipeline({ bus, store, logger, registry, config: cfg });
 await pipeline.start();
+// Its own consumer group on telemetry.dead.v1: every rejection kept for the API and dashboard (#14).
+const rejections = createRejections({ bus, store, logger, registry });
+await rejections.start();
 const health = createHealth();
 health.addReadiness('bus', () => bus.healthy());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
@@ -28,6 +31,7 @@ stopOnSignals({
   service: 'pipeline',
   logger,
   closers: [
+    { name: 'rejections', close: () => rejections.close() },
     { name: 'pipeline', close: () => pipeline.close() },
     { name: 'bus', close: () => bus.close() },
     { name: 'store', close: () => store.close() },

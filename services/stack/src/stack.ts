@@ -8,7 +8,7 @@ import { dashboardDir } from '@telemetry/dashboard';
 import { createGateway, gatewayOptions } from '@telemetry/mqtt-gateway';
 import { createNotifier } from '@telemetry/notifier';
 import { createRegistry as createMetrics, type Logger } from '@telemetry/observability';
-import { createPipeline } from '@telemetry/pipeline';
+import { createPipeline, createRejections } from '@telemetry/pipeline';
 import { createRealtime } from '@telemetry/realtime';
 import { createRegistry } from '@telemetry/registry';
 import { createRules } from '@telemetry/rules';
@@ -104,6 +104,10 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     const rules = createRules({ ...deps, logger });
     await rules.start();
     closers.push(() => rules.close());
+    // every dead letter kept for the API and the dashboard (#14); before the pipeline, which produces some
+    const rejections = createRejections({ bus, store, logger, registry: metrics });
+    await rejections.start();
+    closers.push(() => rejections.close());
     const pipeline = createPipeline({ ...deps, logger });
     await pipeline.start();
     step('workers running (pipeline, rules, notifier, realtime)');

@@ -46,8 +46,13 @@ const TelemetrySettings = z.strictObject({
   rollup1dRetentionDays: policyDays,
   compressAfterDays: policyDays,
 } satisfies Record<keyof TelemetryPolicy, unknown>);
-/** Free-form, except `telemetry` (the storage policy), which is checked. */
-const TenantSettings = z.looseObject({ telemetry: TelemetrySettings.optional() });
+/** How long the tenant's rejected messages are kept (days; the pipeline's rejections consumer, #14). */
+const RejectionSettings = z.object({ retentionDays: z.number().int().min(1).max(3650).optional() });
+/** Free-form, except `telemetry` (the storage policy) and `rejections`, which are checked. */
+const TenantSettings = z.looseObject({
+  telemetry: TelemetrySettings.optional(),
+  rejections: RejectionSettings.optional(),
+});
 
 const TenantBody = z.object({
   name: z.string().min(1).max(200),
