@@ -17,7 +17,7 @@ if (!gc) throw new Error('run with node --expose-gc');
 
 const tmp = dirArg === 'disk' ? mkdtempSync(join(tmpdir(), 'store-mem-')) : undefined;
 const store = await startEmbeddedStore({ dataDir: tmp ?? dirArg });
-const pool = new pg.Pool({ connectionString: store.url, max: 1 });
+const pool = new pg.Pool({ stream: store.connect, max: 1 });
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1).padStart(7);
 function sample(i: number): void {
   gc?.();

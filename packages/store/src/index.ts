@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type Capabilities, detectCapabilities } from './capabilities.js';
-import { type EmbeddedStore, startEmbeddedStore } from './embedded/index.js';
+import { type EmbeddedStore, type SqlAccess, type SqlAccessEvent, startEmbeddedStore } from './embedded/index.js';
 import { runMigrations } from './migrate.js';
 import { createPool } from './pool.js';
 import { withTransaction } from './transaction.js';
@@ -16,7 +16,14 @@ export {
 } from './alerts-tasks.js';
 export type { Capabilities } from './capabilities.js';
 export { detectCapabilities } from './capabilities.js';
-export { type EmbeddedStore, type EmbeddedStoreOptions, IN_MEMORY, startEmbeddedStore } from './embedded/index.js';
+export {
+  type EmbeddedStore,
+  type EmbeddedStoreOptions,
+  IN_MEMORY,
+  type SqlAccess,
+  type SqlAccessEvent,
+  startEmbeddedStore,
+} from './embedded/index.js';
 export { isDbUnavailable, isRetriableDbError } from './errors.js';
 export { DEFAULT_MIGRATIONS_DIR, type MigrateOptions, runMigrations } from './migrate.js';
 export {
@@ -38,7 +45,13 @@ export interface StoreConfig {
   databaseUrl?: string;
   /** Embedded only: where its data lives (created when missing); `memory://` keeps it in memory. */
   dataDir: string;
-  /** Embedded only: the port it serves on, 0 = a free one. */
+  /**
+   * Embedded only: open the read-only SQL access for a person (STORE_SQL): a Unix socket in the
+   * data directory and TCP 127.0.0.1:`port` (0 = a free one), password in the data directory.
+   * Off: nothing listens, the stack reaches its database in-process only.
+   */
+  sqlAccess?: boolean;
+  /** Embedded only: the SQL access's TCP port, 0 = a free one. */
   port: number;
   /** Server only: connections in the pool. The embedded store always gets one (one PGlite session). */
   poolSize: number;
@@ -57,6 +70,8 @@ export interface StoreDeps {
   onPoolError?: (err: Error) => void;
   /** Default: packages/store/migrations. */
   migrationsDir?: string;
+  /** Logins and refusals at the embedded SQL access, for the log. */
+  onSqlAccessEvent?: (event: SqlAccessEvent) => void;
 }
 
 /** The store port: a pg pool on the embedded PGlite+TimescaleDB or on a real server. */
@@ -64,6 +79,8 @@ export interface Store {
   pool: pg.Pool;
   capabilities: Capabilities;
   kind: 'embedded' | 'postgres';
+  /** The embedded store's read-only SQL access, when STORE_SQL opened it. */
+  sqlAccess?: SqlAccess;
   /** Applies pending migrations; returns the names applied. Safe to call from every replica. */
   migrate(): Promise<string[]>;
   /** BEGIN … COMMIT on one client; ROLLBACK and rethrow when fn throws; the client is always released. */
@@ -78,13 +95,17 @@ export async function createStore(config: StoreConfig, deps: StoreDeps = {}): Pr
   if (config.databaseUrl) {
     url = config.databaseUrl;
   } else {
-    embedded = await startEmbeddedStore({ dataDir: config.dataDir, port: config.port });
-    url = embedded.url;
+    embedded = await startEmbeddedStore({
+      dataDir: config.dataDir,
+      sql: config.sqlAccess ? { port: config.port, onEvent: deps.onSqlAccessEvent } : undefined,
+    });
+    url = EMBEDDED_URL;
   }
   const pool = createPool({
     url,
     max: config.poolSize,
     embedded: embedded !== undefined,
+    stream: embedded?.connect,
     applicationName: deps.applicationName,
     onError: deps.onPoolError,
     statementTimeoutMs: embedded ? undefined : config.statementTimeoutMs,
@@ -110,6 +131,7 @@ export async function createStore(config: StoreConfig, deps: StoreDeps = {}): Pr
     pool,
     capabilities,
     kind: embedded ? 'embedded' : 'postgres',
+    sqlAccess: embedded?.sql,
     migrate: () => runMigrations(pool, { dir: deps.migrationsDir, timescale: capabilities.timescale }),
     withTransaction: (fn) => withTransaction(pool, fn),
     close: () => {
@@ -118,6 +140,9 @@ export async function createStore(config: StoreConfig, deps: StoreDeps = {}): Pr
     },
   };
 }
+
+/** What pg is given for the embedded store: its connections are in-process streams, the host is a label. */
+const EMBEDDED_URL = 'postgres://postgres@embedded/postgres';
 
 /** The URL without its password, for error messages and logs. */
 function redact(url: string): string {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import pg from 'pg';
 
 export interface PoolOptions {
@@ -9,6 +10,8 @@ export interface PoolOptions {
    * search_path, temp tables and prepared statements and interleave its transactions.
    */
   embedded: boolean;
+  /** The embedded store: a new in-process connection per pg client instead of a socket. */
+  stream?: () => Duplex;
   /** Shown in pg_stat_activity (ignored by PGlite, which has no startup parameters). */
   applicationName?: string;
   /**
@@ -51,6 +54,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     max: options.embedded ? 1 : Math.max(1, options.max),
     application_name: options.applicationName ?? 'telemetry',
     types: createTypes(),
+    ...(options.stream ? { stream: options.stream } : {}),
     // The embedded store's one connection lives as long as the store: no idle churn.
     idleTimeoutMillis: options.embedded ? 0 : 10_000,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),

@@ -218,8 +218,8 @@ describe('embedded store on disk', () => {
     const port = await new Promise<number>((resolve) =>
       server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
     );
-    await expect(startEmbeddedStore({ port })).rejects.toThrow(
-      new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use.*STORE_PORT`),
-    );
+    await expect(
+      startEmbeddedStore({ sql: { dir: await mkdtemp(join(tmpdir(), 'store-port-')), port } }),
+    ).rejects.toThrow(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use.*STORE_PORT`));
   });
 });

@@ -13,7 +13,7 @@ function collect(): void {
   gc();
 }
 
-// pglite-socket runs every message through PGlite's execProtocolRaw, which kept each parsed
+// A socket front runs every message through PGlite's execProtocolRaw, which kept each parsed
 // backend message on the JS heap for good: ~260 KB per 1,000-row result (see
 // src/embedded/raw-protocol.ts). A memory bound, not a timing one.
 describe('embedded store memory', () => {

@@ -99,11 +99,9 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** The pool keeps the options it was built with, so the embedded store's URL is there. */
-function embeddedUrl(store: Store): string {
-  const url = store.pool.options.connectionString;
-  if (!url) throw new Error('embedded store pool has no connectionString');
-  return url;
+/** The embedded store has no URL another client could use (in-process only): a label for messages. */
+function embeddedUrl(_store: Store): string {
+  return 'embedded://in-process';
 }
 
 function redact(url: string): string {

