@@ -21,6 +21,7 @@ export interface Config {
   store: {
     databaseUrl: string | undefined;
     dataDir: string;
+    sqlAccess: boolean;
     port: number;
     poolSize: number;
     statementTimeoutMs: number;
@@ -96,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     store: {
       databaseUrl: e.DATABASE_URL,
       dataDir: join(e.DATA_DIR, 'timescaledb'),
+      sqlAccess: e.STORE_SQL,
       port: e.STORE_PORT,
       poolSize: e.DB_POOL_SIZE,
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,

@@ -36,6 +36,12 @@ export const EnvSchema = z.object({
 
   DATABASE_URL: url.optional(),
   DATA_DIR: z.string().default('./data'),
+  /**
+   * Embedded store only: read-only SQL for a person (psql, `pnpm sql`), off by default. On: a Unix
+   * socket in DATA_DIR/timescaledb and TCP 127.0.0.1:STORE_PORT (0 = a free one), both checked
+   * against the password in DATA_DIR/timescaledb/sql-password. Off: the store listens nowhere.
+   */
+  STORE_SQL: bool.default(false),
   STORE_PORT: port.default(0),
   DB_POOL_SIZE: positiveInt.default(10),
   /** statement_timeout of every server connection (ms, 0 = none): no query holds a connection for long (#15). */

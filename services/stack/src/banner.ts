@@ -13,6 +13,13 @@ export function banner(stack: RunningStack): string {
     `  Mail                ${stack.mailTo}`,
     `  Metrics             ${stack.urls.http}/metrics   Health: ${stack.urls.http}/readyz`,
   ];
+  const sql = stack.sqlAccess;
+  if (sql) {
+    const where = sql.socketDir ? `-h ${sql.socketDir}` : `-h ${sql.host} -p ${sql.port}`;
+    lines.push(
+      `  SQL (read-only)     pnpm sql, or psql ${where} -U reader postgres   (password: ${sql.passwordFile}${sql.port ? `; TCP ${sql.host}:${sql.port}` : ''})`,
+    );
+  }
   if (stack.simulatedDevices > 0) {
     lines.push(`  Simulator           ${stack.simulatedDevices} demo devices publishing (SIMULATE=false turns it off)`);
   }

@@ -11,6 +11,9 @@ DATA_DIR), REDIS_URL, SMTP_URL (instead of .eml files in DATA_DIR/outbox). Ports
 starts no demo fleet. Every variable, with its default, is in packages/config/src/schema.ts:
 `;
 
+/** SIGTERM to exit: within 10 s whatever happens (orchestrators kill at 10 s by default, some earlier). */
+const STOP_BOUND_MS = 9_000;
+
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(
@@ -58,6 +61,16 @@ async function main(): Promise<void> {
       { name: 'terminal', close: () => process.stdout.write('Stopped.\n') },
     ],
   });
+  // Whatever a client or a component is doing, the process is gone within the bound (#16); the
+  // timer does not keep a process alive that has stopped by itself.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        process.stderr.write(`${signal}: not stopped after ${STOP_BOUND_MS / 1000} s; exiting anyway\n`);
+        process.exit(1);
+      }, STOP_BOUND_MS).unref();
+    });
+  }
 }
 
 main().catch((err: unknown) => {

@@ -38,8 +38,13 @@ export interface RunningStack {
   busKind: string;
   mailTo: string;
   simulatedDevices: number;
+  /** The embedded store's read-only SQL access (STORE_SQL=true). */
+  sqlAccess?: { socketDir?: string; host: string; port?: number; passwordFile: string };
   close(): Promise<void>;
 }
+
+/** A closer that hangs must not keep the rest (the store last of all) from closing. */
+const CLOSE_STEP_MS = 3_000;
 
 /**
  * The all-in-one process: every service's factory over one store, one bus and one http server
@@ -61,10 +66,18 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), CLOSE_STEP_MS);
+      });
       try {
-        await close();
+        if ((await Promise.race([close(), late])) === 'late') {
+          logger.warn({ afterMs: CLOSE_STEP_MS }, 'a component did not stop in time; stopping the others');
+        }
       } catch (err) {
         logger.error({ err }, 'error while stopping');
+      } finally {
+        clearTimeout(timer);
       }
     }
     closers.length = 0;
@@ -75,6 +88,10 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     const store: Store = await createStore(base.store, {
       applicationName: 'stack',
       onPoolError: (err) => logger.warn({ err }, 'store connection lost'),
+      onSqlAccessEvent: (event) =>
+        event.kind === 'login'
+          ? logger.info(event, 'embedded SQL access: login')
+          : logger.warn(event, 'embedded SQL access: connection refused'),
     });
     step('database open');
     closers.push(() => store.close());
@@ -177,6 +194,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
         ? `SMTP ${new URL(config.mail.smtpUrl).host}`
         : `outbox folder ${config.mail.outboxDir}`,
       simulatedDevices,
+      sqlAccess: store.sqlAccess,
       close: closeAll,
     };
   } catch (err) {
