@@ -4,6 +4,7 @@
  * query is scoped by tenant. Tables: packages/store/migrations/0002_telemetry*.sql.
  */
 export { eventKey, type Queryable } from './db.js';
+export { type JobFailure, type JobRun, type JobsReport, type WatchJobsOptions, watchJobs } from './jobs.js';
 export {
   type ApplyPolicyOptions,
   applyTelemetryPolicies,

@@ -1,4 +1,6 @@
 import type { Queryable } from './db.js';
+import { setHypertablePolicies, timescaleFeatures } from './hypertable-policies.js';
+import { deleteTenantRows, type RetentionTarget } from './retention.js';
 
 /**
  * Per-tenant storage policy, read from tenants.settings.telemetry (days; null = keep forever):
@@ -51,12 +53,14 @@ export function policyFromSettings(settings: unknown): TelemetryPolicy {
 
 export interface PolicyReport {
   timescale: boolean;
+  /** Why no hypertable policies were set although TimescaleDB is there (e.g. its Apache-2 build). */
+  policiesUnsupported?: string;
   /** Hypertable policies set (TimescaleDB): table -> drop_after / compress_after in days, null = none. */
   hypertables: Record<string, { dropAfterDays: number | null; compressAfterDays: number | null }>;
-  /** Rows deleted per table by the per-tenant retention. */
+  /** Rows deleted per table by the per-tenant retention (TimescaleDB does not count whole compressed batches). */
   deleted: Record<string, number>;
-  /** Per-tenant deletes that failed (the other tenants' still ran); retried on the next run. */
-  failures: { table: string; tenantId: string; error: string }[];
+  /** Steps that failed (the others still ran); the maintenance pass retries them with backoff. */
+  failures: { table: string; tenantId?: string; error: string }[];
 }
 
 export interface ApplyPolicyOptions {
@@ -65,8 +69,8 @@ export interface ApplyPolicyOptions {
   /** Late data lands this far back: compressing chunks younger than that would slow those inserts. */
   lateWindowMs: number;
   /**
-   * Run the TimescaleDB policy jobs now (CALL run_job) instead of waiting for the scheduler.
-   * The embedded PGlite build accepts the policies but runs no background workers: set it there.
+   * Run the hypertable policy jobs now (CALL run_job) instead of waiting for a scheduler. The
+   * maintenance pass runs every job itself through watchJobs (jobs.ts) instead.
    */
   runJobsNow?: boolean;
   now?: () => number;
@@ -87,8 +91,9 @@ const PLAIN = [
  * Applies every tenant's policy. A hypertable is shared by the tenants, and TimescaleDB policies are
  * per hypertable: its drop_after is the LONGEST retention of any tenant (chunks go only when no tenant
  * needs them) and its compress_after the SHORTEST compress age (at least the late window). Tenants
- * with a shorter retention get their older rows deleted here; on plain PostgreSQL that DELETE is the
- * whole mechanism. Idempotent: run it at start and periodically (the pipeline does, hourly).
+ * with a shorter retention get their older rows deleted here, in bounded steps (retention.ts); on
+ * plain PostgreSQL and TimescaleDB's Apache build that DELETE is the whole mechanism. Idempotent:
+ * run it at start and periodically (the pipeline does, hourly).
  */
 export async function applyTelemetryPolicies(db: Queryable, opts: ApplyPolicyOptions): Promise<PolicyReport> {
   const now = (opts.now ?? Date.now)();
@@ -96,6 +101,10 @@ export async function applyTelemetryPolicies(db: Queryable, opts: ApplyPolicyOpt
   const tenants = rows.map((r) => ({ id: r.id, policy: policyFromSettings(r.settings) }));
   const report: PolicyReport = { timescale: opts.timescale, hypertables: {}, deleted: {}, failures: [] };
   const minCompressDays = Math.ceil(opts.lateWindowMs / 86_400_000);
+  const features = opts.timescale ? await timescaleFeatures(db) : undefined;
+  if (features && !features.policies) {
+    report.policiesUnsupported = `TimescaleDB license "${features.license}" has no compression or retention policies`;
+  }
 
   for (const { table, field } of HYPERTABLES) {
     const retention = tenants.map((t) => t.policy[field]);
@@ -110,64 +119,49 @@ export async function applyTelemetryPolicies(db: Queryable, opts: ApplyPolicyOpt
       tenants.length ? tenants.map((t) => t.policy.compressAfterDays) : [DEFAULT_POLICY.compressAfterDays]
     ).filter((d): d is number => d !== null);
     const compressAfter = compressDays.length ? Math.max(minCompressDays, Math.min(...compressDays)) : null;
-    if (opts.timescale) {
-      await setHypertablePolicies(db, table, dropAfter, compressAfter, opts.runJobsNow ?? false);
-      report.hypertables[table] = { dropAfterDays: dropAfter, compressAfterDays: compressAfter };
+    let covered: number | null | undefined;
+    if (features?.policies) {
+      try {
+        const jobs = await setHypertablePolicies(db, table, dropAfter, compressAfter);
+        report.hypertables[table] = { dropAfterDays: dropAfter, compressAfterDays: compressAfter };
+        covered = dropAfter;
+        if (opts.runJobsNow) for (const id of jobs) await db.query(`CALL run_job(${Number(id)})`);
+      } catch (err) {
+        report.failures.push({ table, error: message(err) });
+      }
     }
     report.deleted[table] = await deleteOlder(
       db,
-      table,
-      'ts',
+      { table, column: 'ts', hypertable: opts.timescale },
       tenants,
       field,
       now,
-      opts.timescale ? dropAfter : undefined,
+      covered,
       report.failures,
     );
   }
   for (const { table, field, column } of PLAIN) {
-    report.deleted[table] = await deleteOlder(db, table, column, tenants, field, now, undefined, report.failures);
+    report.deleted[table] = await deleteOlder(
+      db,
+      { table, column, hypertable: false },
+      tenants,
+      field,
+      now,
+      undefined,
+      report.failures,
+    );
   }
   return report;
-}
-
-async function setHypertablePolicies(
-  db: Queryable,
-  table: string,
-  dropAfterDays: number | null,
-  compressAfterDays: number | null,
-  runNow: boolean,
-): Promise<void> {
-  await db.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [table]);
-  await db.query('SELECT remove_compression_policy($1::regclass, if_exists => true)', [table]);
-  const jobs: number[] = [];
-  if (compressAfterDays !== null) {
-    const { rows } = await db.query<{ id: number }>(
-      'SELECT add_compression_policy($1::regclass, make_interval(days => $2::int)) AS id',
-      [table, compressAfterDays],
-    );
-    if (rows[0]) jobs.push(rows[0].id);
-  }
-  if (dropAfterDays !== null) {
-    const { rows } = await db.query<{ id: number }>(
-      'SELECT add_retention_policy($1::regclass, make_interval(days => $2::int)) AS id',
-      [table, Math.ceil(dropAfterDays)],
-    );
-    if (rows[0]) jobs.push(rows[0].id);
-  }
-  if (runNow) for (const id of jobs) await db.query(`CALL run_job(${Number(id)})`);
 }
 
 /**
  * Deletes each tenant's rows older than its retention. `coveredDays`: what the hypertable's own
  * retention already drops, so tenants keeping that long are skipped. A tenant whose delete fails
  * is recorded in `failures` and the others go on: one tenant must not stop everyone's retention.
- * (With a pool, as the pipeline passes, each DELETE is its own statement: a failed one aborts nothing else.)
  */
 async function deleteOlder(
   db: Queryable,
-  table: string,
-  column: string,
+  target: RetentionTarget,
   tenants: { id: string; policy: TelemetryPolicy }[],
   field: keyof TelemetryPolicy,
   now: number,
@@ -180,14 +174,14 @@ async function deleteOlder(
     if (days === null) continue;
     if (coveredDays !== undefined && coveredDays !== null && days >= coveredDays) continue;
     try {
-      const { rowCount } = await db.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND ${column} < $2`, [
-        t.id,
-        new Date(now - days * 86_400_000).toISOString(),
-      ]);
-      deleted += rowCount ?? 0;
+      deleted += await deleteTenantRows(db, target, t.id, new Date(now - days * 86_400_000));
     } catch (err) {
-      failures.push({ table, tenantId: t.id, error: err instanceof Error ? err.message : String(err) });
+      failures.push({ table: target.table, tenantId: t.id, error: message(err) });
     }
   }
   return deleted;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -21,7 +21,7 @@ export interface AppParts {
   deviceRouter?: RequestHandler | Router;
   /** The dashboard build: served at /, with index.html for client-side routes. */
   staticDir?: string;
-  readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean>; detail?: Record<string, unknown> }>;
 }
 
 const DEVICE_PATHS = ['/api/handshake', '/api/device', '/api/iot'];

@@ -52,6 +52,8 @@ export interface ApiDeps {
   deviceRoutes?: RequestHandler | Router | false;
   /** Readiness checks besides the store (the stack adds its own engines). */
   ready?: () => Promise<boolean> | boolean;
+  /** Shown under `detail` in /readyz without deciding readiness (e.g. failing TimescaleDB jobs). */
+  readinessDetail?: () => Record<string, unknown>;
   now?: () => number;
 }
 
@@ -146,7 +148,8 @@ export function createApi(deps: ApiDeps): Api {
       );
       checks.bus = deps.bus.healthy();
       if (deps.ready) checks.other = Boolean(await deps.ready());
-      return { ready: Object.values(checks).every(Boolean), checks };
+      const detail = deps.readinessDetail?.();
+      return { ready: Object.values(checks).every(Boolean), checks, ...(detail ? { detail } : {}) };
     },
   });
   const relay = ctx.publish.startRelay(config.rules.relayIntervalMs);

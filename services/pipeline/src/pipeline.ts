@@ -3,7 +3,7 @@ import type { Config } from '@telemetry/config';
 import { Topics } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
 import type { Store } from '@telemetry/store';
-import { createMaintenance } from './maintenance.js';
+import { createMaintenance, type MaintenanceHealth } from './maintenance.js';
 import { createPipelineMetrics } from './metrics.js';
 import { createBatchHandler, type PipelineFaults, type PipelineTopics } from './process-batch.js';
 
@@ -35,8 +35,10 @@ export interface Pipeline {
   start(): Promise<void>;
   /** Leaves the group after the in-flight batch (its offsets committed); stops maintenance. */
   close(): Promise<void>;
-  /** One maintenance pass now (prune seen marks, apply policies). */
+  /** One maintenance pass now (prune seen marks, apply policies, run TimescaleDB jobs); rejects with what failed. */
   maintain(): Promise<void>;
+  /** The maintenance pass's state and the failing TimescaleDB jobs, for /readyz detail. */
+  maintenanceHealth(): MaintenanceHealth;
 }
 
 /**
@@ -64,6 +66,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const maintenance = createMaintenance({
     store: deps.store,
     logger,
+    registry: deps.registry,
     lateWindowMs: deps.config.pipeline.lateWindowMs,
     intervalMs: deps.maintenanceIntervalMs ?? 3_600_000,
     now,
@@ -94,5 +97,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       await s?.close();
     },
     maintain: () => maintenance.runOnce(),
+    maintenanceHealth: () => maintenance.health(),
   };
 }

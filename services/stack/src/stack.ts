@@ -107,10 +107,17 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     step('accounts ready');
     const deps = { bus, store, registry: metrics, config };
     let gatewayReady = () => false;
+    let maintenanceDetail: (() => Record<string, unknown>) | undefined;
     // Consumers start before their producers and stop after them (closers run in reverse), so a
     // publish on the in-process bus never waits on a consumer group that is already gone.
     const dashboard = staticDir ?? (existsSync(join(dashboardDir, 'index.html')) ? dashboardDir : undefined);
-    const api = createApi({ ...deps, logger, staticDir: dashboard, ready: () => gatewayReady() });
+    const api = createApi({
+      ...deps,
+      logger,
+      staticDir: dashboard,
+      ready: () => gatewayReady(),
+      readinessDetail: () => maintenanceDetail?.() ?? {},
+    });
     const server: Server = createServer(api.app);
     const realtime = createRealtime({ ...deps, logger, httpServer: server });
     await realtime.start();
@@ -126,6 +133,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     await rejections.start();
     closers.push(() => rejections.close());
     const pipeline = createPipeline({ ...deps, logger });
+    maintenanceDetail = () => ({ maintenance: pipeline.maintenanceHealth() });
     await pipeline.start();
     step('workers running (pipeline, rules, notifier, realtime)');
     closers.push(() => pipeline.close());
