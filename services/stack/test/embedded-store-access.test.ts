@@ -134,7 +134,8 @@ describe('embedded store access under hostile clients (all-in-one child process)
       const deadline = Date.now() + 60_000;
       let detail: { maintenance?: { lastSuccessAt: string | null; lastError: string | null } } = {};
       while (Date.now() < deadline) {
-        detail = (await (await fetch(`${d.http}/readyz`)).json()).detail ?? {};
+        const body = (await (await fetch(`${d.http}/readyz`)).json()) as { detail?: typeof detail };
+        detail = body.detail ?? {};
         if (detail.maintenance?.lastSuccessAt || detail.maintenance?.lastError) break;
         await new Promise((r) => setTimeout(r, 250));
       }
