@@ -6,6 +6,17 @@ export interface BusConfig {
   clientId: string;
   /** Partition count of the topics ensureTopics creates, unless a TopicSpec says otherwise. */
   partitions: number;
+  /**
+   * Replication factor of the topics ensureTopics creates (KAFKA_REPLICATION_FACTOR). Default: the
+   * broker's default.replication.factor. Three brokers in production: 3.
+   */
+  replicationFactor?: number;
+  /**
+   * min.insync.replicas of the topics ensureTopics creates (KAFKA_MIN_INSYNC_REPLICAS): with acks=all
+   * a publish is acknowledged only once this many replicas have it, so an acknowledged message
+   * survives the loss of all but one of them. Default: the broker's setting.
+   */
+  minInsyncReplicas?: number;
 }
 
 type LogFn = (obj: Record<string, unknown>, msg?: string) => void;

@@ -17,7 +17,13 @@ export interface Config {
   instanceId: string;
   /** DATA_DIR: everything the embedded defaults keep on disk (database, mail outbox, secrets). */
   dataDir: string;
-  bus: { kafkaBrokers: string[]; clientId: string; partitions: number };
+  bus: {
+    kafkaBrokers: string[];
+    clientId: string;
+    partitions: number;
+    replicationFactor?: number;
+    minInsyncReplicas?: number;
+  };
   store: {
     databaseUrl: string | undefined;
     dataDir: string;
@@ -42,6 +48,10 @@ export interface Config {
     host: string;
     port: number;
     wsPort: number;
+    /** MQTT_PROXY_PORT / MQTT_WS_PROXY_PORT: listeners behind a PROXY protocol header; -1 = off. */
+    proxyPort: number;
+    wsProxyPort: number;
+    clusterHeartbeatMs: number;
     maxPacketBytes: number;
     maxInflight: number;
     connectsPerIpPerMinute: number;
@@ -83,6 +93,14 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     );
   }
   const e = parsed.data;
+  if (
+    e.KAFKA_MIN_INSYNC_REPLICAS !== undefined &&
+    e.KAFKA_REPLICATION_FACTOR !== undefined &&
+    e.KAFKA_MIN_INSYNC_REPLICAS > e.KAFKA_REPLICATION_FACTOR
+  ) {
+    // every acks=all publish would fail with NOT_ENOUGH_REPLICAS
+    throw new ConfigError(['KAFKA_MIN_INSYNC_REPLICAS: must not exceed KAFKA_REPLICATION_FACTOR']);
+  }
   if (e.NODE_ENV === 'production' && !e.JWT_SECRET) {
     throw new ConfigError(['JWT_SECRET: required when NODE_ENV=production (at least 32 random characters)']);
   }
@@ -93,7 +111,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     // pid alone repeats across containers (it is 1 in each): the host name tells replicas apart
     instanceId: e.INSTANCE_ID ?? `${e.SERVICE_NAME}-${hostname()}-${process.pid}`,
     dataDir: e.DATA_DIR,
-    bus: { kafkaBrokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, partitions: e.KAFKA_PARTITIONS },
+    bus: {
+      kafkaBrokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      partitions: e.KAFKA_PARTITIONS,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+      minInsyncReplicas: e.KAFKA_MIN_INSYNC_REPLICAS,
+    },
     store: {
       databaseUrl: e.DATABASE_URL,
       dataDir: join(e.DATA_DIR, 'timescaledb'),
@@ -122,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       host: e.MQTT_HOST,
       port: e.MQTT_PORT,
       wsPort: e.MQTT_WS_PORT,
+      proxyPort: e.MQTT_PROXY_PORT,
+      wsProxyPort: e.MQTT_WS_PROXY_PORT,
+      clusterHeartbeatMs: e.MQTT_CLUSTER_HEARTBEAT,
       maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
       maxInflight: e.MQTT_MAX_INFLIGHT,
       connectsPerIpPerMinute: e.MQTT_CONNECTS_PER_IP_PER_MIN,

@@ -33,6 +33,10 @@ export const EnvSchema = z.object({
   KAFKA_BROKERS: list.default([]),
   KAFKA_CLIENT_ID: z.string().default('telemetry'),
   KAFKA_PARTITIONS: positiveInt.default(6),
+  // Topics created by the services (ensureTopics): replicas per partition and the replicas that must
+  // have a message before acks=all acknowledges it. Absent: the broker's defaults (1 for a dev broker).
+  KAFKA_REPLICATION_FACTOR: positiveInt.optional(),
+  KAFKA_MIN_INSYNC_REPLICAS: positiveInt.optional(),
 
   DATABASE_URL: url.optional(),
   DATA_DIR: z.string().default('./data'),
@@ -64,6 +68,14 @@ export const EnvSchema = z.object({
   MQTT_PORT: port.default(1884),
   /** -1 turns MQTT over WebSocket off. */
   MQTT_WS_PORT: z.coerce.number().int().min(-1).max(65_535).default(8884),
+  // Behind a load balancer (HAProxy send-proxy-v2): listeners whose connections start with a PROXY
+  // protocol v1/v2 header carrying the device's address (the per-IP connect limit keys on it).
+  // Only the proxy may reach them: the header is believed. -1 = off.
+  MQTT_PROXY_PORT: z.coerce.number().int().min(-1).max(65_535).default(-1),
+  MQTT_WS_PROXY_PORT: z.coerce.number().int().min(-1).max(65_535).default(-1),
+  // With REDIS_URL: how often a gateway instance tells the others it is alive; wills of an instance
+  // silent for 3 heartbeats are published by a survivor (checked every 4).
+  MQTT_CLUSTER_HEARTBEAT: duration.default(parseDuration('60s')),
   MQTT_MAX_PACKET_BYTES: positiveInt.default(65_536),
   MQTT_MAX_INFLIGHT: positiveInt.default(10_000),
   MQTT_CONNECTS_PER_IP_PER_MIN: positiveInt.default(600),

@@ -3,6 +3,10 @@ import type { Logger } from '@telemetry/observability';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
+import type { WillClaims } from './handlers/foreign-will.js';
+
+/** A claim outlives any bus outage a publish waits through, and the will is deleted long before it ends. */
+const WILL_CLAIM_MS = 3_600_000;
 
 /** Uplink topics: no one may subscribe to them (the subscribe ACL), the bus is their only route. */
 const UPLINK = /^devices\/[^/]+\/(telemetry|events|status)$/;
@@ -25,6 +29,8 @@ export interface ClusterBackends {
   brokerId: string;
   mq: ClusterEmitter;
   persistence: unknown;
+  /** Which instance bridges a dead instance's will (see handlers/foreign-will.ts). */
+  willClaims: WillClaims;
   /** Every Redis connection is up (CONNECTs need the persistence; commands and takeovers the emitter). */
   healthy(): boolean;
   /**
@@ -85,6 +91,13 @@ export function createClusterBackends(opts: {
     brokerId: `${opts.gatewayId}-${randomBytes(4).toString('hex')}`,
     mq,
     persistence,
+    willClaims: {
+      claim: async (brokerId, clientId) =>
+        (await db.set(`will-bridged:${brokerId}:${clientId}`, '1', 'PX', WILL_CLAIM_MS, 'NX')) === 'OK',
+      release: async (brokerId, clientId) => {
+        await db.del(`will-bridged:${brokerId}:${clientId}`).catch(() => undefined);
+      },
+    },
     healthy,
     async waitUntilHealthy(stop) {
       const since = Date.now();

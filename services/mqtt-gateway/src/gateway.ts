@@ -9,12 +9,14 @@ import { Aedes, type Client } from 'aedes';
 import { type Bridge, createBridge } from './bridge/bridge.js';
 import { type ClusterBackends, createClusterBackends } from './cluster.js';
 import { createConnectHandlers } from './handlers/connect.js';
+import { createForeignWillBridge } from './handlers/foreign-will.js';
 import { createAuthorizePublish } from './handlers/publish.js';
 import { Sessions } from './handlers/sessions.js';
 import { confineStoredSubscriptions, createAuthorizeForward, createAuthorizeSubscribe } from './handlers/subscribe.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { GuardedConnection } from './net/guarded-connection.js';
 import { type Listener, listenTcp, listenWebSocket } from './net/listeners.js';
+import { listenTcpProxied, listenWebSocketProxied } from './net/proxy-listeners.js';
 import { createPresence, type Presence } from './presence.js';
 import type { PresenceReason } from './session.js';
 
@@ -60,6 +62,16 @@ export interface GatewayOptions {
    * else CONNACK 2. Default false: any client id, the session is keyed by the device id.
    */
   strictClientId?: boolean;
+  /**
+   * With Redis: how often each instance tells the others it is alive (aedes heartbeatInterval). An
+   * instance silent for 3 of them is dead; its devices' wills are published by a survivor within
+   * about 4 more. Default 60 s.
+   */
+  heartbeatIntervalMs?: number;
+  /** MQTT over TCP behind a load balancer: every connection starts with a PROXY v1/v2 header. -1/absent = off. */
+  proxyPort?: number;
+  /** MQTT over WebSocket, likewise behind a PROXY header. -1/absent = off. */
+  wsProxyPort?: number;
 }
 
 export interface GatewayDeps {
@@ -82,8 +94,8 @@ export interface GatewayTopics {
 
 export interface Gateway {
   readonly id: string;
-  /** Ensures the topics, listens; returns the bound ports (wsPort -1 when off). */
-  start(): Promise<{ port: number; wsPort: number }>;
+  /** Ensures the topics, listens; returns the bound ports (-1 for a listener that is off). */
+  start(): Promise<{ port: number; wsPort: number; proxyPort: number; wsProxyPort: number }>;
   /** Listening, the bus acknowledges publishes (and Redis is up, with one). Failing readiness does NOT drop device connections. */
   ready(): boolean;
   /** Devices connected now. */
@@ -134,7 +146,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger,
     strictClientId: options.strictClientId === true,
   });
-  const publish = createAuthorizePublish({ sessions, bridge, metrics, logger });
   const pendingTtlMs = options.pendingTtlMs ?? 30 * 86_400_000;
   const cluster: ClusterBackends | undefined = options.redisUrl
     ? createClusterBackends({
@@ -144,11 +155,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
         logger: logger.child({ component: 'mqtt-cluster' }),
       })
     : undefined;
+  const publish = createAuthorizePublish({
+    sessions,
+    bridge,
+    metrics,
+    logger,
+    brokerId: cluster?.brokerId,
+    foreignWill: cluster
+      ? createForeignWillBridge({ registry, bridge, claims: cluster.willClaims, logger })
+      : undefined,
+  });
 
   const broker = new Aedes({
     id: cluster?.brokerId ?? gatewayId,
     ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence } : {}),
     connectTimeout: options.connectTimeoutMs ?? 10_000,
+    ...(options.heartbeatIntervalMs ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
     // MQTT 3.1 caps client ids at 23 characters; outside strict mode the id becomes the device id.
     maxClientsIdLength: 128,
     preConnect: connect.preConnect,
@@ -244,6 +266,35 @@ export function createGateway(deps: GatewayDeps): Gateway {
     broker.handle(conn, req);
   };
 
+  /** The PROXY protocol listeners (MQTT_PROXY_PORT, MQTT_WS_PROXY_PORT): the address in the header is the client's. */
+  async function listenBehindProxy(): Promise<{ proxyPort: number; wsProxyPort: number }> {
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    const refused = (reason: string) => {
+      metrics.connectsRefused.inc({ reason: 'proxy_header' });
+      logger.info({ reason }, 'connection refused: no valid PROXY protocol header');
+    };
+    let proxyPort = -1;
+    let wsProxyPort = -1;
+    if (options.proxyPort !== undefined && options.proxyPort >= 0) {
+      const l = await listenTcpProxied(options.host, options.proxyPort, timeoutMs, (s, ip) => accept(s, ip), refused);
+      listeners.push(l);
+      proxyPort = l.port;
+    }
+    if (options.wsProxyPort !== undefined && options.wsProxyPort >= 0) {
+      const l = await listenWebSocketProxied(
+        options.host,
+        options.wsProxyPort,
+        options.maxPacketBytes,
+        timeoutMs,
+        (stream, req, ip) => accept(stream, ip, req),
+        refused,
+      );
+      listeners.push(l);
+      wsProxyPort = l.port;
+    }
+    return { proxyPort, wsProxyPort };
+  }
+
   /**
    * Closes the sessions whose device may no longer connect, or whose token was rotated away (a
    * leaked token must not outlive its rotation on an open session). Only the sessions asked about
@@ -315,6 +366,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         listeners.push(ws);
         wsPort = ws.port;
       }
+      const proxied = await listenBehindProxy();
       every(
         1_000,
         async () => void metrics.busAvailable.set(bus.healthy() && bridge.busAvailable() ? 1 : 0),
@@ -328,8 +380,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'last-seen flush',
       );
       listening = true;
-      logger.info({ port: tcp.port, wsPort, gatewayId }, 'mqtt gateway listening');
-      return { port: tcp.port, wsPort };
+      logger.info({ port: tcp.port, wsPort, ...proxied, gatewayId }, 'mqtt gateway listening');
+      return { port: tcp.port, wsPort, ...proxied };
     },
 
     ready: () => listening && !stopping && bus.healthy() && bridge.busAvailable() && (cluster?.healthy() ?? true),

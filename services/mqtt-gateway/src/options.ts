@@ -15,5 +15,8 @@ export function gatewayOptions(cfg: Pick<Config, 'mqtt' | 'devices'>): GatewayOp
     revalidateIntervalMs: cfg.mqtt.revalidateIntervalMs,
     strictClientId: cfg.mqtt.strictClientId,
     pendingTtlMs: cfg.devices.pendingTtlMs,
+    proxyPort: cfg.mqtt.proxyPort,
+    wsProxyPort: cfg.mqtt.wsProxyPort,
+    heartbeatIntervalMs: cfg.mqtt.clusterHeartbeatMs,
   };
 }

@@ -19,6 +19,9 @@ export interface TestGateway {
   topics: GatewayTopics;
   port: number;
   wsPort: number;
+  /** -1 unless the options asked for them. */
+  proxyPort: number;
+  wsProxyPort: number;
   tenantId: string;
   /** Registers an active device of the test tenant; returns its token. */
   device(id: string): Promise<string>;
@@ -57,7 +60,7 @@ export async function startGateway(
       ...options,
     },
   });
-  const { port, wsPort } = await gateway.start();
+  const { port, wsPort, proxyPort, wsProxyPort } = await gateway.start();
   return {
     gateway,
     registry,
@@ -65,6 +68,8 @@ export async function startGateway(
     topics,
     port,
     wsPort,
+    proxyPort,
+    wsProxyPort,
     tenantId,
     async device(id) {
       await registry.preRegister({ tenantId, deviceId: id });

@@ -156,7 +156,8 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
       logger,
       metrics,
       gatewayId: config.instanceId,
-      options: gatewayOptions(config),
+      // REDIS_URL: this broker joins the others on that Redis (sessions, commands and wills shared)
+      options: { ...gatewayOptions(config), redisUrl: config.redisUrl },
     });
     const mqtt = await gateway.start();
     step('MQTT gateway listening');

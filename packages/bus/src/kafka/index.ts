@@ -52,7 +52,16 @@ export function createKafkaBus(config: BusConfig, deps: BusDeps = {}): Bus {
       const existing = await listTopics();
       const missing = specs.filter((s) => !existing.has(s.name));
       if (missing.length === 0) return;
-      const topics = missing.map((s) => ({ topic: s.name, numPartitions: s.partitions ?? config.partitions }));
+      const topics = missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions ?? config.partitions,
+        // -1: the broker's default.replication.factor
+        replicationFactor: config.replicationFactor ?? -1,
+        configEntries:
+          config.minInsyncReplicas !== undefined
+            ? [{ name: 'min.insync.replicas', value: String(config.minInsyncReplicas) }]
+            : [],
+      }));
       try {
         await (await getAdmin()).createTopics({ topics, waitForLeaders: true });
       } catch (err) {

@@ -27,6 +27,8 @@ export interface DevicePublish {
   /** PUBLISH DUP flag and packet id (QoS > 0): a resend of an id-less, time-less payload keeps its first id. */
   dup?: boolean;
   messageId?: number;
+  /** A will of a dead instance: what its event id is derived from (the same on every survivor). */
+  willId?: string;
 }
 
 /**
@@ -134,6 +136,7 @@ export function createBridge(deps: {
                   now: receivedAt.getTime(),
                 })
             : undefined,
+        willId: publish.willId,
       });
       if (publish.channel) countPublish(publish.channel, publish.qos);
       if (!normalized.ok) {

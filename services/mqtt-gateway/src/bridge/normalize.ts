@@ -2,6 +2,7 @@ import {
   type CompiledDecoder,
   type DeadReason,
   decodeDevicePayload,
+  derivedEventId,
   encodeMessage,
   type IdSource,
   TelemetryDeadV1,
@@ -31,6 +32,8 @@ export interface MqttInput {
    * gateway's QoS 1 resend memory gives a DUP resend its first copy's id).
    */
   resolveArrivalId?: (eventId: string, contentHash: string) => string;
+  /** Derive the will's event id from this instead of the time (a dead instance's will: see foreign-will.ts). */
+  willId?: string;
 }
 
 /** One message for the bus: the raw event, or its dead letter. Keyed by device id either way. */
@@ -82,9 +85,12 @@ export function normalizeMqtt(input: MqttInput): Normalized {
   if (!decoded.ok) return dead(decoded.reason, decoded.detail, decoded.eventId);
   const event = decoded.event;
   const eventId =
-    event.idSource === 'arrival' && event.contentHash && input.resolveArrivalId
-      ? input.resolveArrivalId(event.eventId, event.contentHash)
-      : event.eventId;
+    // a dead instance's will: the same id whichever survivor bridges it (see foreign-will.ts)
+    event.idSource === 'arrival' && input.willId !== undefined
+      ? derivedEventId('will', identity.deviceId, input.willId)
+      : event.idSource === 'arrival' && event.contentHash && input.resolveArrivalId
+        ? input.resolveArrivalId(event.eventId, event.contentHash)
+        : event.eventId;
   try {
     const receivedIso = receivedAt.toISOString();
     const message: TelemetryRawV1 = {

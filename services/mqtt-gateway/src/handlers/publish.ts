@@ -4,6 +4,7 @@ import type { Bridge } from '../bridge/bridge.js';
 import { createLogThrottle } from '../log-throttle.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { publishChannel } from '../topics.js';
+import type { StoredWill } from './foreign-will.js';
 import type { Sessions } from './sessions.js';
 
 /**
@@ -24,13 +25,21 @@ export function createAuthorizePublish(deps: {
   bridge: Bridge;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Clustered: this instance's aedes id, and the bridge of wills left by dead instances. */
+  brokerId?: string;
+  foreignWill?: (will: StoredWill & { brokerId: string }, callback: (error?: Error | null) => void) => void;
 }) {
-  const { sessions, bridge, metrics, logger } = deps;
+  const { sessions, bridge, metrics, logger, brokerId, foreignWill } = deps;
   const denied = new WeakSet<PublishPacket>();
   const warned = createLogThrottle(10_000);
 
   function authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) {
-    // A will persisted by another broker instance, replayed without a client: nothing of ours.
+    // A will persisted by another, dead, broker instance (aedes _clearWills), replayed with the
+    // device's client on this instance if it reconnected here, else with none.
+    const stored = packet as StoredWill;
+    if (foreignWill && stored.brokerId !== undefined && stored.brokerId !== brokerId) {
+      return foreignWill(stored as StoredWill & { brokerId: string }, callback);
+    }
     if (client === null) return callback(null);
     const session = sessions.get(client);
     if (!session) {
