@@ -37,16 +37,14 @@ const iso = (t: number) => new Date(t).toISOString();
 /**
  * One pass of the sender: claim due rows, send each, record the outcome.
  *
- * Exactly once per row, and what happens on a crash. Claiming sets status 'sending' (and counts
- * the attempt) in its own committed statement BEFORE the SMTP transaction; success then sets
- * 'sent'. A process killed between the two leaves the row in 'sending', and nobody can know
- * whether the server took the mail. We choose at-most-once for that window: after
- * sendingTimeoutMs, `recoverStuck` marks such a row 'sent' with sent_at NULL and last_error
- * "outcome unknown" (logged as a warning), and never sends it again. Resending would risk the
- * duplicate the issue forbids; the window is a few milliseconds per mail, whereas SMTP failures
- * that the server reports (4xx, 5xx, connection refused) are all retried or recorded. Every
- * attempt carries the same stored Message-ID, so even the one remaining duplicate path (a reply
- * lost after the server queued the mail, followed by a retry) is recognizable by the receiver.
+ * At least once per row, with one Message-ID, and what happens on a crash (#15). Claiming sets
+ * status 'sending' (and counts the attempt) in its own committed statement BEFORE the SMTP
+ * transaction; success then sets 'sent'. A process killed between the two leaves the row in
+ * 'sending', and nobody can know whether the server took the mail. For an alert a lost mail is
+ * worse than a repeated one, so after sendingTimeoutMs `recoverStuck` puts such a row back to
+ * 'pending' (last_error "outcome unknown", logged, counted as result="unknown") and it is sent
+ * again. Every attempt carries the same stored Message-ID, so the receiving client recognizes
+ * (and threads, or drops) the duplicate. `attempts` counts every claim, the unknown ones too.
  */
 export async function sendDue(deps: SenderDeps): Promise<{ sent: number; retried: number; failed: number }> {
   const now = deps.now();
@@ -76,7 +74,9 @@ export async function sendDue(deps: SenderDeps): Promise<{ sent: number; retried
       // outside the try: a fault here (the test's "crash") must leave the row in 'sending'
       await deps.afterSend?.(row);
       await deps.pool.query(
-        `UPDATE notification_outbox SET status = 'sent', sent_at = $2::timestamptz, last_error = NULL WHERE id = $1 AND status = 'sending'`,
+        `UPDATE notification_outbox SET status = 'sent', sent_at = $2::timestamptz,
+         last_error = CASE WHEN last_error LIKE 'outcome unknown%' THEN last_error END
+         WHERE id = $1 AND status = 'sending'`,
         [row.id, iso(deps.now())],
       );
       deps.metrics.mails.inc({ result: 'sent' });
@@ -114,19 +114,35 @@ export async function sendDue(deps: SenderDeps): Promise<{ sent: number; retried
   return result;
 }
 
-/** Rows left in 'sending' by a dead sender: assumed sent, never resent (see sendDue). */
-export async function recoverStuck(deps: Pick<SenderDeps, 'pool' | 'now' | 'logger' | 'metrics'>): Promise<number> {
-  const { rows } = await deps.pool.query<{ id: string; recipient: string; message_id: string }>(
+/**
+ * Rows left in 'sending' by a dead sender: sent again (same Message-ID), unless they used up
+ * their attempts, then 'failed' (see sendDue).
+ */
+export async function recoverStuck(
+  deps: Pick<SenderDeps, 'pool' | 'now' | 'logger' | 'metrics' | 'maxAttempts'>,
+): Promise<number> {
+  const { rows } = await deps.pool.query<{
+    id: string;
+    recipient: string;
+    message_id: string;
+    status: string;
+    attempts: number;
+  }>(
     `UPDATE notification_outbox
-     SET status = 'sent', last_error = 'outcome unknown: the sender stopped during the SMTP transaction; assumed sent, not resent'
+     SET status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END,
+         next_attempt_at = $1::timestamptz,
+         last_error = 'outcome unknown: the sender stopped during the SMTP transaction (attempt ' || attempts || '); '
+           || CASE WHEN attempts >= $2 THEN 'no attempts left' ELSE 'sent again with the same Message-ID' END
      WHERE status = 'sending' AND next_attempt_at <= $1::timestamptz
-     RETURNING id::text, recipient, message_id`,
-    [iso(deps.now())],
+     RETURNING id::text, recipient, message_id, status, attempts`,
+    [iso(deps.now()), deps.maxAttempts],
   );
   for (const r of rows) {
     deps.logger.warn(
-      { outboxId: r.id, to: r.recipient, messageId: r.message_id },
-      'mail outcome unknown after a crash: not resent (at-most-once)',
+      { outboxId: r.id, to: r.recipient, messageId: r.message_id, attempt: r.attempts, status: r.status },
+      r.status === 'failed'
+        ? 'mail outcome unknown after a crash, no attempts left: failed'
+        : 'mail outcome unknown after a crash: sending it again with the same Message-ID (at-least-once)',
     );
     deps.metrics.mails.inc({ result: 'unknown' });
   }

@@ -87,7 +87,7 @@ const outbox = async (alertId: string) =>
   ).rows;
 
 describe('notifier (embedded store, memory bus, real SMTP)', () => {
-  it('mails the low-level alert once, with floor, pantry and dispenser type, even when killed between send and commit', async () => {
+  it('mails the low-level alert, with floor, pantry and dispenser type, and again with the same Message-ID when killed between send and commit', async () => {
     const { smtp, topics, start } = await setup();
     const world = await seedWorld(pool());
     await addRecipient(pool(), world, 'Facilities@Example.test', { assetId: world.floorId });
@@ -108,15 +108,16 @@ describe('notifier (embedded store, memory bus, real SMTP)', () => {
 
     await start();
     await publishAlert(bus, topics.alerts, alert); // the alerts.v1 message is redelivered too
-    clock += 31_000; // past the sending timeout: the new sender settles the stuck row
+    clock += 31_000; // past the sending timeout: the new sender sends the stuck row again (at-least-once)
     const [row] = await waitFor(async () => {
       const rows = await outbox(alert.alertId);
       return rows[0]?.status === 'sent' ? rows : undefined;
     });
-    expect(row).toMatchObject({ recipient: 'facilities@example.test', attempts: 1, sent_at: null });
+    expect(row).toMatchObject({ recipient: 'facilities@example.test', attempts: 2 });
     expect(row?.last_error).toContain('outcome unknown');
 
-    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received).toHaveLength(2);
+    expect(smtp.received[1]?.messageId).toBe(smtp.received[0]?.messageId);
     const mail = smtp.received[0];
     expect(mail?.subject).toContain('Low level: level 12 < 15');
     expect(mail?.text).toContain('Floor: Floor 3');

@@ -17,6 +17,10 @@ export interface TestSmtp {
  */
 export async function startTestSmtp(
   refuse: (address: SMTPServerAddress) => number | undefined = () => undefined,
+  options: {
+    /** Runs after a message is received (and recorded), before the server's 250 reply: a test may hold it there. */
+    beforeReply?: (mail: ParsedMail) => Promise<void>;
+  } = {},
 ): Promise<TestSmtp> {
   const received: ParsedMail[] = [];
   const refused: [string, number][] = [];
@@ -36,8 +40,9 @@ export async function startTestSmtp(
     },
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
           received.push(mail);
+          await options.beforeReply?.(mail);
           callback();
         })
         .catch(callback);
