@@ -80,6 +80,10 @@ export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<t
   app.get('/docs/problems', (_req, res) => {
     res.type('html').send(problemsPage());
   });
+  // the dispenser seed's drf-yasg URL
+  app.get(['/swagger', '/swagger/'], (_req, res) => {
+    res.redirect(302, '/docs/');
+  });
   app.use(
     '/docs',
     swaggerUi.serve,
@@ -91,7 +95,10 @@ export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<t
     const dir = resolve(parts.staticDir);
     app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
     // client-side routes of the dashboard
-    app.get(/^\/(?!api\/|docs|openapi\.json|socket\.io).*/, (_req, res) => {
+    // Only browser navigation (Accept: text/html) gets the app's page: an API client calling a
+    // URL that does not exist (a seed's /floors/ without its alias) gets a problem+json 404 (#19).
+    app.get(/^\/(?!api\/|docs|openapi\.json|socket\.io).*/, (req, res, next) => {
+      if (!(req.headers.accept ?? '').includes('text/html')) return next();
       res.sendFile(join(dir, 'index.html'));
     });
   }

@@ -12,7 +12,7 @@ import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerAggregatorRoutes } from './compat/aggregator.js';
 import { registerAuthCompatRoutes } from './compat/auth.js';
-import { registerDispenserRoutes } from './compat/dispenser.js';
+import { registerDispenserRoutes } from './compat/dispenser/routes.js';
 import { registerEnergyRoutes } from './compat/energy/routes.js';
 import { registerOzoneRoutes } from './compat/ozone.js';
 import type { ApiContext } from './context.js';

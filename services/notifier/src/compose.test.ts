@@ -5,7 +5,7 @@ import { composeAlertMail, composeTaskMail, type Whereabouts } from './compose.j
 const where: Whereabouts = {
   deviceId: 'dev-1',
   deviceName: 'esp32 coffee 1',
-  asset: { name: 'Coffee 1', type: 'dispenser', attributes: { type: 'coffee' } },
+  asset: { name: 'Coffee 1', type: 'dispenser', attributes: { dispenser_type: 'coffee' } },
   ancestors: [
     { name: 'Pantry East', type: 'pantry' },
     { name: 'Floor 3', type: 'floor' },
@@ -42,6 +42,13 @@ describe('composeAlertMail', () => {
     expect(mail.text).toContain('Location: HQ > Floor 3 > Pantry East > Coffee 1');
     expect(mail.text).toContain('Device: esp32 coffee 1 (dev-1)');
     expect(mail.text).toContain('Value: 12 (threshold 15)');
+  });
+
+  it('reads the stored dispenser_type first, then a plain type attribute (issue 19)', () => {
+    const both = { ...where, asset: { ...where.asset, attributes: { dispenser_type: 'soap', type: 'coffee' } } };
+    expect(composeAlertMail(alert, both as Whereabouts).text).toContain('Type: soap\n');
+    const plain = { ...where, asset: { ...where.asset, attributes: { type: 'tea' } } };
+    expect(composeAlertMail(alert, plain as Whereabouts).text).toContain('Type: tea\n');
   });
 
   it('falls back to the asset type and marks historical and resolved mails', () => {

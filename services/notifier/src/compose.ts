@@ -25,7 +25,7 @@ const CHANGE_TITLE: Record<AlertV1['change'], string> = {
 /**
  * The alert email. Like the dispenser seed's low-level mail it says where the thing is (every
  * ancestor by its type: "Floor: Floor 3", "Pantry: Pantry East") and what it is (the asset's
- * attributes.type, e.g. coffee, else its asset type).
+ * `dispenser_type`, e.g. coffee: see assetKind).
  */
 export function composeAlertMail(
   alert: AlertV1,
@@ -96,10 +96,18 @@ function describePlace(where: Whereabouts): string[] {
   return lines;
 }
 
-/** What the asset is: attributes.type (the dispenser seed's coffee/tea/snacks) or its asset type. */
+/**
+ * What the asset is: the `<asset type>_type` attribute (the dispenser seed's `dispenser_type`:
+ * coffee, soap..., which the API's dispenser routes store), else a plain `type` attribute, else
+ * the asset type itself. One convention for every typed asset (issue 19: the mail said
+ * "Type: dispenser" because only `type` was read).
+ */
 export function assetKind(asset: { type: string; attributes: Record<string, unknown> }): string {
-  const t = asset.attributes.type;
-  return typeof t === 'string' && t.trim() ? t : asset.type;
+  for (const key of [`${asset.type}_type`, 'type']) {
+    const t = asset.attributes[key];
+    if (typeof t === 'string' && t.trim()) return t;
+  }
+  return asset.type;
 }
 
 const label = (type: string) => (type ? type[0]?.toUpperCase() + type.slice(1).replace(/_/g, ' ') : 'Asset');

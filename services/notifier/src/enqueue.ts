@@ -43,9 +43,12 @@ export function messageIdFor(dedupeKey: string, domain: string): string {
  * (a reminder's change is `reminder-<n>`). Redelivered messages hit ON CONFLICT DO NOTHING.
  *
  * What is mailed:
- * - opened, reminder: yes; an `opened` mail is suppressed (row kept with status 'suppressed')
- *   when the same recipient got a mail about ANOTHER alert of the same rule and device within its
- *   cooldown_s: a flapping value makes one mail per cooldown, not one per episode.
+ * - opened: always. A new alert is a new episode (the rule's hysteresis and minimum duration
+ *   decide that a value flapping around the threshold is one episode), and its first mail must
+ *   not be swallowed by the previous episode's cooldown (issue 19: a dispenser refilled and
+ *   running low again within 15 minutes got no mail).
+ * - reminder: yes, unless that recipient got a mail about THIS alert within its cooldown_s (row
+ *   kept with status 'suppressed'): the cooldown stops repeats within one episode.
  * - resolved: yes, unless that recipient's `opened` mail of this alert was suppressed (no
  *   "resolved" for an alert they never heard of).
  * - acknowledged: no mail (the person acknowledging knows; it stops the reminders).
@@ -124,20 +127,20 @@ async function suppressedRecipients(
     for (const r of rows) out.set(r.recipient, 'suppressed: the opened notice was suppressed by the cooldown');
     return out;
   }
-  if (alert.change !== 'opened' || alert.ruleId === null || alert.deviceId === null) return out;
+  if (alert.change !== 'reminder') return out;
   const { rows } = await deps.pool.query<{ recipient: string; last: Date }>(
     `SELECT o.recipient, max(o.created_at) AS last
-     FROM notification_outbox o JOIN alerts a ON a.id = o.alert_id
-     WHERE o.tenant_id = $1 AND o.recipient = ANY($2::text[]) AND a.rule_id = $3 AND a.device_id = $4
-       AND o.alert_id <> $5 AND o.status IN ('pending', 'sending', 'sent')
+     FROM notification_outbox o
+     WHERE o.tenant_id = $1 AND o.alert_id = $2 AND o.recipient = ANY($3::text[])
+       AND o.status IN ('pending', 'sending', 'sent')
      GROUP BY o.recipient`,
-    [alert.tenantId, emails, alert.ruleId, alert.deviceId, alert.alertId],
+    [alert.tenantId, alert.alertId, emails],
   );
   const now = deps.now();
   for (const r of rows) {
     const cooldownS = recipients.find((x) => x.email === r.recipient)?.cooldownS ?? 0;
     if (now - r.last.getTime() < cooldownS * 1000)
-      out.set(r.recipient, `suppressed: cooldown (${cooldownS}s) after the mail of ${r.last.toISOString()}`);
+      out.set(r.recipient, `suppressed: cooldown (${cooldownS}s) after this alert's mail of ${r.last.toISOString()}`);
   }
   return out;
 }

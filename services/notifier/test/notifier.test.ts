@@ -172,36 +172,39 @@ describe('notifier (embedded store, memory bus, real SMTP)', () => {
     expect(smtp.received).toEqual([]);
   });
 
-  it('suppresses a new episode of the same rule and device within the cooldown, and its resolve notice', async () => {
+  it('mails every new episode, also within the cooldown; the cooldown holds back repeats of one episode (issue 19)', async () => {
     const { smtp, topics, start } = await setup();
-    const world = await seedWorld(pool());
+    const world = await seedWorld(pool(), { reminderS: 60 });
     await addRecipient(pool(), world, 'ops@example.test', { assetId: world.pantryId, cooldownS: 600 });
-    await start();
+    const { notifier } = await start();
     const a = await insertAlert(pool(), world, 'resolved');
     await publishAlert(bus, topics.alerts, a, 'opened');
     await publishAlert(bus, topics.alerts, a, 'acknowledged');
     await publishAlert(bus, topics.alerts, a, 'resolved');
-    const b = await insertAlert(pool(), world, 'resolved');
+    // the next episode of the same rule and device, seconds later: its own mails
+    const b = await insertAlert(pool(), world, 'open', clock);
     await publishAlert(bus, topics.alerts, b, 'opened');
-    await publishAlert(bus, topics.alerts, b, 'resolved');
-    clock += 601_000;
-    const c = await insertAlert(pool(), world);
-    await publishAlert(bus, topics.alerts, c, 'opened');
     await waitFor(() => smtp.received.length === 3);
-    expect((await outbox(a.alertId)).map((r) => [r.dedupe_key.split(':')[1], r.status])).toEqual([
+    const keys = async (id: string) => (await outbox(id)).map((r) => [r.dedupe_key.split(':')[1], r.status]);
+    expect(await keys(a.alertId)).toEqual([
       ['opened', 'sent'],
       ['resolved', 'sent'],
     ]);
-    expect((await outbox(b.alertId)).map((r) => [r.dedupe_key.split(':')[1], r.status])).toEqual([
-      ['opened', 'suppressed'],
-      ['resolved', 'suppressed'],
-    ]);
-    await waitFor(async () => (await outbox(c.alertId))[0]?.status === 'sent');
+    expect(await keys(b.alertId)).toEqual([['opened', 'sent']]);
+    // a reminder of b 61 s after its mail is within the recipient's 600 s cooldown: held back
+    clock += 61_000;
+    expect(await notifier.remindNow()).toEqual({ queued: 0, suppressed: 1 });
+    clock += 600_000;
+    expect(await notifier.remindNow()).toEqual({ queued: 1, suppressed: 0 });
+    await waitFor(() => smtp.received.length === 4);
     expect(smtp.received.map((m) => m.subject?.split(':')[0])).toEqual([
       '[WARNING] Alert',
       '[WARNING] Resolved',
       '[WARNING] Alert',
+      '[WARNING] Reminder 11',
     ]);
+    // (the next tests remind on the same database)
+    await pool().query(`UPDATE alerts SET state = 'resolved' WHERE id = $1`, [b.alertId]);
   });
 
   it('reminds while an alert stays unacknowledged, once per reminder interval', async () => {

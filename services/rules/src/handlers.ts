@@ -2,7 +2,7 @@ import type { BatchHandler, Bus } from '@telemetry/bus';
 import { DevicePresenceV1, decodeMessage, TelemetryAcceptedV1 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import type { Store } from '@telemetry/store';
-import { appliesTo, evaluateHeard, evaluateObservation, type Observation } from './evaluate/index.js';
+import { appliesTo, evaluateHeard, evaluateObservation, forAsset, type Observation } from './evaluate/index.js';
 import { type CommitResult, commitSteps, type Step } from './io/commit.js';
 import { deviceLabel, type Lookups, ruleTargets } from './io/context.js';
 import type { TopicNames } from './io/effects.js';
@@ -60,7 +60,11 @@ export function telemetryHandler(deps: HandlerDeps): BatchHandler {
       };
       const rules = (await deps.lookups.rulesFor(ctx.tenantId)).filter((r) => ruleTargets(r, ctx) && appliesTo(r, obs));
       deps.metrics.events.inc({ topic: 'telemetry', result: rules.length > 0 ? 'evaluated' : 'no_rule' });
-      for (const rule of rules) steps.push({ rule, ctx, evaluate: (state) => evaluateObservation(rule, state, obs) });
+      for (const rule of rules) {
+        // a dispenser's own low_level_threshold wins over the rule's (seed 000)
+        const own = forAsset(rule, ctx.chain[0]?.attributes);
+        steps.push({ rule, ctx, evaluate: (state) => evaluateObservation(own, state, obs) });
+      }
     }
     const result = await commitOrLog(deps, steps, batch.topic);
     report(deps, result);

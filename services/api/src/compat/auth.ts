@@ -1,11 +1,12 @@
 import { Roles } from '@telemetry/auth';
+import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import { logout } from '../auth/routes.js';
 import type { AuthService, Session } from '../auth/service.js';
 import type { ApiContext } from '../context.js';
 import type { RateLimits } from '../http/rate-limit.js';
 import type { RouteTable } from '../http/route-table.js';
-import { clearSessionCookies, setSessionCookies } from '../http/session-cookies.js';
+import { clearSessionCookies, readRefreshCookie, setSessionCookies } from '../http/session-cookies.js';
 import { presentOzoneUser, type UserRow } from '../users/present.js';
 import { password, username } from '../users/service.js';
 import { ourRole, seedRole } from './energy/present.js';
@@ -188,5 +189,98 @@ export function registerAuthCompatRoutes(
       const s = await auth.refresh(body.refresh);
       return { access: s.access.token, refresh: s.refresh.token };
     },
+  });
+
+  registerDispenserAuthRoutes(table, auth, limits, Login);
+}
+
+/**
+ * The dispenser seed's simplejwt URLs (000_*, without /api): register, login ({access, refresh}
+ * and the rest of the one login answer), and a refresh its README lists as GET: the refresh token
+ * comes as `?refresh=`, the `X-Refresh-Token` header or the refresh cookie (POST {refresh} also works).
+ */
+function registerDispenserAuthRoutes(
+  table: RouteTable,
+  auth: AuthService,
+  limits: RateLimits,
+  Login: z.ZodType<{ username: string; password: string }>,
+): void {
+  const TAG = 'compat-dispenser';
+  table.add({
+    method: 'post',
+    path: '/users/register/',
+    summary: 'Register a user (dispenser seed): by a signed-in admin/manager, or with invite_token',
+    tags: [TAG],
+    access: 'optional',
+    aliasOf: '/api/auth/register',
+    before: [limits.login],
+    body: z.object({
+      username,
+      password,
+      email: z.email().max(254).optional(),
+      first_name: z.string().max(100).optional(),
+      last_name: z.string().max(100).optional(),
+      role: z.enum(Roles).optional(),
+      invite_token: z.string().max(200).optional(),
+    }),
+    example: { username: 'facilities', password: 'password123', email: 'facilities@example.com' },
+    status: 201,
+    handler: async ({ body, auth: who }) => {
+      const user = await auth.register(who, {
+        inviteToken: body.invite_token,
+        username: body.username,
+        password: body.password,
+        email: body.email,
+        firstName: body.first_name,
+        lastName: body.last_name,
+        role: body.role,
+      });
+      return { id: user.id, username: user.username, email: user.email ?? '', role: user.role };
+    },
+  });
+
+  table.add({
+    method: 'post',
+    path: '/users/login/',
+    summary: 'Sign in (dispenser seed): {access, refresh} at the top level, as simplejwt answers',
+    description: 'The same answer as POST /api/auth/login/ (a superset of the seeds’ login shapes).',
+    tags: [TAG],
+    access: 'public',
+    aliasOf: '/api/auth/login',
+    before: [limits.login],
+    body: Login,
+    example: { username: 'facilities', password: 'password123' },
+    handler: async ({ body }) => loginAnswer(await auth.login(body.username, body.password)),
+  });
+
+  const refresh = async (token: string | undefined) => {
+    if (!token)
+      throw new AppError('UNAUTHENTICATED', 'Send the refresh token: ?refresh=<token>, X-Refresh-Token, or {refresh}');
+    const s = await auth.refresh(token);
+    return { access: s.access.token, refresh: s.refresh.token };
+  };
+  table.add({
+    method: 'get',
+    path: '/users/token/refresh/',
+    summary: 'Refresh (dispenser seed, GET): ?refresh=<token> → {access, refresh}; the old refresh token is spent',
+    tags: [TAG],
+    access: 'public',
+    aliasOf: '/api/auth/refresh',
+    before: [limits.login],
+    query: z.object({ refresh: z.string().min(1).max(200).optional() }),
+    handler: async ({ query, req }) =>
+      refresh(query.refresh ?? req.header('x-refresh-token') ?? readRefreshCookie(req) ?? undefined),
+  });
+  table.add({
+    method: 'post',
+    path: '/users/token/refresh/',
+    summary: 'Refresh (simplejwt POST): {refresh} → {access, refresh}',
+    tags: [TAG],
+    access: 'public',
+    aliasOf: '/api/auth/refresh',
+    before: [limits.login],
+    body: z.object({ refresh: z.string().min(1).max(200) }),
+    example: { refresh: 'the refresh token' },
+    handler: async ({ body }) => refresh(body.refresh),
   });
 }

@@ -5,7 +5,7 @@ import type { Evaluation, Rule, RuleState } from './types.js';
 
 export { evaluateMaintenance } from './maintenance.js';
 export { evaluateHeard, evaluateTick, offlineLimitMs } from './offline.js';
-export { type PresetName, type PresetOptions, presetRule, type RuleDraft } from './presets.js';
+export { forAsset, type PresetName, type PresetOptions, presetRule, type RuleDraft } from './presets.js';
 export { describeBreach, evaluateThreshold, thresholdLimits } from './threshold.js';
 export * from './types.js';
 

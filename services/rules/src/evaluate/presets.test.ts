@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { kinds, makeRule, replay } from './fixtures.js';
-import { presetRule } from './presets.js';
+import { forAsset, presetRule } from './presets.js';
 import { evaluateThreshold } from './threshold.js';
+import { initialState } from './types.js';
 
 describe('presetRule', () => {
   it('makes low level a threshold rule with hysteresis', () => {
@@ -37,5 +38,24 @@ describe('presetRule', () => {
   it('wants exactly one target', () => {
     expect(() => presetRule('low_level', {})).toThrow(RangeError);
     expect(() => presetRule('low_level', { deviceId: 'd', assetId: 'a' })).toThrow(RangeError);
+  });
+});
+
+describe('forAsset', () => {
+  const rule = makeRule(presetRule('low_level', { assetType: 'dispenser', threshold: 20, clearThreshold: 25 }));
+  it("takes a dispenser's own low_level_threshold, keeping the rule's hysteresis gap", () => {
+    expect(forAsset(rule, { low_level_threshold: 30 })).toMatchObject({ threshold: 30, clearThreshold: 35 });
+    const out = evaluateThreshold(forAsset(rule, { low_level_threshold: 30 }), initialState(), {
+      ts: 1,
+      value: 25,
+      historical: false,
+    });
+    expect(out.effects).toMatchObject([{ type: 'open_alert', threshold: 30 }]);
+  });
+  it('leaves other rules and assets without a numeric threshold alone', () => {
+    expect(forAsset(rule, {})).toBe(rule);
+    expect(forAsset(rule, { low_level_threshold: 'low' })).toBe(rule);
+    const temp = makeRule({ ...rule, metric: 'temperature', operator: '>', preset: null });
+    expect(forAsset(temp, { low_level_threshold: 30 })).toBe(temp);
   });
 });

@@ -70,3 +70,20 @@ export function presetRule(preset: PresetName, options: PresetOptions): RuleDraf
     reminderS: options.reminderS ?? 3600,
   };
 }
+
+/**
+ * A low-level rule evaluated for one asset: the asset's own `low_level_threshold` (the dispenser
+ * seed's per-dispenser field) replaces the rule's threshold, keeping the rule's hysteresis gap.
+ * A low-level rule is the preset, or any `level <`/`<=` threshold rule. Other rules, and assets
+ * without a numeric threshold of their own, are returned unchanged.
+ */
+export function forAsset(rule: Rule, attributes: Record<string, unknown> | undefined): Rule {
+  const own = attributes?.low_level_threshold;
+  if (typeof own !== 'number' || !Number.isFinite(own) || own < 0) return rule;
+  if (rule.kind !== 'threshold' || rule.threshold === null) return rule;
+  const lowLevel =
+    rule.preset === 'low_level' || (rule.metric === 'level' && (rule.operator === '<' || rule.operator === '<='));
+  if (!lowLevel) return rule;
+  const gap = Math.max((rule.clearThreshold ?? rule.threshold) - rule.threshold, 0);
+  return { ...rule, threshold: own, clearThreshold: own + gap };
+}

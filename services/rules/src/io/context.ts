@@ -7,6 +7,8 @@ export interface AssetLink {
   id: string;
   type: string;
   name: string;
+  /** The asset's attributes (only of the bound asset, chain[0]): a dispenser's own low_level_threshold. */
+  attributes?: Record<string, unknown>;
 }
 
 /** What the rules need to know of a device: its tenant, cadence and where it sits in the asset tree. */
@@ -31,12 +33,12 @@ export function ruleTargets(rule: Rule, ctx: DeviceContext): boolean {
 
 export const ASSET_CHAIN_SQL = `
   WITH RECURSIVE chain AS (
-    SELECT id, parent_id, type, name, 0 AS depth FROM assets WHERE id = $1
+    SELECT id, parent_id, type, name, attributes, 0 AS depth FROM assets WHERE id = $1
     UNION ALL
-    SELECT p.id, p.parent_id, p.type, p.name, c.depth + 1 FROM assets p JOIN chain c ON p.id = c.parent_id
+    SELECT p.id, p.parent_id, p.type, p.name, NULL::jsonb, c.depth + 1 FROM assets p JOIN chain c ON p.id = c.parent_id
     WHERE c.depth < 32
   )
-  SELECT id, type, name FROM chain ORDER BY depth`;
+  SELECT id, type, name, attributes FROM chain ORDER BY depth`;
 
 /** Cached lookups of rules per tenant and context per device (cfg.rules.cacheTtlMs). */
 export function createLookups(pool: pg.Pool, ttlMs: number, now: () => number) {
