@@ -33,7 +33,7 @@ export interface StateStore {
 }
 
 export async function createStateStore(dir: string): Promise<StateStore> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const pathOf = (mac: string) => join(dir, `${mac.replace(/[^0-9A-Za-z]/g, '-')}.json`);
   let tmpCounter = 0;
   return {
@@ -55,7 +55,8 @@ export async function createStateStore(dir: string): Promise<StateStore> {
       // Write then rename: a crash mid-write leaves the previous file, never a torn one.
       const target = pathOf(file.mac);
       const tmp = `${target}.${process.pid}.${tmpCounter++}.tmp`;
-      await writeFile(tmp, JSON.stringify(file));
+      // device tokens: owner-only (#20)
+      await writeFile(tmp, JSON.stringify(file), { mode: 0o600 });
       await rename(tmp, target);
     },
   };

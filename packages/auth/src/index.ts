@@ -18,6 +18,7 @@ export {
   type PasswordHasher,
   type ScryptParams,
 } from './password.js';
+export { MIN_PASSWORD_LENGTH, passwordWeakness } from './password-policy.js';
 export {
   createRefreshTokens,
   hashToken,

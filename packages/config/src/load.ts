@@ -43,7 +43,8 @@ export interface Config {
     trustProxy: boolean | number | string[];
   };
   realtime: { port: number; maxUpdatesPerSecond: number; maxBuffered: number; drainTimeoutMs: number };
-  metrics: { port: number };
+  /** host: loopback by default; token: when set, /metrics needs `Authorization: Bearer <token>`. */
+  metrics: { port: number; host: string; token: string | undefined };
   mqtt: {
     host: string;
     port: number;
@@ -77,6 +78,23 @@ export interface Config {
   devices: { tokenGraceMs: number; httpRatePerMinute: number; maxPending: number; pendingTtlMs: number };
   /** REST API: sign-in attempts and device requests per client IP per minute, JSON body limit. */
   api: { loginRatePerMinute: number; deviceIpRatePerMinute: number; bodyLimitBytes: number };
+  /** #20: demo data, server limits, pending-device bounds, password policy, TLS (see schema.ts). */
+  security: {
+    demoData: boolean;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxConnectionsPerIp: number;
+    maxConnections: number;
+    maxPendingPerIp: number;
+    pendingWindowMs: number;
+  };
+  tls: {
+    certFile: string | undefined;
+    keyFile: string | undefined;
+    caFile: string | undefined;
+    mqttPort: number;
+    mqttWssPort: number;
+  };
 }
 
 /** Parses the environment once; every bad value is reported, by variable name, in one error. */
@@ -103,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   }
   if (e.NODE_ENV === 'production' && !e.JWT_SECRET) {
     throw new ConfigError(['JWT_SECRET: required when NODE_ENV=production (at least 32 random characters)']);
+  }
+  if ((e.TLS_CERT_FILE === undefined) !== (e.TLS_KEY_FILE === undefined)) {
+    throw new ConfigError(['TLS_CERT_FILE and TLS_KEY_FILE: give both or neither']);
   }
   return {
     env: e.NODE_ENV,
@@ -141,7 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       maxBuffered: e.REALTIME_MAX_BUFFERED,
       drainTimeoutMs: e.REALTIME_DRAIN_TIMEOUT,
     },
-    metrics: { port: e.METRICS_PORT },
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     mqtt: {
       host: e.MQTT_HOST,
       port: e.MQTT_PORT,
@@ -184,6 +205,22 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       loginRatePerMinute: e.API_LOGIN_RATE_PER_MIN,
       deviceIpRatePerMinute: e.API_DEVICE_IP_RATE_PER_MIN,
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+    },
+    security: {
+      demoData: e.DEMO_DATA ?? e.NODE_ENV === 'development',
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
+      maxConnectionsPerIp: e.HTTP_MAX_CONNECTIONS_PER_IP,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      maxPendingPerIp: e.DEVICE_MAX_PENDING_PER_IP,
+      pendingWindowMs: e.DEVICE_PENDING_WINDOW,
+    },
+    tls: {
+      certFile: e.TLS_CERT_FILE,
+      keyFile: e.TLS_KEY_FILE,
+      caFile: e.TLS_CA_FILE,
+      mqttPort: e.MQTT_TLS_PORT,
+      mqttWssPort: e.MQTT_WSS_PORT,
     },
   };
 }

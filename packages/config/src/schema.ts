@@ -128,6 +128,34 @@ export const EnvSchema = z.object({
   DEVICE_MAX_PENDING: positiveInt.default(10_000),
   DEVICE_PENDING_TTL: duration.default(parseDuration('30d')),
 
+  // Security (#20, SECURITY.md). Demo tenant, users and fleet: only when asked (DEMO_DATA=true);
+  // default true in development (`pnpm start` to try it out), never by default in production/test.
+  DEMO_DATA: bool.optional(),
+  // The per-service /metrics servers: loopback unless told otherwise; with METRICS_TOKEN set they
+  // need `Authorization: Bearer <token>` (then binding elsewhere is safe).
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  // HTTP server limits against half-sent requests: a request's headers must arrive within
+  // HTTP_HEADERS_TIMEOUT and the whole request within HTTP_REQUEST_TIMEOUT; one client address
+  // holds at most HTTP_MAX_CONNECTIONS_PER_IP open connections (beyond: closed at once).
+  HTTP_HEADERS_TIMEOUT: duration.default(parseDuration('10s')),
+  HTTP_REQUEST_TIMEOUT: duration.default(parseDuration('30s')),
+  HTTP_MAX_CONNECTIONS_PER_IP: positiveInt.default(256),
+  HTTP_MAX_CONNECTIONS: positiveInt.default(10_000),
+  // Pending devices one source address may create per DEVICE_PENDING_WINDOW (unauthenticated
+  // handshakes with unknown MACs); past it: 429 for that address only, real devices elsewhere go on.
+  DEVICE_MAX_PENDING_PER_IP: positiveInt.default(20),
+  DEVICE_PENDING_WINDOW: duration.default(parseDuration('1h')),
+  // TLS (#20): certificate and key files (PEM), re-read when they change. With them, MQTT over TLS
+  // listens on MQTT_TLS_PORT (8883; -1: off), MQTT over WebSocket/TLS on MQTT_WSS_PORT (-1: off), and
+  // the HTTP server speaks HTTPS. TLS_CA_FILE: the CA whose client certificates authenticate devices
+  // (X.509, CN = device id or a fingerprint registered on the device); without it no client certificates.
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  TLS_CA_FILE: z.string().optional(),
+  MQTT_TLS_PORT: z.coerce.number().int().min(-1).max(65_535).default(8883),
+  MQTT_WSS_PORT: z.coerce.number().int().min(-1).max(65_535).default(-1),
+
   // REST API (services/api)
   API_LOGIN_RATE_PER_MIN: positiveInt.default(20),
   API_DEVICE_IP_RATE_PER_MIN: positiveInt.default(6000),

@@ -5,6 +5,7 @@ export * from './device-payloads.js';
 export * from './device-time.js';
 export * from './errors.js';
 export * from './event-id.js';
+export * from './json-guard.js';
 export * from './messages.js';
 export {
   fromLegacyForm,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { AppError, hasNul, jsonHazardMessage, scanJson } from '@telemetry/contracts';
 import type { Registry } from '@telemetry/observability';
 import cors from 'cors';
 import express, { type Express, type RequestHandler, type Router } from 'express';
@@ -8,7 +9,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { ApiContext } from './context.js';
 import { httpMetrics } from './http/metrics.js';
 import { buildOpenApi, problemsPage } from './http/openapi.js';
-import { notFoundHandler, problemErrorHandler } from './http/problem.js';
+import { notFoundHandler, problem, problemErrorHandler, sendProblem } from './http/problem.js';
 import type { RateLimits } from './http/rate-limit.js';
 import type { RouteTable } from './http/route-table.js';
 
@@ -46,6 +47,14 @@ export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<t
     }),
   );
   app.use(cors(corsOptions(ctx.config.http.corsOrigins)));
+  // A NUL in a path or query value would reach PostgreSQL, which refuses U+0000 in text (#20)
+  app.use((req, res, next) => {
+    if (!/%00/i.test(req.url) && !hasNul(req.url)) return next();
+    sendProblem(res, {
+      ...problem('VALIDATION_FAILED', 'the URL contains a NUL character (%00), which no value may hold'),
+      instance: req.path,
+    });
+  });
   app.use(httpMetrics(parts.metrics));
 
   app.get('/healthz', (_req, res) => {
@@ -63,7 +72,17 @@ export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<t
 
   // Strict routing: the seeds' URLs end in "/" and may answer in their own shapes; canonical ones do not.
   const router = express.Router({ strict: true });
-  router.use(express.json({ limit: ctx.config.api.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  router.use(
+    express.json({
+      limit: ctx.config.api.bodyLimitBytes,
+      type: ['application/json', 'application/*+json'],
+      // before parsing: no NUL (PostgreSQL refuses it) and no absurd nesting (#20)
+      verify: (_req, _res, buf) => {
+        const hazard = scanJson(buf);
+        if (hazard) throw new AppError('VALIDATION_FAILED', `Request body refused: ${jsonHazardMessage(hazard)}`);
+      },
+    }),
+  );
   table.mount(router, ctx.authenticate);
   app.use(router);
 

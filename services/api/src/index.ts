@@ -32,6 +32,7 @@ import { registerTenantRoutes } from './tenants/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 
 export { type AnyRoute, RouteTable } from './http/route-table.js';
+export { applyServerLimits, serverOptions } from './http/server-limits.js';
 export { resolveJwtSecret } from './secret.js';
 export { createFirstAdmin, type DemoSeed, seedDemo } from './seed.js';
 

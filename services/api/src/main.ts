@@ -1,11 +1,11 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createBus } from '@telemetry/bus';
 import { loadConfig } from '@telemetry/config';
 import { allTopics } from '@telemetry/contracts';
 import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
 import { stopOnSignals } from '@telemetry/runtime';
 import { createStore } from '@telemetry/store';
-import { createApi, createFirstAdmin } from './index.js';
+import { applyServerLimits, createApi, createFirstAdmin, serverOptions } from './index.js';
 
 /** The API alone: config, logger, metrics, bus, store, then createApi on cfg.http.port. */
 async function main(): Promise<void> {
@@ -31,13 +31,21 @@ async function main(): Promise<void> {
 
   const api = createApi({ store, bus, logger, registry, config: cfg });
   const server: Server = await new Promise((resolve, reject) => {
-    const s = api.app.listen(cfg.http.port, cfg.http.host, () => resolve(s));
+    const s = createServer(serverOptions(cfg.security), api.app);
+    applyServerLimits(s, cfg.security);
+    s.listen(cfg.http.port, cfg.http.host, () => resolve(s));
     s.once('error', reject);
   });
   const health = createHealth();
   health.addReadiness('store', () => store.pool.query('SELECT 1').then(() => true));
   health.addReadiness('bus', () => bus.healthy());
-  const ops = await startOpsServer({ registry, health, port: cfg.metrics.port });
+  const ops = await startOpsServer({
+    registry: registry,
+    health,
+    port: cfg.metrics.port,
+    host: cfg.metrics.host,
+    token: cfg.metrics.token,
+  });
   logger.info({ port: cfg.http.port, docs: `http://localhost:${cfg.http.port}/docs` }, 'api listening');
 
   stopOnSignals({

@@ -199,13 +199,17 @@ describe('security review findings', () => {
     const cookie = `access_token=stale; refresh_token=${s.refreshToken}`;
     expect((await h.req('post', '/api/auth/logout/', { headers: { cookie } })).status).toBe(200);
     expect((await h.req('post', '/api/auth/refresh', { body: { refreshToken: s.refreshToken } })).status).toBe(401);
-    // a foreign page cannot sign the user out with the cookie (the body token is possession enough)
+    // a foreign page cannot sign the user out nor refresh with the cookie: refused outright (#20)
     const t = await session(username);
-    const csrf = await h.req('post', '/api/auth/logout', {
-      headers: { cookie: `refresh_token=${t.refreshToken}`, origin: 'http://evil.example' },
-      body: {},
-    });
-    expect(csrf.status).toBe(200);
+    for (const path of ['/api/auth/logout', '/api/auth/refresh', '/api/auth/logout/']) {
+      const csrf = await h.req('post', path, {
+        headers: { cookie: `refresh_token=${t.refreshToken}`, origin: 'http://evil.example' },
+        body: {},
+      });
+      expect(csrf.status, path).toBe(403);
+      expect(csrf.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(csrf.body.detail).toMatch(/Cross-origin/);
+    }
     expect((await h.req('post', '/api/auth/refresh', { body: { refreshToken: t.refreshToken } })).status).toBe(200);
   });
 

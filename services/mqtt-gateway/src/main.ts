@@ -39,7 +39,13 @@ health.addReadiness('mqtt', () => gateway.ready());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
 
 // The ops server first: while the gateway waits for an engine (Redis), /readyz says so.
-const ops = await startOpsServer({ registry: metrics, health, port: cfg.metrics.port });
+const ops = await startOpsServer({
+  registry: metrics,
+  health,
+  port: cfg.metrics.port,
+  host: cfg.metrics.host,
+  token: cfg.metrics.token,
+});
 await gateway.start();
 logger.info({ ops: ops.port }, 'mqtt-gateway started');
 

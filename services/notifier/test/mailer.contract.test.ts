@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAppError } from '@telemetry/contracts';
@@ -62,6 +62,9 @@ mailerContract('outbox folder', async () => {
     mailer,
     received: async () => {
       const files = (await readdir(join(dir, 'nested'))).filter((f) => f.endsWith('.eml'));
+      // mails are the owner's only (#20): 0600 files in a 0700 folder
+      expect((await stat(join(dir, 'nested'))).mode & 0o777).toBe(0o700);
+      for (const f of files) expect((await stat(join(dir, 'nested', f))).mode & 0o777).toBe(0o600);
       return Promise.all(files.map(async (f) => simpleParser(await readFile(join(dir, 'nested', f)))));
     },
     close: async () => {

@@ -26,7 +26,13 @@ async function main(): Promise<void> {
   health.addReadiness('bus', () => bus.healthy());
   health.addReadiness('realtime', () => realtime.ready());
   if (redis) health.addReadiness('redis', () => redis.status === 'ready');
-  const ops = await startOpsServer({ registry, health, port: cfg.metrics.port, host: cfg.http.host });
+  const ops = await startOpsServer({
+    registry: registry,
+    health,
+    port: cfg.metrics.port,
+    host: cfg.metrics.host,
+    token: cfg.metrics.token,
+  });
   await realtime.start();
   logger.info({ port: realtime.port(), metricsPort: ops.port }, 'realtime: listening');
 

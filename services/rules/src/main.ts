@@ -21,7 +21,13 @@ await rules.start();
 const health = createHealth();
 health.addReadiness('bus', () => bus.healthy());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
-const ops = await startOpsServer({ port: cfg.metrics.port, registry, health });
+const ops = await startOpsServer({
+  registry: registry,
+  health,
+  port: cfg.metrics.port,
+  host: cfg.metrics.host,
+  token: cfg.metrics.token,
+});
 
 stopOnSignals({
   service: 'rules',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { createApi, resolveJwtSecret } from '@telemetry/api';
+import { applyServerLimits, createApi, resolveJwtSecret, serverOptions } from '@telemetry/api';
 import { type Bus, createBus } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
 import { dashboardDir } from '@telemetry/dashboard';
@@ -118,7 +118,8 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
       ready: () => gatewayReady(),
       readinessDetail: () => maintenanceDetail?.() ?? {},
     });
-    const server: Server = createServer(api.app);
+    const server: Server = createServer(serverOptions(config.security), api.app);
+    applyServerLimits(server, config.security);
     const realtime = createRealtime({ ...deps, logger, httpServer: server });
     await realtime.start();
     closers.push(() => realtime.close());

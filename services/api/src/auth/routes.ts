@@ -3,7 +3,7 @@ import { AppError } from '@telemetry/contracts';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
-import { isSameOrigin, sessionOf } from '../http/authenticate.js';
+import { assertCookieOrigin, isSameOrigin, sessionOf } from '../http/authenticate.js';
 import type { RateLimits } from '../http/rate-limit.js';
 import type { RouteTable } from '../http/route-table.js';
 import { clearSessionCookies, readRefreshCookie, setSessionCookies } from '../http/session-cookies.js';
@@ -71,6 +71,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
     body: RefreshBody,
     example: { refreshToken: 'the refresh token of the login' },
     handler: async ({ body, req, res }) => {
+      assertCookieOrigin(req, ctx.config.http.corsOrigins);
       const token = body.refreshToken ?? readRefreshCookie(req);
       if (!token) throw new AppError('UNAUTHENTICATED', 'Send refreshToken in the body or the refresh_token cookie');
       const s = await auth.refresh(token);
@@ -105,7 +106,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
     status: 201,
     example: {
       username: 'newuser',
-      password: 'password123',
+      password: 'a-long-example-pass-9',
       email: 'user@example.com',
       firstName: 'John',
       lastName: 'Doe',
@@ -190,6 +191,7 @@ export async function logout(
   req: Request,
   bodyToken: string | undefined,
 ): Promise<void> {
+  assertCookieOrigin(req, ctx.config.http.corsOrigins);
   const principal = await ctx.authenticate(req).catch(() => undefined); // sets sessionOf(req) when valid
   const cookie = isSameOrigin(req, ctx.config.http.corsOrigins) ? readRefreshCookie(req) : undefined;
   await auth.logout(bodyToken ?? cookie, sessionOf(req), principal);

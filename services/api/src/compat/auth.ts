@@ -106,7 +106,7 @@ export function registerAuthCompatRoutes(
     }),
     example: {
       username: 'newuser',
-      password: 'password123',
+      password: 'a-long-example-pass-9',
       email: 'user@example.com',
       first_name: 'John',
       last_name: 'Doe',

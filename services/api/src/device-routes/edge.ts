@@ -3,7 +3,9 @@ import {
   AppError,
   type DeadReason,
   encodeMessage,
+  jsonHazardMessage,
   type NormalizedEvent,
+  scanJson,
   TelemetryDeadV1,
   TelemetryRawV1,
   Topics,
@@ -134,11 +136,16 @@ export function createEdge(deps: {
     json(req) {
       const body: unknown = req.body;
       const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+      let value: unknown;
       try {
-        return JSON.parse(bytes.toString('utf8'));
+        value = JSON.parse(bytes.toString('utf8'));
       } catch (err) {
         throw new BadPayload('not_json', `body is not JSON: ${(err as Error).message}`);
       }
+      // a NUL would be acknowledged and then fail in the database: refused and dead-lettered now (#20)
+      const hazard = scanJson(bytes);
+      if (hazard) throw new BadPayload('schema_invalid', jsonHazardMessage(hazard));
+      return value;
     },
 
     parse(schema, value, eventIdRequired = false) {

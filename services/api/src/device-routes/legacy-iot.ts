@@ -1,4 +1,4 @@
-import { AppError, fromLegacyForm, LegacyIotForm } from '@telemetry/contracts';
+import { AppError, fromLegacyForm, hasNul, jsonHazardMessage, LegacyIotForm } from '@telemetry/contracts';
 import type { Request, Response } from 'express';
 import { BadPayload, type Edge } from './edge.js';
 
@@ -52,5 +52,10 @@ export function legacyIot(edge: Edge) {
 function formFields(req: Request): Record<string, string> {
   const body: unknown = req.body;
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
-  return Object.fromEntries(new URLSearchParams(text));
+  const fields = Object.fromEntries(new URLSearchParams(text));
+  // PostgreSQL refuses U+0000: refused here rather than acknowledged and then dropped (#20)
+  if (Object.entries(fields).some(([k, v]) => hasNul(k) || hasNul(v))) {
+    throw new BadPayload('schema_invalid', jsonHazardMessage('nul'));
+  }
+  return fields;
 }

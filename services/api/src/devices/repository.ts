@@ -101,7 +101,8 @@ export async function listDevices(db: Db, p: Principal, f: DeviceFilter): Promis
     );
   const page = keysetClause({ column: 'd.id', type: 'text', id: 'd.id', direction: 'asc' }, f.cursor, params);
   const { rows } = await db.query<DeviceRow & { _key: string; _id: string }>(
-    `${DEVICE_SELECT} WHERE ${where.join(' AND ')} AND ${page.where} ${page.order} LIMIT $${params.push(f.limit + 1)}`,
+    // the keyset's _key/_id columns must be selected, or the cursor is [null,null] (#20)
+    `${DEVICE_SELECT.replace('SELECT ', `SELECT ${page.select}, `)} WHERE ${where.join(' AND ')} AND ${page.where} ${page.order} LIMIT $${params.push(f.limit + 1)}`,
     params,
   );
   return toPage(rows, f.limit, (r) => r as DeviceRow);

@@ -105,3 +105,16 @@ export function isSameOrigin(req: Request, allowed: string[]): boolean {
   }
   return host === req.headers.host || allowed.includes(origin);
 }
+
+/**
+ * Logout and refresh act on the session cookies: from a foreign origin (a page elsewhere the
+ * browser sends our cookies for) they are refused outright, not served with the cookie ignored
+ * (#20). Without cookies (a bearer or body token), the origin does not matter.
+ */
+export function assertCookieOrigin(req: Request, allowed: string[]): void {
+  const hasSessionCookie =
+    readCookie(req, ACCESS_COOKIE) !== undefined || readCookie(req, 'refresh_token') !== undefined;
+  if (hasSessionCookie && !isSameOrigin(req, allowed)) {
+    throw new AppError('FORBIDDEN', 'Cross-origin request with the session cookies refused (Origin not allowed)');
+  }
+}

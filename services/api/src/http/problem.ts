@@ -65,6 +65,12 @@ export function toProblem(err: unknown): Problem {
   if ((err as { code?: unknown })?.code === PG_INVALID_PARAMETER_VALUE) {
     return problem('VALIDATION_FAILED', 'A parameter has a value the database does not accept (a time zone?)');
   }
+  // A NUL or an invalid byte the guards did not catch (a form body, a header-derived value): the
+  // caller's input, refused as such (#20). 22021 character_not_in_repertoire, 22P05 untranslatable.
+  const pgCode = (err as { code?: unknown })?.code;
+  if (pgCode === '22021' || pgCode === '22P05') {
+    return problem('VALIDATION_FAILED', 'A value contains a character that cannot be stored (NUL, U+0000?)');
+  }
   const h = err as HttpishError;
   const status = h?.status ?? h?.statusCode;
   if (h?.type === 'entity.too.large')

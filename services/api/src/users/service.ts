@@ -5,6 +5,7 @@ import {
   isPlatformAdmin,
   type PasswordHasher,
   type Principal,
+  passwordWeakness,
   type Role,
 } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
@@ -18,7 +19,14 @@ export const username = z
   .min(3)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]*$/, 'letters, digits and _ . @ - only, starting with a letter or digit');
-export const password = z.string().min(8, 'at least 8 characters').max(256);
+/** A chosen password: length and not a common one (@telemetry/auth passwordWeakness, #20). */
+export const password = z
+  .string()
+  .max(256)
+  .superRefine((p, ctx) => {
+    const weakness = passwordWeakness(p);
+    if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+  });
 
 export interface NewUser {
   username?: string;

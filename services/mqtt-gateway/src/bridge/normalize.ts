@@ -5,6 +5,8 @@ import {
   derivedEventId,
   encodeMessage,
   type IdSource,
+  jsonHazardMessage,
+  scanJson,
   TelemetryDeadV1,
   TelemetryRawV1,
 } from '@telemetry/contracts';
@@ -74,6 +76,10 @@ export function normalizeMqtt(input: MqttInput): Normalized {
   if (payload.length > input.maxPayloadBytes) {
     return dead('too_large', `payload of ${payload.length} bytes exceeds ${input.maxPayloadBytes}`);
   }
+  // PostgreSQL refuses U+0000 and deep nesting means nothing here: dead-lettered with the reason
+  // instead of acknowledged and then failing in the pipeline (#20)
+  const hazard = scanJson(payload);
+  if (hazard) return dead('schema_invalid', jsonHazardMessage(hazard));
   const decoded = decodeDevicePayload({
     deviceId: identity.deviceId,
     kind: kindOf(channel),

@@ -24,7 +24,8 @@ export function createOutboxMailer(options: OutboxMailerOptions): Mailer {
     async send(mail: Mail): Promise<SendResult> {
       const file = join(options.dir, `${fileName(mail.messageId)}.eml`);
       try {
-        ready ??= mkdir(options.dir, { recursive: true });
+        // mails name people and carry alert contents: owner-only, like the secrets (#20)
+        ready ??= mkdir(options.dir, { recursive: true, mode: 0o700 });
         await ready;
         const info = await composer.sendMail({
           from: mail.from,
@@ -34,7 +35,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): Mailer {
           messageId: mail.messageId,
         });
         const tmp = `${file}.${process.pid}.tmp`;
-        await writeFile(tmp, info.message as Buffer);
+        await writeFile(tmp, info.message as Buffer, { mode: 0o600 });
         await rename(tmp, file);
       } catch (err) {
         ready = undefined;
