@@ -138,7 +138,7 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function raw(
+export function raw(
   tenantId: string,
   deviceId: string,
   eventId: string,

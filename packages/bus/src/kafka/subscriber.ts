@@ -12,13 +12,18 @@ import { chunks, toIncoming } from './messages.js';
 const REDELIVERY = { baseMs: 50, maxMs: 5_000 };
 
 /**
- * Rebalances in about a second (kafkajs defaults: 3 s heartbeats, 5 s fetch waits): a member
- * notices a join or leave at its next heartbeat. The session timeout stays at kafkajs's 30 s, so a
- * slow batch (heartbeats only go out between handler calls) does not get its member evicted.
+ * Failover in seconds (#15). A member that dies without leaving (SIGKILL, a lost host) holds its
+ * partitions until the broker's session timeout: kafkajs's 30 s default stalled a dead worker's
+ * partitions ~30 s. 6 s (the broker default group.min.session.timeout.ms) with heartbeats every
+ * second: a dead member is evicted after 6 s, the others learn at their next heartbeat and rejoin,
+ * measured ~7-9 s kill -> its partitions consumed elsewhere (test/failover.test.ts). A live member
+ * is never evicted by a slow batch: the handler call heartbeats every second while it runs (below).
+ * rebalanceTimeout bounds how long a rebalance waits for members still finishing a batch.
+ * maxWaitTimeInMs 500: an idle fetch returns fast, so a join or a returning broker is noticed soon.
  */
 const CONSUMER_TIMINGS = {
-  sessionTimeout: 30_000,
-  rebalanceTimeout: 30_000,
+  sessionTimeout: 6_000,
+  rebalanceTimeout: 10_000,
   heartbeatInterval: 1_000,
   maxWaitTimeInMs: 500,
 };
@@ -64,6 +69,10 @@ export async function subscribeKafka(
       // Async wrapper: even a handler that throws synchronously must not escape into kafkajs.
       const call = (async () => handler({ topic, partition, messages }))();
       inflight.add(call);
+      // A long handler call (a slow transaction, a database coming back) must not cost the member its
+      // session: heartbeat while it runs. A failed heartbeat (a rebalance started) is seen by kafkajs
+      // on its own next heartbeat; nothing to do here.
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), CONSUMER_TIMINGS.heartbeatInterval);
       try {
         await call;
       } catch (err) {
@@ -77,6 +86,7 @@ export async function subscribeKafka(
         await sleepUnless(backoffMs(attempt, REDELIVERY), () => !isRunning());
         return;
       } finally {
+        clearInterval(beat);
         inflight.delete(call);
       }
       failures.delete(key);
