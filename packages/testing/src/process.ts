@@ -38,7 +38,8 @@ export interface Proc {
 export function startProcess(name: string, entry: string, env: Record<string, string>, args: string[] = []): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // a free metrics port unless the test names one: test files run side by side (METRICS_PORT)
+    env: { ...process.env, METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -50,6 +50,12 @@ export function createPipelineMetrics(registry: Registry) {
       'pipeline_store_latency_seconds',
       'Trace stage bus -> stored (commit) per stored event',
     ),
+    stageLatency: histogram(
+      registry,
+      'telemetry_stage_latency_seconds',
+      'Per-stage latency of stored events: edge_to_bus (edge receive -> on the bus), bus_to_stored (-> commit), edge_to_stored',
+      ['stage'],
+    ),
     lag: gauge(
       registry,
       'pipeline_consumer_lag_seconds',

@@ -326,11 +326,22 @@ function record(metrics: PipelineMetrics, o: Outcome, storedAt: number): void {
   for (const d of o.dead) metrics.dead.inc({ reason: d.reason });
   let late = 0;
   let skewed = 0;
+  const stages = {
+    bus: metrics.stageLatency.labels({ stage: 'bus_to_stored' }),
+    edgeToBus: metrics.stageLatency.labels({ stage: 'edge_to_bus' }),
+    edge: metrics.stageLatency.labels({ stage: 'edge_to_stored' }),
+  };
   for (const c of o.fresh) {
     if (c.late) late++;
     if (c.skewed) skewed++;
     const busAt = c.event.trace.bus ?? c.message.timestamp;
     metrics.storeLatency.observe(Math.max(0, storedAt - busAt) / 1000);
+    stages.bus.observe(Math.max(0, storedAt - busAt) / 1000);
+    const edgeAt = c.event.trace.gateway;
+    if (edgeAt !== undefined) {
+      stages.edgeToBus.observe(Math.max(0, busAt - edgeAt) / 1000);
+      stages.edge.observe(Math.max(0, storedAt - edgeAt) / 1000);
+    }
   }
   if (late) metrics.late.inc(late);
   if (skewed) metrics.skewed.inc(skewed);

@@ -11,7 +11,7 @@ export function banner(stack: RunningStack): string {
     `  Store               ${stack.storeKind}`,
     `  Bus                 ${stack.busKind}`,
     `  Mail                ${stack.mailTo}`,
-    `  Metrics             ${stack.urls.http}/metrics   Health: ${stack.urls.http}/readyz`,
+    `  Metrics             ${stack.urls.metrics}   (Prometheus, METRICS_PORT)   Health: ${stack.urls.http}/readyz`,
   ];
   const sql = stack.sqlAccess;
   if (sql) {

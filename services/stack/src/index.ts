@@ -11,7 +11,8 @@ export { type RunningStack, runStack, type StackOptions } from './stack.js';
  * KAFKA_BROKERS / DATABASE_URL / REDIS_URL / SMTP_URL say otherwise).
  */
 export async function startStack(opts: { env: Record<string, string | undefined>; quiet?: boolean }) {
-  const config = loadConfig(opts.env);
+  // a free metrics port unless one is asked for: tools and tests run several stacks side by side
+  const config = loadConfig({ METRICS_PORT: '0', ...opts.env });
   const logger = opts.quiet === false ? createLogger({ name: 'stack', level: config.logLevel }) : silentLogger();
   const stack = await runStack({ config, logger });
   return {

@@ -7,7 +7,7 @@ import type { Config } from '@telemetry/config';
 import { dashboardDir } from '@telemetry/dashboard';
 import { createGateway, gatewayOptions } from '@telemetry/mqtt-gateway';
 import { createNotifier } from '@telemetry/notifier';
-import { createRegistry as createMetrics, type Logger } from '@telemetry/observability';
+import { createHealth, createRegistry as createMetrics, type Logger, startOpsServer } from '@telemetry/observability';
 import { createPipeline, createRejections } from '@telemetry/pipeline';
 import { createRealtime } from '@telemetry/realtime';
 import { createRegistry } from '@telemetry/registry';
@@ -30,7 +30,8 @@ export interface StackOptions {
 }
 
 export interface RunningStack {
-  urls: { http: string; mqtt: string; mqttWs: string | null };
+  /** `metrics`: Prometheus text of every service in this process (METRICS_PORT). */
+  urls: { http: string; mqtt: string; mqttWs: string | null; metrics: string };
   /** Created by this start (first run only): shown once. */
   firstRun: FirstRun;
   storeKind: string;
@@ -62,6 +63,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     { variable: 'HTTP_PORT', port: base.http.port, host: base.http.host },
     { variable: 'MQTT_PORT', port: base.mqtt.port, host: base.mqtt.host },
     ...(base.mqtt.wsPort > 0 ? [{ variable: 'MQTT_WS_PORT', port: base.mqtt.wsPort, host: base.mqtt.host }] : []),
+    ...(base.metrics.port > 0 ? [{ variable: 'METRICS_PORT', port: base.metrics.port, host: base.http.host }] : []),
   ]);
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
@@ -165,11 +167,21 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     gatewayReady = () => gateway.ready();
     closers.push(() => gateway.close());
 
+    // Prometheus on METRICS_PORT, as each service's ops server in the distributed deployment: one
+    // registry holds the series of every service of this process (#14: it was not started at all).
+    const health = createHealth();
+    health.addReadiness('mqtt', () => gateway.ready());
+    health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
+    const ops = await startOpsServer({ registry: metrics, health, port: config.metrics.port, host: config.http.host });
+    step('metrics listening');
+    closers.push(() => ops.close());
+
     const local = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
     const urls = {
       http: `http://${local(config.http.host)}:${httpPort}`,
       mqtt: `mqtt://${local(config.mqtt.host)}:${mqtt.port}`,
       mqttWs: mqtt.wsPort > 0 ? `ws://${local(config.mqtt.host)}:${mqtt.wsPort}` : null,
+      metrics: `http://${local(config.http.host)}:${ops.port}/metrics`,
     };
 
     let simulatedDevices = 0;

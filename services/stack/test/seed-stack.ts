@@ -85,6 +85,7 @@ export async function startSeedStack(env: Record<string, string> = {}): Promise<
     MQTT_HOST: '127.0.0.1',
     MQTT_PORT: '0',
     MQTT_WS_PORT: '0',
+    METRICS_PORT: '0',
     SIMULATE: 'false',
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     JWT_SECRET: 'seed-replay-secret-0123456789-0123456789',
