@@ -1,5 +1,6 @@
 import { AppError, type ErrorCode, ErrorCodes, isAppError } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
+import { isDbUnavailable } from '@telemetry/store';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 
 /** RFC 9457 problem details, with our error `code` and, for validation, the field `errors`. */
@@ -71,6 +72,10 @@ export function toProblem(err: unknown): Problem {
   if (pgCode === '22021' || pgCode === '22P05') {
     return problem('VALIDATION_FAILED', 'A value contains a character that cannot be stored (NUL, U+0000?)');
   }
+  // PostgreSQL unreachable or restarting (#15): the caller should come back, not see a 500.
+  // sendProblem adds Retry-After; devices retry on it.
+  if (isDbUnavailable(err)) return problem('UNAVAILABLE', 'The database is unreachable; retry later');
+  if (pgCode === '57014') return problem('UNAVAILABLE', 'The query took too long and was cancelled');
   const h = err as HttpishError;
   const status = h?.status ?? h?.statusCode;
   if (h?.type === 'entity.too.large')
