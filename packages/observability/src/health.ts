@@ -6,14 +6,20 @@ export type Check = () => boolean | Promise<boolean>;
  */
 export interface Health {
   addReadiness(name: string, check: Check): void;
-  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** Shown under `detail` in /readyz without deciding readiness (e.g. failing TimescaleDB jobs). */
+  addDetail(name: string, detail: () => unknown): void;
+  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean>; detail?: Record<string, unknown> }>;
 }
 
 export function createHealth(): Health {
   const checks = new Map<string, Check>();
+  const details = new Map<string, () => unknown>();
   return {
     addReadiness(name, check) {
       checks.set(name, check);
+    },
+    addDetail(name, detail) {
+      details.set(name, detail);
     },
     async readiness() {
       const results: Record<string, boolean> = {};
@@ -24,7 +30,11 @@ export function createHealth(): Health {
           results[name] = false;
         }
       }
-      return { ready: Object.values(results).every(Boolean), checks: results };
+      const ready = Object.values(results).every(Boolean);
+      if (details.size === 0) return { ready, checks: results };
+      const detail: Record<string, unknown> = {};
+      for (const [name, read] of details) detail[name] = read();
+      return { ready, checks: results, detail };
     },
   };
 }

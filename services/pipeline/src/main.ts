@@ -24,6 +24,7 @@ await rejections.start();
 const health = createHealth();
 health.addReadiness('bus', () => bus.healthy());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
+health.addDetail('maintenance', () => pipeline.maintenanceHealth());
 const ops = await startOpsServer({
   registry: registry,
   health,
