@@ -52,6 +52,8 @@ export const PermissionRoles = {
   'alerts:resolve': MANAGERS,
   'tasks:create': MANAGERS,
   'tasks:update': STAFF,
+  /** Post readings as a person (the aggregator seed's customers upload their sensors' data; 001). */
+  'telemetry:write': STAFF,
   'rules:write': MANAGERS,
   'recipients:write': MANAGERS,
   'telemetry:purge': ADMINS,

@@ -10,7 +10,7 @@ import { buildApp } from './app.js';
 import { registerAssetRoutes } from './assets/routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
-import { registerAggregatorRoutes } from './compat/aggregator.js';
+import { registerAggregatorRoutes } from './compat/aggregator/routes.js';
 import { registerAuthCompatRoutes } from './compat/auth.js';
 import { registerDispenserRoutes } from './compat/dispenser/routes.js';
 import { registerEnergyRoutes } from './compat/energy/routes.js';

@@ -132,8 +132,11 @@ export async function startSeedStack(env: Record<string, string> = {}): Promise<
     mail,
     req,
     platformToken,
-    async tenant(name, users) {
-      const t = await req('post', '/api/tenants', { token: platformToken, body: { name, externalId: `ext-${name}` } });
+    async tenant(name, users, opts = {}) {
+      const t = await req('post', '/api/tenants', {
+        token: platformToken,
+        body: { name, externalId: opts.externalId ?? `ext-${name}` },
+      });
       if (t.status !== 201) throw new Error(`tenant ${name}: ${t.status} ${t.text}`);
       const id = (t.body.id ?? t.body.tenant?.id) as string;
       const out: Record<string, { id: string; token: string }> = {};

@@ -1,10 +1,13 @@
 import { isPlatformAdmin } from '@telemetry/auth';
+import { ReadingBatch } from '@telemetry/contracts';
 import { queryRollups } from '@telemetry/timeseries';
 import { z } from 'zod';
-import type { ApiContext } from '../context.js';
-import type { RouteTable } from '../http/route-table.js';
-import { isoTime } from '../http/validation.js';
-import { selectDevices } from '../telemetry/devices.js';
+import type { ApiContext } from '../../context.js';
+import type { RouteTable } from '../../http/route-table.js';
+import { isoTime } from '../../http/validation.js';
+import { selectDevices } from '../../telemetry/devices.js';
+import { createAggregatorService } from './service.js';
+import { seedTime } from './time.js';
 
 /**
  * The reading aggregator seed (001_*): each customer (tenant, customer_id = tenants.external_id)
@@ -12,6 +15,33 @@ import { selectDevices } from '../telemetry/devices.js';
  */
 export function registerAggregatorRoutes(table: RouteTable, ctx: ApiContext): void {
   const { store } = ctx;
+  const aggregator = createAggregatorService(ctx);
+
+  table.add({
+    method: 'post',
+    path: '/api/device/create/',
+    summary: 'Upload readings with a user’s token (aggregator seed): [{timestamp, reading, device_id, customer_id}]',
+    description:
+      'The seed’s customers post their sensors’ data with their own JWT (a relay device’s token goes to ' +
+      '/api/device/readings/). Every device_id must be a device of the caller’s tenant; a manager or admin ' +
+      'uploading registers unknown ids as devices of the tenant (ids taken elsewhere are refused). ' +
+      '`customer_id` must name the tenant (its external id). Answers the stored readings, times as `+00:00`.',
+    tags: ['compat-aggregator'],
+    access: 'telemetry:write',
+    aliasOf: '/api/device/readings/',
+    body: ReadingBatch,
+    example: [
+      {
+        timestamp: '2022-01-21T10:56:18.950901',
+        reading: 0.63,
+        device_id: '71bf19cb-e7e7-4334-af31-5ebba56a655d',
+        customer_id: 'b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df',
+      },
+    ],
+    status: 201,
+    handler: async ({ body, principal }) => aggregator.upload(principal, body),
+  });
+
   table.add({
     method: 'get',
     path: '/api/readings/aggregated/',
@@ -55,15 +85,15 @@ export function registerAggregatorRoutes(table: RouteTable, ctx: ApiContext): vo
         const byDevice = new Map<string, { from: string; value: number | null }[]>();
         for (const p of points) {
           const list = byDevice.get(p.deviceId ?? '') ?? [];
-          list.push({ from: p.bucket, value: p.values.avg ?? null });
+          list.push({ from: seedTime(p.bucket), value: p.values.avg ?? null });
           byDevice.set(p.deviceId ?? '', list);
         }
         for (const [device, values] of byDevice) {
           data.push({
             device_id: device,
             customer_id: tenant.external_id ?? tenant.id,
-            from: query.start.toISOString(),
-            to: query.end.toISOString(),
+            from: seedTime(query.start),
+            to: seedTime(query.end),
             aggregation_size_minutes: size,
             aggregated_values: values,
           });
