@@ -380,7 +380,9 @@ describe('telemetry reads, statistics, exports and the seeds’ flows', () => {
       token: m,
       body: { current_level: 50 },
     });
-    expect(noDevice.status).toBe(409);
+    // no device bound: the dispenser reports as its own virtual device (the seed's dispensers had none)
+    expect(noDevice.status).toBe(200);
+    expect(noDevice.body).toMatchObject({ device_id: `dispenser-${dispenser.body.id}`, low: false });
     await h.test.store.pool.query("INSERT INTO devices (id, tenant_id, state) VALUES ('disp-dev-1', $1, 'active')", [
       c2.id,
     ]);
