@@ -34,6 +34,7 @@ export interface SeedStack {
   tenant(
     name: string,
     users: SeedUser[],
+    opts?: { externalId?: string },
   ): Promise<{ id: string; users: Record<string, { id: string; token: string }> }>;
   /** A Socket.IO client of the stack, subscribed to `scope`/`id`; collects what it is pushed. */
   live(token: string, scope: 'tenant' | 'site' | 'asset' | 'device', id: string): Promise<Live>;
@@ -132,7 +133,7 @@ export async function startSeedStack(env: Record<string, string> = {}): Promise<
     mail,
     req,
     platformToken,
-    async tenant(name, users, opts = {}) {
+    async tenant(name, users, opts: { externalId?: string } = {}) {
       const t = await req('post', '/api/tenants', {
         token: platformToken,
         body: { name, externalId: opts.externalId ?? `ext-${name}` },
