@@ -4,6 +4,7 @@ import { createMemoryBus } from './memory/index.js';
 import type { Bus } from './port.js';
 
 export type { BusConfig, BusDeps, BusLogger } from './config.js';
+export { DeadLetterHeaders } from './dead-letter.js';
 export { createMemoryBus } from './memory/index.js';
 export type * from './port.js';
 

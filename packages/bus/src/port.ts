@@ -53,6 +53,12 @@ export interface SubscribeOptions {
    * Kafka ignores it: there acks=all is the durability point. Default: true.
    */
   durable?: boolean;
+  /**
+   * Where a message goes that failed for good: a failure `isRetriable` says no to is not
+   * redelivered but published to `topic` (the original bytes, the reason in headers; see
+   * dead-letter.ts) and committed. Absent: every failure redelivers.
+   */
+  deadLetter?: { topic: string; isRetriable: (err: unknown) => boolean };
 }
 
 export interface Subscription {

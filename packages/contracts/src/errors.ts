@@ -45,3 +45,24 @@ export class AppError extends Error {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+/**
+ * A database error caused by one message's content (a value out of range, text that is no uuid, a
+ * violated check): trying again fails the same way. Everything else (connection lost, deadlock,
+ * serialization, timeouts) may pass.
+ */
+export function isPoison(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || code.length !== 5) return false;
+  return code.startsWith('22') || code === '23502' || code === '23514';
+}
+
+/**
+ * Whether handling a message again may succeed: what the bus redelivers. An AppError says so
+ * itself (`retriable`); a database error decides by SQLSTATE (isPoison); anything else is
+ * assumed passing (an engine hiccup), so it is retried rather than dropped.
+ */
+export function isRetriable(err: unknown): boolean {
+  if (isAppError(err)) return err.retriable;
+  return !isPoison(err);
+}

@@ -8,6 +8,8 @@ export const Topics = {
   devicePresence: 'device.presence.v1',
   /** A user's sessions ended or their rights narrowed: realtime re-checks the user's open sockets at once (#20). */
   sessions: 'auth.sessions.v1',
+  /** A message a consumer failed on for good (not retriable): the original bytes, the reason and source in headers. */
+  deadLetter: 'dead-letter.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];

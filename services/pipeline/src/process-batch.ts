@@ -1,5 +1,6 @@
 import type { Batch, BatchHandler, Bus, IncomingMessage } from '@telemetry/bus';
 import type { DeadReason, TelemetryRawV1 } from '@telemetry/contracts';
+import { isPoison } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import type { Store } from '@telemetry/store';
 import {
@@ -15,7 +16,6 @@ import {
 import type pg from 'pg';
 import { hasDeadband, keepReading } from './deadband.js';
 import { decodeRaw } from './decode.js';
-import { isPoison } from './errors.js';
 import type { PipelineMetrics } from './metrics.js';
 import { type DeadLetter, publishOutcome } from './publish.js';
 import { classifyTime, type TimingRules } from './timing.js';

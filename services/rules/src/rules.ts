@@ -1,6 +1,6 @@
 import type { Bus, Subscription } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
-import { Topics } from '@telemetry/contracts';
+import { isRetriable, Topics } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
 import { startLoop } from '@telemetry/runtime';
 import { relayOutbox, type Store } from '@telemetry/store';
@@ -14,6 +14,8 @@ export interface RulesTopics {
   presence: string;
   alerts: string;
   tasks: string;
+  /** Where a message the worker fails on for good goes (see SubscribeOptions.deadLetter). */
+  deadLetter: string;
 }
 
 export interface RulesDeps {
@@ -56,6 +58,7 @@ export function createRules(deps: RulesDeps): RulesService {
     presence: Topics.devicePresence,
     alerts: Topics.alerts,
     tasks: Topics.tasks,
+    deadLetter: Topics.deadLetter,
     ...deps.topics,
   };
   const logger = deps.logger.child({ component: 'rules' });
@@ -90,12 +93,15 @@ export function createRules(deps: RulesDeps): RulesService {
   return {
     async start() {
       await deps.bus.ensureTopics(
-        [topics.accepted, topics.presence, topics.alerts, topics.tasks].map((name) => ({ name })),
+        [topics.accepted, topics.presence, topics.alerts, topics.tasks, topics.deadLetter].map((name) => ({ name })),
       );
       subscription = await deps.bus.subscribe({
         groupId: deps.groupId ?? 'rules',
         topics: [topics.accepted, topics.presence],
         maxBatchSize: 500,
+        // a message that fails for good (a device id that is no uuid, a value out of range) is
+        // dead-lettered with its reason instead of holding its partition forever
+        deadLetter: { topic: topics.deadLetter, isRetriable },
         handler: (batch) => (batch.topic === topics.presence ? onPresence(batch) : onTelemetry(batch)),
       });
       await subscription.ready;

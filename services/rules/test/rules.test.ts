@@ -55,6 +55,7 @@ async function harness(opts: { expectedIntervalS?: number } = {}): Promise<Harne
     presence: uniqueName('presence'),
     alerts: uniqueName('alerts'),
     tasks: uniqueName('tasks'),
+    deadLetter: uniqueName('dead'),
   };
   await bus.ensureTopics(Object.values(topics).map((name) => ({ name })));
   const alerts: AlertV1[] = [];

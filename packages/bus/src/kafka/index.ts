@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { type BusConfig, type BusDeps, silentLogger } from '../config.js';
+import { withDeadLetters } from '../dead-letter.js';
 import type { Bus, SubscribeOptions, Subscription, TopicSpec } from '../port.js';
 import { createKafkaClient } from './client.js';
 import { createPublisher } from './publisher.js';
@@ -84,7 +85,8 @@ export function createKafkaBus(config: BusConfig, deps: BusDeps = {}): Bus {
         throw new Error(`bus: unknown topic(s) ${unknown.join(', ')}; create them with ensureTopics() first`);
       }
       const concurrency = Math.max(1, Math.min(config.partitions, MAX_PARTITIONS_CONCURRENTLY));
-      const subscription = await subscribeKafka(kafka, options, { logger, concurrency });
+      const handler = withDeadLetters(options, (topic, messages) => publisher.publish(topic, messages), logger);
+      const subscription = await subscribeKafka(kafka, { ...options, handler }, { logger, concurrency });
       const tracked: Subscription = {
         ...subscription,
         close: () => subscription.close().finally(() => subscriptions.delete(tracked)),

@@ -1,4 +1,5 @@
 import { type BusConfig, type BusDeps, DEFAULT_MAX_BATCH_SIZE, silentLogger } from '../config.js';
+import { withDeadLetters } from '../dead-letter.js';
 import type { Bus, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from '../port.js';
 import { ConsumerGroup, type GroupHost, type Member } from './group.js';
 import { Signal } from './log.js';
@@ -39,7 +40,7 @@ export function createMemoryBus(config: Pick<BusConfig, 'partitions'>, deps: Bus
     if (closed) throw new Error('bus: closed');
   };
 
-  return {
+  const bus: Bus = {
     kind: 'memory',
 
     async ensureTopics(specs: TopicSpec[]) {
@@ -73,7 +74,7 @@ export function createMemoryBus(config: Pick<BusConfig, 'partitions'>, deps: Bus
       }
       const member: Member = {
         topics: [...options.topics],
-        handler: options.handler,
+        handler: withDeadLetters(options, (topic, messages) => bus.publish(topic, messages), logger),
         maxBatchSize: Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE),
         closing: false,
         inflight: 0,
@@ -106,4 +107,5 @@ export function createMemoryBus(config: Pick<BusConfig, 'partitions'>, deps: Bus
       for (const topic of topics.values()) topic.rejectAll(err);
     },
   };
+  return bus;
 }
