@@ -65,7 +65,9 @@ describe.each(backends)('rules worker, poison message (%s)', (_name, makeBus) =>
 
     const ts = Date.now() - 60_000;
     // same key, so the same partition and order: the poison first, then a good low reading
-    await publishAccepted(bus, topics.accepted, { ...world, dispenserId: 'not-a-uuid' }, [{ ts, metrics: { level: 3 } }]);
+    await publishAccepted(bus, topics.accepted, { ...world, dispenserId: 'not-a-uuid' }, [
+      { ts, metrics: { level: 3 } },
+    ]);
     await publishAccepted(bus, topics.accepted, world, [{ ts: ts + 1000, metrics: { level: 3 } }]);
 
     const [letter] = await waitFor(() => (dead.length > 0 ? dead : undefined), { timeoutMs: 20_000 });
