@@ -23,11 +23,19 @@ export const deviceId = z
     'device ids are 1-128 of A-Z a-z 0-9 _ . : - (not starting with a symbol)',
   );
 
-/** ISO 8601 date or date-time, parsed to a Date. */
+/** Years a query may name: telemetry is stamped by devices of this era (#15: 0001-9999 passed). */
+export const MIN_YEAR = 1970;
+export const MAX_YEAR = 2199;
+
+/** ISO 8601 date or date-time, parsed to a Date; years MIN_YEAR..MAX_YEAR. */
 export const isoTime = z
   .string()
   .max(40)
   .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date or date-time')
+  .refine((s) => {
+    const year = new Date(s).getUTCFullYear();
+    return year >= MIN_YEAR && year <= MAX_YEAR;
+  }, `must be in the years ${MIN_YEAR}-${MAX_YEAR}`)
   .transform((s) => new Date(s))
   .meta({ format: 'date-time' });
 

@@ -18,7 +18,7 @@ import { purgeTelemetry } from '../tenants/routes.js';
 import { csvLine, startCsv, writeWithBackpressure } from './csv.js';
 import { selectDevices } from './devices.js';
 import { streamRawCsv } from './export.js';
-import { computeStats, OZONE_USAGE_METRICS } from './stats.js';
+import { assertBucketCount, computeStats, OZONE_USAGE_METRICS } from './stats.js';
 
 const DAY = 86_400_000;
 const MAX_POINTS = 100_000;
@@ -206,6 +206,9 @@ export function registerTelemetryRoutes(table: RouteTable, ctx: ApiContext) {
   });
 
   const stats = async (p: Parameters<typeof selectDevices>[1], q: StatsInput) => {
+    // bounded before any query (#15): a refusal costs no database time
+    const { from, to } = range({ from: q.start, to: q.end, days: q.days }, ctx.now(), 7);
+    assertBucketCount(q.granularity, from, to);
     const assetIds = [q.machineId, q.outletId, q.assetId].filter((x): x is string => Boolean(x));
     const selection = await selectDevices(db, p, {
       deviceIds: q.deviceId ? [q.deviceId] : undefined,
@@ -213,7 +216,6 @@ export function registerTelemetryRoutes(table: RouteTable, ctx: ApiContext) {
       tenantId: q.tenantId,
     });
     const tz = q.tz ?? (await tenantZone(selection.tenantId));
-    const { from, to } = range({ from: q.start, to: q.end, days: q.days }, ctx.now(), 7);
     return computeStats(db, {
       selection,
       granularity: q.granularity,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvField } from './csv.js';
-import { movingAverage, runningSum } from './stats.js';
+import { assertBucketCount, movingAverage, runningSum } from './stats.js';
 
 describe('stats helpers', () => {
   it('accumulates and smooths', () => {
@@ -15,5 +15,20 @@ describe('stats helpers', () => {
     expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
     expect(csvField(-3.5)).toBe('-3.5');
     expect(csvField(null)).toBe('');
+  });
+});
+
+describe('assertBucketCount', () => {
+  const at = (iso: string) => new Date(iso);
+  it('refuses 130 years of minutes (or hours) without asking the database', () => {
+    expect(() => assertBucketCount('minute', at('1970-01-01T00:00:00Z'), at('2100-01-01T00:00:00Z'))).toThrow(
+      /buckets/,
+    );
+    expect(() => assertBucketCount('hour', at('1970-01-01T00:00:00Z'), at('2100-01-01T00:00:00Z'))).toThrow(/buckets/);
+  });
+  it('lets through what fits: a week of minutes, 130 years of days or months', () => {
+    expect(() => assertBucketCount('minute', at('2025-01-01T00:00:00Z'), at('2025-01-07T00:00:00Z'))).not.toThrow();
+    expect(() => assertBucketCount('day', at('2000-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z'))).not.toThrow();
+    expect(() => assertBucketCount('month', at('1970-01-01T00:00:00Z'), at('2100-01-01T00:00:00Z'))).not.toThrow();
   });
 });
