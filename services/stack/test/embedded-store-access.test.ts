@@ -23,7 +23,7 @@ describe('embedded store access under hostile clients (all-in-one child process)
   });
 
   async function start(env: Record<string, string>, dir: string) {
-    const ports = { http: await freePort(), mqtt: await freePort(), ws: await freePort() };
+    const ports = { http: await freePort(), mqtt: await freePort(), ws: await freePort(), metrics: await freePort() };
     const proc = startProcess('stack', 'services/stack/src/main.ts', {
       DATA_DIR: dir,
       HTTP_HOST: '127.0.0.1',
@@ -31,6 +31,7 @@ describe('embedded store access under hostile clients (all-in-one child process)
       MQTT_HOST: '127.0.0.1',
       MQTT_PORT: String(ports.mqtt),
       MQTT_WS_PORT: String(ports.ws),
+      METRICS_PORT: String(ports.metrics),
       SIMULATE: 'false',
       LOG_LEVEL: 'warn',
       ...env,
@@ -53,7 +54,7 @@ describe('embedded store access under hostile clients (all-in-one child process)
     }
     // the only TCP listeners: the configured ports and the password-checked SQL port
     expect(listeningPorts(proc.child.pid as number)).toEqual(
-      [ports.http, ports.mqtt, ports.ws, sqlPort].sort(byNumber),
+      [ports.http, ports.mqtt, ports.ws, ports.metrics, sqlPort].sort(byNumber),
     );
 
     const admin = proc.output().match(/platform admin\s+(\S+) \/ (\S+)/) as RegExpMatchArray;
@@ -126,10 +127,13 @@ describe('embedded store access under hostile clients (all-in-one child process)
   }, 240_000);
 
   it('opens no store port by default, and three restarts log no retention error', async () => {
-    const dir = join(dataDir, 'restarts');
-    for (let run = 0; run < 4; run++) {
-      const { proc, ports, d } = await start({}, dir);
-      expect(listeningPorts(proc.child.pid as number)).toEqual([ports.http, ports.mqtt, ports.ws].sort(byNumber));
+    // the same data directory as above: that start was the first, these are the restarts (a fresh
+    // directory when this test runs alone: then the first of the three is the first start)
+    for (let run = 1; run <= 3; run++) {
+      const { proc, ports, d } = await start({}, dataDir);
+      expect(listeningPorts(proc.child.pid as number)).toEqual(
+        [ports.http, ports.mqtt, ports.ws, ports.metrics].sort(byNumber),
+      );
       // the maintenance pass (retention, compression, TimescaleDB jobs) runs right after start
       const deadline = Date.now() + 60_000;
       let detail: { maintenance?: { lastSuccessAt: string | null; lastError: string | null } } = {};
