@@ -63,7 +63,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     { variable: 'HTTP_PORT', port: base.http.port, host: base.http.host },
     { variable: 'MQTT_PORT', port: base.mqtt.port, host: base.mqtt.host },
     ...(base.mqtt.wsPort > 0 ? [{ variable: 'MQTT_WS_PORT', port: base.mqtt.wsPort, host: base.mqtt.host }] : []),
-    ...(base.metrics.port > 0 ? [{ variable: 'METRICS_PORT', port: base.metrics.port, host: base.http.host }] : []),
+    ...(base.metrics.port > 0 ? [{ variable: 'METRICS_PORT', port: base.metrics.port, host: base.metrics.host }] : []),
   ]);
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
@@ -172,7 +172,13 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     const health = createHealth();
     health.addReadiness('mqtt', () => gateway.ready());
     health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);
-    const ops = await startOpsServer({ registry: metrics, health, port: config.metrics.port, host: config.http.host });
+    const ops = await startOpsServer({
+      registry: metrics,
+      health,
+      port: config.metrics.port,
+      host: config.metrics.host,
+      token: config.metrics.token,
+    });
     step('metrics listening');
     closers.push(() => ops.close());
 
@@ -181,7 +187,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
       http: `http://${local(config.http.host)}:${httpPort}`,
       mqtt: `mqtt://${local(config.mqtt.host)}:${mqtt.port}`,
       mqttWs: mqtt.wsPort > 0 ? `ws://${local(config.mqtt.host)}:${mqtt.wsPort}` : null,
-      metrics: `http://${local(config.http.host)}:${ops.port}/metrics`,
+      metrics: `http://${local(config.metrics.host)}:${ops.port}/metrics`,
     };
 
     let simulatedDevices = 0;
