@@ -14,7 +14,7 @@ import { registerAggregatorRoutes } from './compat/aggregator/routes.js';
 import { registerAuthCompatRoutes } from './compat/auth.js';
 import { registerDispenserRoutes } from './compat/dispenser/routes.js';
 import { registerEnergyRoutes } from './compat/energy/routes.js';
-import { registerOzoneRoutes } from './compat/ozone.js';
+import { registerOzoneRoutes } from './compat/ozone/routes.js';
 import type { ApiContext } from './context.js';
 import { createDeviceRoutes } from './device-routes/index.js';
 import { registerDeviceRoutes } from './devices/routes.js';

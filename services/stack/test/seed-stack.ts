@@ -27,7 +27,7 @@ export interface SeedStack {
   req<T = any>(
     method: string,
     path: string,
-    opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string },
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string; jar?: Jar },
   ): Promise<Res<T>>;
   platformToken: string;
   /** A tenant and users with known passwords (created through the canonical API). */
@@ -47,6 +47,9 @@ export interface SeedUser {
   role: 'admin' | 'manager' | 'operator' | 'viewer';
   email?: string;
 }
+
+/** A cookie jar (curl -c / -b): the cookies the stack set, sent back. */
+export type Jar = Map<string, string>;
 
 export interface Live {
   socket: Socket;
@@ -101,9 +104,15 @@ export async function startSeedStack(env: Record<string, string> = {}): Promise<
   const req: SeedStack['req'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.jar?.size) headers.cookie = [...opts.jar].map(([k, v]) => `${k}=${v}`).join('; ');
     const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
     const res = await fetch(url + path, { method: method.toUpperCase(), headers, body });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const [k, ...v] = (pair ?? '').split('=');
+      if (opts.jar && k) opts.jar.set(k.trim(), v.join('='));
+    }
     const text = await res.text();
     let parsed: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);

@@ -25,6 +25,8 @@ export interface DeviceRow {
   latest: Record<string, { v: number; t: number }> | null;
   last_attributes: Record<string, unknown> | null;
   event_count: number | null;
+  /** Device time of the latest stored event (device_state.last_ts). */
+  last_ts: Date | null;
 }
 
 /**
@@ -43,7 +45,7 @@ const ONLINE = `(d.online OR coalesce(${LAST_SEEN} > now() - ${WINDOW}
 
 export const DEVICE_SELECT = `SELECT d.id, d.tenant_id, d.asset_id, d.name, d.mac, d.firmware, d.device_type, d.state,
     d.expected_interval_s, d.notes, d.attributes, d.created_at, ${LAST_SEEN} AS last_seen, ${ONLINE} AS online,
-    ds.latest, ds.last_attributes, ds.event_count
+    ds.latest, ds.last_attributes, ds.event_count, ds.last_ts
   FROM devices d LEFT JOIN device_state ds ON ds.tenant_id = d.tenant_id AND ds.device_id = d.id`;
 
 export function presentDevice(r: DeviceRow) {

@@ -1,63 +1,19 @@
-import { latestValues, listRawEvents, type RawEvent } from '@telemetry/timeseries';
+import { latestValues, listRawEvents } from '@telemetry/timeseries';
 import { z } from 'zod';
-import { createAsset, getAsset } from '../assets/repository.js';
-import type { ApiContext } from '../context.js';
-import { bindDevice, type DeviceRow, getDevice, listDevices } from '../devices/repository.js';
-import { cursorInHeader } from '../http/pagination.js';
-import type { RouteTable } from '../http/route-table.js';
-import { deviceId, id, pageQuery, qBool, timeZone } from '../http/validation.js';
-import { writeTenant } from '../scope.js';
-import { selectDevices } from '../telemetry/devices.js';
-import { type StatsInput, statsWindow, type TelemetryHandlers } from '../telemetry/routes.js';
-import { present, registerTypedAlias, type TypedAlias } from './typed-assets.js';
+import { createAsset, getAsset } from '../../assets/repository.js';
+import type { ApiContext } from '../../context.js';
+import { bindDevice, getDevice, listDevices } from '../../devices/repository.js';
+import { cursorInHeader } from '../../http/pagination.js';
+import type { RouteTable } from '../../http/route-table.js';
+import { deviceId, id, pageQuery, qBool, timeZone } from '../../http/validation.js';
+import { writeTenant } from '../../scope.js';
+import { selectDevices } from '../../telemetry/devices.js';
+import { type StatsInput, statsWindow, type TelemetryHandlers } from '../../telemetry/routes.js';
+import { present, registerTypedAlias, type TypedAlias } from '../typed-assets.js';
+import { ozoneEvent } from './present.js';
+import { ozoneDevices } from './service.js';
 
 const TAG = 'compat-ozone';
-
-/** The ozone seed's TelemetryEvent shape. */
-export function ozoneEvent(e: RawEvent) {
-  const a = e.attributes as Record<string, unknown>;
-  return {
-    device_id: e.deviceId,
-    event_id: e.eventId,
-    event: (a.event as string | undefined) ?? e.kind,
-    event_type:
-      (a.treatment as string | undefined) ??
-      (a.mode as string | undefined) ??
-      (e.kind === 'status' ? 'status' : e.kind),
-    treatment: (a.treatment as string | undefined) ?? null,
-    counter: e.metrics.counter ?? null,
-    occurred_at: e.ts,
-    device_timestamp: e.deviceTs ?? e.ts,
-    received_at: e.receivedAt,
-    count_basic: e.metrics.count_basic ?? null,
-    count_standard: e.metrics.count_standard ?? null,
-    count_premium: e.metrics.count_premium ?? null,
-    payload: { metrics: e.metrics, attributes: e.attributes },
-  };
-}
-
-/** The ozone seed's device shape (Device + DeviceStatus). */
-function ozoneDevice(d: DeviceRow) {
-  const v = (m: string) => d.latest?.[m]?.v ?? null;
-  return {
-    device_id: d.id,
-    name: d.name,
-    mac: d.mac,
-    firmware: d.firmware,
-    assigned: d.state === 'active' && d.tenant_id !== null,
-    state: d.state,
-    online: d.online,
-    last_seen: d.last_seen?.toISOString() ?? null,
-    notes: d.notes,
-    machine_id: d.asset_id,
-    current_count_basic: v('count_basic'),
-    current_count_standard: v('count_standard'),
-    current_count_premium: v('count_premium'),
-    counter: v('counter'),
-    mode:
-      (d.last_attributes?.treatment as string | undefined) ?? (d.last_attributes?.mode as string | undefined) ?? null,
-  };
-}
 
 const snakeStats = z.object({
   outlet_id: id.optional(),
@@ -173,7 +129,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
         [ids],
       );
       const machineAssets = new Set(rows.map((r) => r.id));
-      return items.filter((d) => !d.asset_id || !machineAssets.has(d.asset_id)).map(ozoneDevice);
+      return ozoneDevices(
+        store.pool,
+        items.filter((d) => !d.asset_id || !machineAssets.has(d.asset_id)),
+      );
     },
   });
 
@@ -194,7 +153,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
       query: z.object({ ...pageQuery }),
       handler: async ({ query, principal, res }) => {
         const page = await listDevices(store.pool, principal, { status, limit: query.limit, cursor: query.cursor });
-        return cursorInHeader(res, page).map(ozoneDevice);
+        return ozoneDevices(store.pool, cursorInHeader(res, page));
       },
     });
   }
@@ -212,7 +171,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
         limit: query.limit,
         cursor: query.cursor,
       });
-      const devices = cursorInHeader(res, page).map(ozoneDevice);
+      const devices = await ozoneDevices(store.pool, cursorInHeader(res, page));
       return {
         devices,
         total: devices.length,
@@ -270,7 +229,8 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     handler: async ({ query, principal }) => {
       const device = await getDevice(store.pool, principal, query.device_id);
       const s = await telemetry.summary(principal, device.id);
-      return { ...ozoneDevice(device), metrics: s.metrics, window: s.window };
+      const [shaped] = await ozoneDevices(store.pool, [device]);
+      return { ...shaped, metrics: s.metrics, window: s.window };
     },
   });
 
