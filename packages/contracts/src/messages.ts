@@ -162,3 +162,17 @@ export const SessionRevokedV1 = z.object({
   at: z.string().datetime({ offset: true }),
 });
 export type SessionRevokedV1 = z.infer<typeof SessionRevokedV1>;
+
+/**
+ * device.commands.v1: a command was queued (or its state changed). The store is the record; this
+ * message only says "now" to the gateway instance holding the device's connection, which reads the
+ * device's pending commands from the store and delivers them (#18). Keyed by device id.
+ */
+export const DeviceCommandV1 = z.object({
+  v: z.literal(1),
+  tenantId: z.string().uuid(),
+  deviceId: z.string().min(1),
+  commandId: z.string().uuid(),
+  at: z.string().datetime({ offset: true }),
+});
+export type DeviceCommandV1 = z.infer<typeof DeviceCommandV1>;

@@ -10,6 +10,8 @@ export const Topics = {
   sessions: 'auth.sessions.v1',
   /** A message a consumer failed on for good (not retriable): the original bytes, the reason and source in headers. */
   deadLetter: 'dead-letter.v1',
+  /** A command for a device was created or changed state: the gateway holding its connection delivers it (#18). */
+  deviceCommands: 'device.commands.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -22,4 +24,6 @@ export const DeviceTopics = {
   events: (id: string) => `devices/${id}/events`,
   status: (id: string) => `devices/${id}/status`,
   commands: (id: string) => `devices/${id}/commands`,
+  /** Where a device answers a command: `{"id": "<command id>", "status": "ok"|"error", "result": ...}`. */
+  commandReplies: (id: string) => `devices/${id}/commands/reply`,
 } as const;

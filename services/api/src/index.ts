@@ -10,6 +10,7 @@ import { buildApp } from './app.js';
 import { registerAssetRoutes } from './assets/routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { registerCommandRoutes } from './commands/routes.js';
 import { registerAggregatorRoutes } from './compat/aggregator/routes.js';
 import { registerAuthCompatRoutes } from './compat/auth.js';
 import { registerDispenserRoutes } from './compat/dispenser/routes.js';
@@ -121,6 +122,7 @@ export function createApi(deps: ApiDeps): Api {
   registerTaskRoutes(table, ctx);
   registerRuleRoutes(table, ctx);
   registerAuditRoutes(table, ctx);
+  registerCommandRoutes(table, ctx);
 
   const deviceRouter =
     deps.deviceRoutes === false

@@ -21,6 +21,8 @@ export interface ApiTopics {
   tasks: string;
   raw: string;
   sessions: string;
+  /** device.commands.v1: a command was queued (#18). */
+  commands: string;
 }
 
 /**
@@ -56,6 +58,7 @@ export function createPublisher(deps: {
     tasks: Topics.tasks,
     raw: Topics.telemetryRaw,
     sessions: Topics.sessions,
+    commands: Topics.deviceCommands,
     ...deps.topics,
   };
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Bus } from '@telemetry/bus';
+import type { CommandStore } from '@telemetry/commands';
 import { DeviceTopics, Topics } from '@telemetry/contracts';
 import type { Logger, Registry as MetricsRegistry } from '@telemetry/observability';
 import { createRateLimiter, type Registry } from '@telemetry/registry';
@@ -8,6 +9,7 @@ import { type Loop, startLoop } from '@telemetry/runtime';
 import { Aedes, type Client } from 'aedes';
 import { type Bridge, createBridge } from './bridge/bridge.js';
 import { type ClusterBackends, createClusterBackends } from './cluster.js';
+import { createDispatcher, type Dispatcher } from './commands/dispatcher.js';
 import { createConnectHandlers } from './handlers/connect.js';
 import { createForeignWillBridge } from './handlers/foreign-will.js';
 import { createAuthorizePublish } from './handlers/publish.js';
@@ -72,6 +74,8 @@ export interface GatewayOptions {
   proxyPort?: number;
   /** MQTT over WebSocket, likewise behind a PROXY header. -1/absent = off. */
   wsProxyPort?: number;
+  /** How often queued commands of connected devices are (re)tried and expired ones marked (ms). */
+  commandSweepMs?: number;
 }
 
 export interface GatewayDeps {
@@ -84,12 +88,16 @@ export interface GatewayDeps {
   options: GatewayOptions;
   /** Topic names; default the contracts' Topics (tests give their own to isolate on a shared Kafka). */
   topics?: Partial<GatewayTopics>;
+  /** Commands to devices (#18), delivered from the store; without it the gateway sends none. */
+  commands?: CommandStore;
 }
 
 export interface GatewayTopics {
   raw: string;
   dead: string;
   presence: string;
+  /** device.commands.v1 announcements (#18); default the contracts' name. */
+  commands?: string;
 }
 
 export interface Gateway {
@@ -127,6 +135,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     raw: Topics.telemetryRaw,
     dead: Topics.telemetryDead,
     presence: Topics.devicePresence,
+    commands: Topics.deviceCommands,
     ...deps.topics,
   };
   const sessions = new Sessions();
@@ -146,6 +155,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger,
     strictClientId: options.strictClientId === true,
   });
+  let dispatcher: Dispatcher | undefined;
   const pendingTtlMs = options.pendingTtlMs ?? 30 * 86_400_000;
   const cluster: ClusterBackends | undefined = options.redisUrl
     ? createClusterBackends({
@@ -164,6 +174,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     foreignWill: cluster
       ? createForeignWillBridge({ registry, bridge, claims: cluster.willClaims, logger })
       : undefined,
+    onCommandReply: (session, payload) => dispatcher?.reply(session, payload) ?? Promise.resolve(),
   });
 
   const broker = new Aedes({
@@ -180,6 +191,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     authorizeForward: createAuthorizeForward({ sessions }),
   });
   publish.dropDenied(broker);
+  if (deps.commands) {
+    dispatcher = createDispatcher({
+      broker,
+      sessions,
+      store: deps.commands,
+      bus,
+      topic: topics.commands ?? Topics.deviceCommands,
+      gatewayId,
+      logger: logger.child({ component: 'commands' }),
+    });
+  }
   if (cluster) {
     // A device is in one session across the cluster: a CONNECT on another instance ends this one,
     // also when one of them used an empty client id (aedes only compares client ids). Published
@@ -379,6 +401,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
         () => presence.flushLastSeen([...sessions.all()].map((s) => s.session)),
         'last-seen flush',
       );
+      if (dispatcher) {
+        await dispatcher.start();
+        every(options.commandSweepMs ?? 5_000, () => dispatcher?.sweep() ?? Promise.resolve(), 'command sweep');
+      }
       listening = true;
       logger.info({ port: tcp.port, wsPort, ...proxied, gatewayId }, 'mqtt gateway listening');
       return { port: tcp.port, wsPort, ...proxied };
@@ -415,6 +441,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       for (const l of loops) void l.stop();
       const closed = listeners.map((l) => l.close());
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await dispatcher?.close();
       await cluster?.close();
       for (const raw of rawSockets) raw.destroy(); // sockets that never completed CONNECT
       await Promise.all(closed);

@@ -1,4 +1,5 @@
 import { createBus } from '@telemetry/bus';
+import { createCommandStore } from '@telemetry/commands';
 import { loadConfig } from '@telemetry/config';
 import {
   createHealth,
@@ -34,6 +35,7 @@ const gateway = createGateway({
   // REDIS_URL: this process is one instance of a clustered broker (docker-compose runs 2 replicas).
   // Not in gatewayOptions(): the all-in-one stack is one process, one broker, in memory.
   options: { ...gatewayOptions(cfg), redisUrl: cfg.redisUrl },
+  commands: createCommandStore(store.pool),
 });
 health.addReadiness('mqtt', () => gateway.ready());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);

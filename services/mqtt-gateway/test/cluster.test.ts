@@ -67,7 +67,12 @@ beforeAll(async () => {
     ])
   ).rows[0]!.id;
   // Both instances bridge to the same topics, as replicas of one deployment do.
-  topics = { raw: uniqueName('raw'), dead: uniqueName('dead'), presence: uniqueName('presence') };
+  topics = {
+    raw: uniqueName('raw'),
+    dead: uniqueName('dead'),
+    presence: uniqueName('presence'),
+    commands: uniqueName('commands'),
+  };
   a = await instance();
   b = await instance();
   raw = await tap(bus, topics.raw);

@@ -36,7 +36,12 @@ export async function startGateway(
 ): Promise<TestGateway> {
   const registry = createRegistry({ pool: store.pool });
   const metrics = createMetricsRegistry();
-  const topics: GatewayTopics = { raw: uniqueName('raw'), dead: uniqueName('dead'), presence: uniqueName('presence') };
+  const topics: GatewayTopics = {
+    raw: uniqueName('raw'),
+    dead: uniqueName('dead'),
+    presence: uniqueName('presence'),
+    commands: uniqueName('commands'),
+  };
   const tenantId = (
     await store.pool.query<{ id: string }>('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [
       uniqueName('tenant'),

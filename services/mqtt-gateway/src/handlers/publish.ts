@@ -1,8 +1,10 @@
+import { DeviceTopics } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { Bridge } from '../bridge/bridge.js';
 import { createLogThrottle } from '../log-throttle.js';
 import type { GatewayMetrics } from '../metrics.js';
+import type { Session } from '../session.js';
 import { publishChannel } from '../topics.js';
 import type { StoredWill } from './foreign-will.js';
 import type { Sessions } from './sessions.js';
@@ -28,6 +30,8 @@ export function createAuthorizePublish(deps: {
   /** Clustered: this instance's aedes id, and the bridge of wills left by dead instances. */
   brokerId?: string;
   foreignWill?: (will: StoredWill & { brokerId: string }, callback: (error?: Error | null) => void) => void;
+  /** A device's answer on devices/{id}/commands/reply: recorded in the store, not sent to the bus. */
+  onCommandReply?: (session: Session, payload: Buffer) => Promise<void>;
 }) {
   const { sessions, bridge, metrics, logger, brokerId, foreignWill } = deps;
   const denied = new WeakSet<PublishPacket>();
@@ -52,6 +56,17 @@ export function createAuthorizePublish(deps: {
     const will = client.closed;
     if (will) session.endReason ??= 'will';
     else session.lastSeen = Date.now();
+    if (!will && deps.onCommandReply && packet.topic === DeviceTopics.commandReplies(session.identity.deviceId)) {
+      denied.add(packet); // recorded, never routed to other clients
+      deps.onCommandReply(session, toBuffer(packet.payload)).then(
+        () => callback(null),
+        (err: unknown) => {
+          logger.warn({ err, deviceId: session.identity.deviceId }, 'recording a command reply failed');
+          callback(err instanceof Error ? err : new Error(String(err))); // no PUBACK: the device resends it
+        },
+      );
+      return;
+    }
     const channel = publishChannel(session.identity.deviceId, packet.topic);
     if (!channel) {
       denied.add(packet);
