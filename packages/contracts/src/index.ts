@@ -6,6 +6,7 @@ export * from './device-time.js';
 export * from './errors.js';
 export * from './event-id.js';
 export * from './json-guard.js';
+export * from './lateness.js';
 export * from './messages.js';
 export {
   fromLegacyForm,

@@ -55,6 +55,8 @@ export const DeadReason = z.enum([
   'topic_invalid',
   /** MQTT publish outside the device's own topics: acknowledged (as mosquitto does in 3.1.1), not stored. */
   'acl_denied',
+  /** An event id already stored with another payload (another ts or values): kept apart in telemetry_conflicts. */
+  'id_conflict',
 ]);
 export type DeadReason = z.infer<typeof DeadReason>;
 

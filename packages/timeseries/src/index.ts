@@ -14,6 +14,13 @@ export {
   type TelemetryPolicy,
 } from './policies.js';
 export { type Bucket, isUtcZone, parseBucket, type RollupTable, sourceFor } from './query/buckets.js';
+export {
+  type ConflictsQuery,
+  countConflicts,
+  type EventConflict,
+  type EventVersion,
+  listConflicts,
+} from './query/conflicts.js';
 export { type DeviceLatest, latestValues } from './query/latest.js';
 export {
   listRawEvents,
@@ -25,5 +32,14 @@ export {
 export { AGGREGATIONS, type Aggregation, queryRollups, type RollupPoint, type RollupQuery } from './query/rollups.js';
 export { type DeviceSummary, deviceSummary, type MetricSummary } from './query/summary.js';
 export { type EventKindName, type StoredEvent, statePatches, type WriteResult, writeStored } from './write/batch.js';
+export { type ConflictCandidate, conflictKey, insertConflicts } from './write/conflicts.js';
 export { contextKey, type DeviceContext, loadDeviceContexts } from './write/context.js';
-export { findStoredBySameMessage, insertSeen, pruneSeen, type SeenCandidate } from './write/seen.js';
+export { loadLateWindows, tenantLateCutoffs } from './write/late-windows.js';
+export {
+  findStoredBySameMessage,
+  insertSeen,
+  loadSeen,
+  pruneSeen,
+  type SeenCandidate,
+  type SeenMark,
+} from './write/seen.js';

@@ -16,6 +16,7 @@ import { registerAuthCompatRoutes } from './compat/auth.js';
 import { registerDispenserRoutes } from './compat/dispenser/routes.js';
 import { registerEnergyRoutes } from './compat/energy/routes.js';
 import { registerOzoneRoutes } from './compat/ozone/routes.js';
+import { registerConflictRoutes } from './conflicts/routes.js';
 import type { ApiContext } from './context.js';
 import { createDeviceRoutes } from './device-routes/index.js';
 import { registerDeviceRoutes } from './devices/routes.js';
@@ -113,6 +114,7 @@ export function createApi(deps: ApiDeps): Api {
   registerAssetRoutes(table, ctx);
   registerDeviceRoutes(table, ctx);
   registerRejectionRoutes(table, ctx);
+  registerConflictRoutes(table, ctx);
   const telemetry = registerTelemetryRoutes(table, ctx);
   registerOzoneRoutes(table, ctx, telemetry);
   registerDispenserRoutes(table, ctx);

@@ -1,7 +1,13 @@
 import { counter, gauge, type Logger, type Registry } from '@telemetry/observability';
 import { backoffMs, type Loop, startLoop } from '@telemetry/runtime';
 import type { Store } from '@telemetry/store';
-import { applyTelemetryPolicies, type JobFailure, pruneSeen, watchJobs } from '@telemetry/timeseries';
+import {
+  applyTelemetryPolicies,
+  type JobFailure,
+  pruneSeen,
+  tenantLateCutoffs,
+  watchJobs,
+} from '@telemetry/timeseries';
 
 /** First retry of a failed pass; doubled per failure up to the pass interval. */
 const FIRST_RETRY_MS = 30_000;
@@ -48,7 +54,10 @@ export function createMaintenance(deps: {
 
   /** One pass; throws when any step failed (after running all the steps it could). */
   const runOnce = async () => {
-    const pruned = await pruneSeen(deps.store.pool, new Date(deps.now() - deps.lateWindowMs));
+    const now = deps.now();
+    // a tenant with a window of its own keeps its marks as long as its window (an import re-run dedupes)
+    const cutoffs = await tenantLateCutoffs(deps.store.pool, deps.lateWindowMs, now);
+    const pruned = await pruneSeen(deps.store.pool, new Date(now - deps.lateWindowMs), 10_000, cutoffs);
     const policies = await applyTelemetryPolicies(deps.store.pool, {
       timescale,
       lateWindowMs: deps.lateWindowMs,

@@ -19,6 +19,11 @@ export function createPipelineMetrics(registry: Registry) {
       'Events already seen (same tenant, device, event id)',
       ['where'],
     ),
+    conflicts: counter(
+      registry,
+      'pipeline_events_conflict_total',
+      'Copies of a stored event id with another payload (kept apart in telemetry_conflicts, reason id_conflict)',
+    ),
     dead: counter(registry, 'pipeline_events_dead_total', 'Messages dead-lettered to telemetry.dead.v1', ['reason']),
     late: counter(
       registry,

@@ -2,7 +2,9 @@ import type { Bus, Subscription } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
 import { Topics } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
+import { createTtlCache } from '@telemetry/runtime';
 import type { Store } from '@telemetry/store';
+import { loadLateWindows } from '@telemetry/timeseries';
 import { createMaintenance, type MaintenanceHealth } from './maintenance.js';
 import { createPipelineMetrics } from './metrics.js';
 import { createBatchHandler, type PipelineFaults, type PipelineTopics } from './process-batch.js';
@@ -27,6 +29,8 @@ export interface PipelineDeps {
    * right after start. Default 1 h; 0 turns it off (tests).
    */
   maintenanceIntervalMs?: number;
+  /** How long a tenant's late window (tenant settings) is cached; default 30 s. */
+  settingsTtlMs?: number;
 }
 
 export interface Pipeline {
@@ -53,13 +57,30 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   };
   const logger = deps.logger.child({ component: 'pipeline' });
   const now = deps.now ?? Date.now;
+  const defaultWindow = deps.config.pipeline.lateWindowMs;
+  // the late window is per tenant (#14): read once per TTL, not per batch
+  const windows = createTtlCache<string, number>({ ttlMs: deps.settingsTtlMs ?? 30_000, max: 10_000 });
+  const lateWindows = async (tenantIds: readonly string[]) => {
+    const out = new Map<string, number>();
+    await Promise.all(
+      tenantIds.map(async (id) => {
+        const ms = await windows.get(id, async (t) => {
+          const loaded = await loadLateWindows(deps.store.pool, [t], defaultWindow);
+          return loaded.get(t) ?? defaultWindow;
+        });
+        out.set(id, ms);
+      }),
+    );
+    return out;
+  };
   const handler = createBatchHandler({
     bus: deps.bus,
     store: deps.store,
     logger,
     metrics: createPipelineMetrics(deps.registry),
     topics,
-    rules: { lateWindowMs: deps.config.pipeline.lateWindowMs, futureSkewMs: deps.config.pipeline.futureSkewMs },
+    rules: { lateWindowMs: defaultWindow, futureSkewMs: deps.config.pipeline.futureSkewMs },
+    lateWindows,
     faults: deps.faults ?? {},
     now,
   });

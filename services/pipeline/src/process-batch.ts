@@ -1,21 +1,23 @@
 import type { Batch, BatchHandler, Bus, IncomingMessage } from '@telemetry/bus';
-import type { DeadReason, TelemetryRawV1 } from '@telemetry/contracts';
-import { isPoison } from '@telemetry/contracts';
+import { canonicalJson, type DeadReason, fingerprint, isPoison, type TelemetryRawV1 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import type { Store } from '@telemetry/store';
 import {
+  type ConflictCandidate,
+  conflictKey,
   contextKey,
   type DeviceContext,
   eventKey,
-  findStoredBySameMessage,
+  insertConflicts,
   insertSeen,
   loadDeviceContexts,
+  loadSeen,
   type StoredEvent,
   writeStored,
 } from '@telemetry/timeseries';
 import type pg from 'pg';
 import { hasDeadband, keepReading } from './deadband.js';
-import { decodeRaw } from './decode.js';
+import { type Decoded, decodeRaw } from './decode.js';
 import type { PipelineMetrics } from './metrics.js';
 import { type DeadLetter, publishOutcome } from './publish.js';
 import { classifyTime, type TimingRules } from './timing.js';
@@ -50,6 +52,8 @@ export interface BatchDeps {
   metrics: PipelineMetrics;
   topics: PipelineTopics;
   rules: TimingRules;
+  /** Each tenant's late window in ms (tenant settings, else rules.lateWindowMs); cached by the caller. */
+  lateWindows: (tenantIds: readonly string[]) => Promise<Map<string, number>>;
   faults: PipelineFaults;
   now: () => number;
 }
@@ -64,6 +68,17 @@ export interface Candidate {
   deviceTs: string | null;
   skewed: boolean;
   late: boolean;
+  /** Of the payload as sent (eventFingerprint): tells a resend (same) from an id conflict (other). */
+  fingerprint: string;
+}
+
+/**
+ * What makes two copies of an event id the same event: kind, device time as sent (not the receive
+ * time an edge substitutes when there is none, which differs on every resend), metrics and attributes.
+ */
+export function eventFingerprint(e: TelemetryRawV1): string {
+  const deviceTs = e.trace.device !== undefined ? e.ts : null;
+  return fingerprint(canonicalJson([e.kind, deviceTs, e.metrics, e.attributes]));
 }
 
 interface Outcome {
@@ -73,6 +88,7 @@ interface Outcome {
   contexts: Map<string, DeviceContext>;
   duplicatesInBatch: number;
   duplicatesStored: number;
+  conflicts: number;
   suppressed: number;
 }
 
@@ -133,14 +149,29 @@ async function splitPoison(deps: BatchDeps, batch: Batch): Promise<void> {
 }
 
 async function handleMessages(deps: BatchDeps, topic: string, partition: number, messages: IncomingMessage[]) {
-  const { candidates, dead, duplicatesInBatch } = screen(deps, messages);
+  const decoded = messages.map((message) => ({ message, decoded: decodeRaw(message) }));
+  const tenants = new Set<string>();
+  for (const d of decoded) if (d.decoded.ok) tenants.add(d.decoded.event.tenantId);
+  const windows = await deps.lateWindows([...tenants]);
+  const { candidates, later, dead, duplicatesInBatch } = screen(deps, decoded, windows);
   const info: FaultInfo = { topic, partition, offsets: messages.map((m) => m.offset) };
   await deps.faults.beforeInsert?.(info);
 
   const outcome: Outcome =
     candidates.length === 0
-      ? { fresh: [], republish: [], dead, contexts: new Map(), duplicatesInBatch, duplicatesStored: 0, suppressed: 0 }
-      : await deps.store.withTransaction((client) => store(deps, client, candidates, dead, duplicatesInBatch, info));
+      ? {
+          fresh: [],
+          republish: [],
+          dead,
+          contexts: new Map(),
+          duplicatesInBatch,
+          duplicatesStored: 0,
+          conflicts: 0,
+          suppressed: 0,
+        }
+      : await deps.store.withTransaction((client) =>
+          store(deps, client, candidates, later, dead, duplicatesInBatch, info),
+        );
   const storedAt = Date.now();
   await deps.faults.afterCommit?.(info);
 
@@ -152,22 +183,31 @@ async function handleMessages(deps: BatchDeps, topic: string, partition: number,
   record(deps.metrics, outcome, storedAt);
 }
 
-/** Decode, time rules, in-batch dedupe (the first copy in partition order wins). */
-function screen(deps: BatchDeps, messages: IncomingMessage[]) {
+/**
+ * Time rules (the tenant's late window), in-batch dedupe: the first copy in partition order wins;
+ * a later copy with the same payload is a duplicate, one with another payload is judged as a
+ * possible id conflict in the transaction (`later`).
+ */
+function screen(
+  deps: BatchDeps,
+  decoded: readonly { message: IncomingMessage; decoded: Decoded }[],
+  windows: ReadonlyMap<string, number>,
+) {
   const now = deps.now();
   const dead: DeadLetter[] = [];
   const firsts = new Map<string, Candidate>();
+  const later: Candidate[] = [];
   let duplicatesInBatch = 0;
-  for (const message of messages) {
-    const decoded = decodeRaw(message);
-    if (!decoded.ok) {
-      dead.push({ message, reason: decoded.reason, detail: decoded.detail, ...pick(decoded) });
+  for (const { message, decoded: d } of decoded) {
+    if (!d.ok) {
+      dead.push({ message, reason: d.reason, detail: d.detail, ...pick(d) });
       continue;
     }
-    const e = decoded.event;
-    const timing = classifyTime(e.ts, e.receivedAt, now, deps.rules);
+    const e = d.event;
+    const lateWindowMs = windows.get(e.tenantId) ?? deps.rules.lateWindowMs;
+    const timing = classifyTime(e.ts, e.receivedAt, now, { ...deps.rules, lateWindowMs });
     if (timing.kind === 'too_late') {
-      const detail = `device time ${e.ts} is older than the late window (${deps.rules.lateWindowMs} ms)`;
+      const detail = `device time ${e.ts} is older than the late window (${lateWindowMs} ms)`;
       dead.push({
         message,
         reason: 'too_late',
@@ -179,11 +219,7 @@ function screen(deps: BatchDeps, messages: IncomingMessage[]) {
       continue;
     }
     const key = eventKey(e.tenantId, e.deviceId, e.eventId);
-    if (firsts.has(key)) {
-      duplicatesInBatch++;
-      continue;
-    }
-    firsts.set(key, {
+    const candidate: Candidate = {
       message,
       event: e,
       key,
@@ -191,9 +227,14 @@ function screen(deps: BatchDeps, messages: IncomingMessage[]) {
       deviceTs: timing.kind === 'skewed' ? timing.deviceTs : null,
       skewed: timing.kind === 'skewed',
       late: false,
-    });
+      fingerprint: eventFingerprint(e),
+    };
+    const first = firsts.get(key);
+    if (!first) firsts.set(key, candidate);
+    else if (first.fingerprint === candidate.fingerprint) duplicatesInBatch++;
+    else later.push(candidate);
   }
-  return { candidates: [...firsts.values()], dead, duplicatesInBatch };
+  return { candidates: [...firsts.values()], later, dead, duplicatesInBatch };
 }
 
 /** The batch transaction. */
@@ -201,6 +242,7 @@ async function store(
   deps: BatchDeps,
   client: pg.PoolClient,
   candidates: Candidate[],
+  later: Candidate[],
   dead: DeadLetter[],
   duplicatesInBatch: number,
   info: FaultInfo,
@@ -209,18 +251,19 @@ async function store(
   for (const c of candidates) devices.set(contextKey(c.event.tenantId, c.event.deviceId), c.event);
   const contexts = await loadDeviceContexts(client, [...devices.values()]);
 
-  const accepted: Candidate[] = [];
-  for (const c of candidates) {
+  const belongs = (c: Candidate): boolean => {
     const ctx = contexts.get(contextKey(c.event.tenantId, c.event.deviceId));
     if (ctx?.known && ctx.deviceTenantId !== c.event.tenantId) {
       const detail = ctx.deviceTenantId
         ? 'device is registered to another tenant'
         : 'device is not assigned to a tenant';
       dead.push({ message: c.message, reason: 'unknown_device', detail, ...pick(c.event) });
-      continue;
+      return false;
     }
-    accepted.push(c);
-  }
+    return true;
+  };
+  const accepted = candidates.filter(belongs);
+  const laterCopies = later.filter(belongs);
 
   const newKeys = await insertSeen(
     client,
@@ -233,17 +276,31 @@ async function store(
       srcPartition: info.partition,
       srcOffset: c.message.offset,
       late: false,
+      fingerprint: c.fingerprint,
     })),
   );
   const fresh = accepted.filter((c) => newKeys.has(c.key));
-  const duplicates = accepted.filter((c) => !newKeys.has(c.key));
-  const again = await findStoredBySameMessage(
+  const seenBefore = [...accepted.filter((c) => !newKeys.has(c.key)), ...laterCopies];
+  const marks = await loadSeen(
     client,
-    duplicates.map((c) => ({ ...c.event, srcPartition: info.partition, srcOffset: c.message.offset })),
+    seenBefore.map((c) => c.event),
   );
+  const duplicates: Candidate[] = [];
+  const conflicting: Candidate[] = [];
+  for (const c of seenBefore) {
+    const mark = marks.get(c.key);
+    // no fingerprint: a mark from before fingerprints existed, judged as before (a duplicate)
+    if (!mark || mark.fingerprint === null || mark.fingerprint === c.fingerprint) duplicates.push(c);
+    else conflicting.push(c);
+  }
+  // the very message that stored an event, delivered again: its accepted event is published again
   const republish = duplicates
-    .filter((c) => again.has(c.key))
-    .map((c) => ({ ...c, late: again.get(c.key)?.late ?? false }));
+    .filter((c) => {
+      const mark = marks.get(c.key);
+      return mark && mark.srcPartition === info.partition && mark.srcOffset === c.message.offset;
+    })
+    .map((c) => ({ ...c, late: marks.get(c.key)?.late ?? false }));
+  await keepConflicts(client, conflicting, marks, dead, info);
 
   markLate(fresh, contexts);
   const lateOnes = fresh.filter((c) => c.late);
@@ -269,8 +326,54 @@ async function store(
     contexts,
     duplicatesInBatch,
     duplicatesStored: duplicates.length,
+    conflicts: conflicting.length,
     suppressed,
   };
+}
+
+/**
+ * Same id, another payload: each version kept once in telemetry_conflicts (not stored as the event,
+ * not in the rollups) and dead-lettered `id_conflict`, so it is counted per device and shown with
+ * the rejections. A redelivery of the message that found it publishes its dead letter again.
+ */
+async function keepConflicts(
+  client: pg.PoolClient,
+  conflicting: readonly Candidate[],
+  marks: ReadonlyMap<string, { fingerprint: string | null }>,
+  dead: DeadLetter[],
+  info: FaultInfo,
+): Promise<void> {
+  if (conflicting.length === 0) return;
+  const rows: ConflictCandidate[] = conflicting.map((c) => ({
+    tenantId: c.event.tenantId,
+    deviceId: c.event.deviceId,
+    eventId: c.event.eventId,
+    fingerprint: c.fingerprint,
+    storedFingerprint: marks.get(c.key)?.fingerprint ?? null,
+    kind: c.event.kind,
+    source: c.event.source,
+    deviceTs: c.event.trace.device !== undefined ? c.event.ts : null,
+    ts: c.ts,
+    receivedAt: c.event.receivedAt,
+    metrics: c.event.metrics,
+    attributes: c.event.attributes,
+    srcPartition: info.partition,
+    srcOffset: c.message.offset,
+  }));
+  const ours = await insertConflicts(client, rows);
+  const reported = new Set<string>();
+  for (const [i, row] of rows.entries()) {
+    const k = conflictKey(row);
+    if (!ours.has(k) || reported.has(k)) continue;
+    reported.add(k);
+    const c = conflicting[i] as Candidate;
+    dead.push({
+      message: c.message,
+      reason: 'id_conflict',
+      detail: `event id ${c.event.eventId} is already stored with another payload; this version (ts ${c.event.ts}) is kept apart as a conflict`,
+      ...pick(c.event),
+    });
+  }
 }
 
 /** Late: older than the newest event already stored or stored earlier in this batch for the device. */
@@ -321,6 +424,7 @@ function record(metrics: PipelineMetrics, o: Outcome, storedAt: number): void {
   metrics.stored.inc(o.fresh.length);
   if (o.duplicatesInBatch) metrics.duplicates.inc({ where: 'batch' }, o.duplicatesInBatch);
   if (o.duplicatesStored) metrics.duplicates.inc({ where: 'store' }, o.duplicatesStored);
+  if (o.conflicts) metrics.conflicts.inc(o.conflicts);
   if (o.republish.length) metrics.republished.inc(o.republish.length);
   if (o.suppressed) metrics.suppressed.inc(o.suppressed);
   for (const d of o.dead) metrics.dead.inc({ reason: d.reason });

@@ -12,6 +12,8 @@ export interface SeenCandidate {
   /** Bus offset, a decimal string. */
   srcOffset: string;
   late: boolean;
+  /** Of the payload (kind, device time, metrics, attributes): a resend has the same, a conflict another. */
+  fingerprint?: string;
 }
 
 /**
@@ -22,9 +24,10 @@ export interface SeenCandidate {
 export async function insertSeen(db: Queryable, candidates: readonly SeenCandidate[]): Promise<Set<string>> {
   if (candidates.length === 0) return new Set();
   const { rows } = await db.query<{ tenant_id: string; device_id: string; event_id: string }>(
-    `INSERT INTO telemetry_seen (tenant_id, device_id, event_id, ts, received_at, src_partition, src_offset, late)
+    `INSERT INTO telemetry_seen (tenant_id, device_id, event_id, ts, received_at, src_partition, src_offset, late,
+                                 fingerprint)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[],
-                          $7::bigint[], $8::bool[])
+                          $7::bigint[], $8::bool[], $9::text[])
      ON CONFLICT (tenant_id, device_id, event_id) DO NOTHING
      RETURNING tenant_id, device_id, event_id`,
     [
@@ -36,9 +39,48 @@ export async function insertSeen(db: Queryable, candidates: readonly SeenCandida
       candidates.map((c) => c.srcPartition),
       candidates.map((c) => c.srcOffset),
       candidates.map((c) => c.late),
+      candidates.map((c) => c.fingerprint ?? null),
     ],
   );
   return new Set(rows.map((r) => eventKey(r.tenant_id, r.device_id, r.event_id)));
+}
+
+/** What telemetry_seen holds about an event already stored. */
+export interface SeenMark {
+  /** NULL for marks written before fingerprints existed (judged as duplicates). */
+  fingerprint: string | null;
+  srcPartition: number;
+  srcOffset: string;
+  late: boolean;
+}
+
+/** The marks of the given keys (one query): key (see eventKey) -> mark. */
+export async function loadSeen(
+  db: Queryable,
+  keys: readonly { tenantId: string; deviceId: string; eventId: string }[],
+): Promise<Map<string, SeenMark>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<{
+    tenant_id: string;
+    device_id: string;
+    event_id: string;
+    fingerprint: string | null;
+    src_partition: number;
+    src_offset: string;
+    late: boolean;
+  }>(
+    `SELECT s.tenant_id, s.device_id, s.event_id, s.fingerprint, s.src_partition, s.src_offset::text AS src_offset,
+            s.late
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(tenant_id, device_id, event_id)
+     JOIN telemetry_seen s ON s.tenant_id = k.tenant_id AND s.device_id = k.device_id AND s.event_id = k.event_id`,
+    [keys.map((k) => k.tenantId), keys.map((k) => k.deviceId), keys.map((k) => k.eventId)],
+  );
+  return new Map(
+    rows.map((r) => [
+      eventKey(r.tenant_id, r.device_id, r.event_id),
+      { fingerprint: r.fingerprint, srcPartition: r.src_partition, srcOffset: r.src_offset, late: r.late },
+    ]),
+  );
 }
 
 /**
@@ -74,13 +116,28 @@ export async function findStoredBySameMessage(
  * no longer decide anything; requiring both times keeps a retransmission that carries a newer
  * timestamp deduped. Deletes in slices so no long lock is held; returns the number deleted.
  */
-export async function pruneSeen(db: Queryable, before: Date, slice = 10_000): Promise<number> {
+export async function pruneSeen(
+  db: Queryable,
+  before: Date,
+  slice = 10_000,
+  /** Tenants with a late window of their own (longer or shorter): their cutoff instead of `before`. */
+  tenantCutoffs: ReadonlyMap<string, Date> = new Map(),
+): Promise<number> {
+  const own = [...tenantCutoffs.keys()];
+  let total = await pruneWhere(db, 'tenant_id <> ALL($3::uuid[])', [before.toISOString(), slice, own], slice);
+  for (const [tenantId, cutoff] of tenantCutoffs) {
+    total += await pruneWhere(db, 'tenant_id = $3', [cutoff.toISOString(), slice, tenantId], slice);
+  }
+  return total;
+}
+
+async function pruneWhere(db: Queryable, scope: string, params: unknown[], slice: number): Promise<number> {
   let total = 0;
   for (;;) {
     const { rowCount } = await db.query(
       `DELETE FROM telemetry_seen WHERE ctid IN (
-         SELECT ctid FROM telemetry_seen WHERE received_at < $1 AND ts < $1 LIMIT $2)`,
-      [before.toISOString(), slice],
+         SELECT ctid FROM telemetry_seen WHERE received_at < $1 AND ts < $1 AND ${scope} LIMIT $2)`,
+      params,
     );
     total += rowCount ?? 0;
     if ((rowCount ?? 0) < slice) return total;

@@ -1,5 +1,5 @@
 import { isPlatformAdmin } from '@telemetry/auth';
-import { AppError } from '@telemetry/contracts';
+import { AppError, MAX_LATE_WINDOW_DAYS } from '@telemetry/contracts';
 import type { TelemetryPolicy } from '@telemetry/timeseries';
 import { z } from 'zod';
 import { audit } from '../audit.js';
@@ -48,10 +48,15 @@ const TelemetrySettings = z.strictObject({
 } satisfies Record<keyof TelemetryPolicy, unknown>);
 /** How long the tenant's rejected messages are kept (days; the pipeline's rejections consumer, #14). */
 const RejectionSettings = z.object({ retentionDays: z.number().int().min(1).max(3650).optional() });
-/** Free-form, except `telemetry` (the storage policy) and `rejections`, which are checked. */
+/** How late data may arrive (packages/contracts lateness.ts): whole days; absent = LATE_WINDOW. */
+const IngestSettings = z.strictObject({
+  lateWindowDays: z.number().int().min(1).max(MAX_LATE_WINDOW_DAYS).optional(),
+});
+/** Free-form, except `telemetry` (the storage policy), `rejections` and `ingest` (the late window), which are checked. */
 const TenantSettings = z.looseObject({
   telemetry: TelemetrySettings.optional(),
   rejections: RejectionSettings.optional(),
+  ingest: IngestSettings.optional(),
 });
 
 const TenantBody = z.object({
