@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { createBus } from '@telemetry/bus';
 import { loadConfig } from '@telemetry/config';
 import { allTopics } from '@telemetry/contracts';
@@ -29,7 +31,10 @@ async function main(): Promise<void> {
     logger.warn({ username: admin.username }, 'created the first admin; its password was printed once to stdout');
   }
 
-  const api = createApi({ store, bus, logger, registry, config: cfg });
+  // the dashboard build (the image builds it): served at /, on the origin the proxy gives Socket.IO too
+  const dashboard = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
+  const staticDir = existsSync(`${dashboard}/index.html`) ? dashboard : undefined;
+  const api = createApi({ store, bus, logger, registry, config: cfg, staticDir });
   const server: Server = await new Promise((resolve, reject) => {
     const s = createServer(serverOptions(cfg.security), api.app);
     applyServerLimits(s, cfg.security);

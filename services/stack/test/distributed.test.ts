@@ -5,6 +5,7 @@ import { createTestStore, kafkaBrokers, type TestStore, waitFor } from '@telemet
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type Proc, startProcess } from './processes.js';
 import { type Deployment, expectTemperature, provisionDevice, publishReading, signIn } from './scenario.js';
+import { topologySuite } from './topology.js';
 
 const SERVICES = ['pipeline', 'rules', 'notifier', 'realtime', 'api', 'mqtt-gateway'] as const;
 
@@ -90,3 +91,7 @@ describe('separate services over Kafka, PostgreSQL and Redis', () => {
     await stopAll();
   }, 300_000);
 });
+
+// The same file on purpose: both deployments use the product's topic names and consumer groups on
+// the shared broker, and must not run at once (the tests of one file run one after the other).
+topologySuite();
