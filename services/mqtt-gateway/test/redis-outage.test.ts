@@ -16,7 +16,9 @@ import { connectDevice, type Tap, tap } from './helpers.js';
  * waits not-ready; within 5 s of Redis returning both accept CONNECTs and B's device is acknowledged.
  */
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
-const OUTAGE_MS = Number(process.env.RESILIENCE_REDIS_OUTAGE_MS ?? 30_000);
+const OUTAGE_MS = Number(
+  process.env.RESILIENCE_REDIS_OUTAGE_MS ?? (process.env.RESILIENCE_SOAK === '1' ? 300_000 : 30_000),
+);
 const prefix = `${uniqueName('mqtt-outage')}:`;
 
 let db: TestStore;

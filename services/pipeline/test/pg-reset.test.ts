@@ -17,7 +17,8 @@ import { raw } from './stream.js';
  * run), redelivers, and the oracle holds — every acknowledged event stored once, rollups equal a
  * recomputation.
  */
-const CUTS = 12;
+// RESILIENCE_SOAK=1: the long version (many more cuts)
+const CUTS = process.env.RESILIENCE_SOAK === '1' ? 400 : 12;
 let db: TestStore;
 let store: Store;
 let bus: Bus;
@@ -44,66 +45,70 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL resets the pipeline’s connections mid-transaction', () => {
-  it('keeps the worker alive and stores every acknowledged event exactly once', async () => {
-    const tenantId = randomUUID();
-    const topics = { raw: uniqueName('raw'), accepted: uniqueName('accepted'), dead: uniqueName('dead') };
-    await bus.ensureTopics([{ name: topics.raw }, { name: topics.accepted }, { name: topics.dead }]);
-    pipeline = createPipeline({
-      bus,
-      store,
-      logger: silentLogger(),
-      registry: createRegistry(),
-      config: loadConfig({ PIPELINE_BATCH_SIZE: '50' }),
-      topics,
-      groupId: uniqueName('store'),
-      maintenanceIntervalMs: 0,
-    });
-    await pipeline.start();
+  it(
+    'keeps the worker alive and stores every acknowledged event exactly once',
+    async () => {
+      const tenantId = randomUUID();
+      const topics = { raw: uniqueName('raw'), accepted: uniqueName('accepted'), dead: uniqueName('dead') };
+      await bus.ensureTopics([{ name: topics.raw }, { name: topics.accepted }, { name: topics.dead }]);
+      pipeline = createPipeline({
+        bus,
+        store,
+        logger: silentLogger(),
+        registry: createRegistry(),
+        config: loadConfig({ PIPELINE_BATCH_SIZE: '50' }),
+        topics,
+        groupId: uniqueName('store'),
+        maintenanceIntervalMs: 0,
+      });
+      await pipeline.start();
 
-    const acked: string[] = [];
-    let seq = 0;
-    let publishing = true;
-    const publisher = (async () => {
-      while (publishing) {
-        const now = Date.now();
-        const n = seq++;
-        const events = Array.from({ length: 30 }, (_, d) =>
-          raw(tenantId, `dev-${d}`, `e-${d}-${n}`, now, now, { v: (n % 50) + d / 100 }),
+      const acked: string[] = [];
+      let seq = 0;
+      let publishing = true;
+      const publisher = (async () => {
+        while (publishing) {
+          const now = Date.now();
+          const n = seq++;
+          const events = Array.from({ length: 30 }, (_, d) =>
+            raw(tenantId, `dev-${d}`, `e-${d}-${n}`, now, now, { v: (n % 50) + d / 100 }),
+          );
+          await bus.publish(
+            topics.raw,
+            events.map((e) => ({ key: e.deviceId, value: JSON.stringify(e) })),
+          );
+          for (const e of events) acked.push(e.eventId);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+
+      let terminated = 0;
+      for (let i = 0; i < CUTS; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        const { rows } = await admin.query<{ ok: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`,
+          [appName],
         );
-        await bus.publish(
-          topics.raw,
-          events.map((e) => ({ key: e.deviceId, value: JSON.stringify(e) })),
-        );
-        for (const e of events) acked.push(e.eventId);
-        await new Promise((r) => setTimeout(r, 20));
+        terminated += rows.filter((r) => r.ok).length;
       }
-    })();
-
-    let terminated = 0;
-    for (let i = 0; i < CUTS; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      const { rows } = await admin.query<{ ok: boolean }>(
-        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`,
-        [appName],
+      const lastCut = Date.now();
+      publishing = false;
+      await publisher;
+      await waitFor(async () => (await checkStored(db.store.pool, tenantId, acked)).missing.length === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        message: 'every acknowledged event stored after the cuts',
+      });
+      const recoveredMs = Date.now() - lastCut;
+      const report = await checkStored(db.store.pool, tenantId, acked);
+      console.log(
+        `[resilience] pipeline vs pg_terminate_backend: ${CUTS} rounds, ${terminated} backends terminated, ` +
+          `${acked.length} acknowledged events; all stored ${recoveredMs} ms after the last cut; ` +
+          `${report.missing.length} missing, ${report.duplicated.length} doubled, ${report.rollupMismatches.length} rollup mismatches`,
       );
-      terminated += rows.filter((r) => r.ok).length;
-    }
-    const lastCut = Date.now();
-    publishing = false;
-    await publisher;
-    await waitFor(async () => (await checkStored(db.store.pool, tenantId, acked)).missing.length === 0, {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      message: 'every acknowledged event stored after the cuts',
-    });
-    const recoveredMs = Date.now() - lastCut;
-    const report = await checkStored(db.store.pool, tenantId, acked);
-    console.log(
-      `[resilience] pipeline vs pg_terminate_backend: ${CUTS} rounds, ${terminated} backends terminated, ` +
-        `${acked.length} acknowledged events; all stored ${recoveredMs} ms after the last cut; ` +
-        `${report.missing.length} missing, ${report.duplicated.length} doubled, ${report.rollupMismatches.length} rollup mismatches`,
-    );
-    expect(terminated).toBeGreaterThan(0);
-    expect(report).toEqual({ missing: [], duplicated: [], rollupMismatches: [] });
-  }, 120_000);
+      expect(terminated).toBeGreaterThan(0);
+      expect(report).toEqual({ missing: [], duplicated: [], rollupMismatches: [] });
+    },
+    CUTS * 300 + 120_000,
+  );
 });
