@@ -92,7 +92,7 @@ export const AlertV1 = z.object({
   ruleId: z.string().nullable(),
   deviceId: z.string().nullable(),
   assetId: z.string().nullable(),
-  kind: z.enum(['threshold', 'offline', 'maintenance', 'manual']),
+  kind: z.enum(['threshold', 'offline', 'maintenance', 'manual', 'invalid_data']),
   severity: Severity,
   state: AlertState,
   metric: z.string().nullable(),

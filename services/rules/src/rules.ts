@@ -5,6 +5,7 @@ import type { Logger, Registry } from '@telemetry/observability';
 import { startLoop } from '@telemetry/runtime';
 import { relayOutbox, type Store } from '@telemetry/store';
 import { type HandlerDeps, presenceHandler, telemetryHandler } from './handlers.js';
+import { checkInvalidData } from './invalid-data-timer.js';
 import { createLookups } from './io/context.js';
 import { createRulesMetrics } from './metrics.js';
 import { checkOffline } from './offline-timer.js';
@@ -36,6 +37,8 @@ export interface RulesService {
   start(): Promise<void>;
   /** One offline-timer pass now (the timer runs it every cfg.rules.offlineCheckIntervalMs). */
   checkOffline(): Promise<{ checked: number; changed: number }>;
+  /** One pass of the "device sends invalid data" timer now (it runs with the offline timer). */
+  checkInvalidData(): Promise<{ checked: number; changed: number }>;
   /**
    * Publishes what rules_outbox holds (the relay runs it every cfg.rules.relayIntervalMs, taking
    * rows older than `graceMs`, default max(5 s, relay interval)).
@@ -107,11 +110,13 @@ export function createRules(deps: RulesDeps): RulesService {
       await subscription.ready;
       loops = [
         startLoop('offline', cfg.offlineCheckIntervalMs, () => checkOffline(handlerDeps), logger),
+        startLoop('invalid data', cfg.offlineCheckIntervalMs, () => checkInvalidData(handlerDeps), logger),
         startLoop('relay', cfg.relayIntervalMs, () => relay(), logger),
       ];
       logger.info({ topics }, 'rules started');
     },
     checkOffline: () => checkOffline(handlerDeps),
+    checkInvalidData: () => checkInvalidData(handlerDeps),
     relay,
     invalidate: () => lookups.clear(),
     async close() {

@@ -82,7 +82,7 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
       ...pageQuery,
       state: qList(z.enum(['open', 'acknowledged', 'resolved', 'active'])).optional(),
       severity: qList(z.enum(['info', 'warning', 'critical'])).optional(),
-      kind: qList(z.enum(['threshold', 'offline', 'maintenance', 'manual'])).optional(),
+      kind: qList(z.enum(['threshold', 'offline', 'maintenance', 'manual', 'invalid_data'])).optional(),
       deviceId: deviceId.optional(),
       assetId: id.optional(),
       since: isoTime.optional(),

@@ -38,7 +38,7 @@ type Field = keyof typeof FIELDS;
 
 const RuleFields = z.object({
   name: z.string().min(1).max(200),
-  kind: z.enum(['threshold', 'offline', 'maintenance']),
+  kind: z.enum(['threshold', 'offline', 'maintenance', 'invalid_data']),
   deviceId: deviceId.nullable().optional(),
   assetType: assetType.nullable().optional(),
   assetId: id.nullable().optional(),
@@ -82,6 +82,15 @@ function checkRule(r: Partial<RuleInput>): void {
     if (r.threshold === null || r.threshold === undefined) fail('threshold', 'a threshold rule needs a threshold');
     if (r.operator === 'outside' && (r.thresholdHigh === null || r.thresholdHigh === undefined)) {
       fail('thresholdHigh', 'an "outside" rule needs thresholdHigh (the band is threshold..thresholdHigh)');
+    }
+  }
+  if (r.kind === 'invalid_data') {
+    // threshold: rejections within the window (minDurationS, seconds) that open an alert
+    if (r.threshold !== null && r.threshold !== undefined && (r.threshold < 1 || r.threshold > 1_000)) {
+      fail('threshold', 'an invalid_data rule counts 1..1000 rejections (the newest 1000 per device are kept)');
+    }
+    if (!r.minDurationS || r.minDurationS < 60) {
+      fail('minDurationS', 'an invalid_data rule needs its window in minDurationS (seconds, at least 60)');
     }
   }
   if (r.kind === 'maintenance') {
@@ -148,7 +157,7 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
     access: 'rules:read',
     query: z.object({
       ...pageQuery,
-      kind: z.enum(['threshold', 'offline', 'maintenance']).optional(),
+      kind: z.enum(['threshold', 'offline', 'maintenance', 'invalid_data']).optional(),
       enabled: qBool.optional(),
       deviceId: deviceId.optional(),
       tenantId: id.optional(),

@@ -65,7 +65,7 @@ export interface Alert {
   ruleId: string | null;
   deviceId: string | null;
   assetId: string | null;
-  kind: 'threshold' | 'offline' | 'maintenance' | 'manual';
+  kind: 'threshold' | 'offline' | 'maintenance' | 'manual' | 'invalid_data';
   severity: Severity;
   state: AlertState;
   metric: string | null;

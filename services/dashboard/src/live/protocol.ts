@@ -25,7 +25,7 @@ export interface AlertChange {
   ruleId: string | null;
   deviceId: string | null;
   assetId: string | null;
-  kind: 'threshold' | 'offline' | 'maintenance' | 'manual';
+  kind: 'threshold' | 'offline' | 'maintenance' | 'manual' | 'invalid_data';
   severity: 'info' | 'warning' | 'critical';
   state: 'open' | 'acknowledged' | 'resolved';
   metric: string | null;

@@ -3,6 +3,7 @@ import { evaluateHeard } from './offline.js';
 import { evaluateThreshold } from './threshold.js';
 import type { Evaluation, Rule, RuleState } from './types.js';
 
+export { evaluateInvalidData, invalidDataWindowMs } from './invalid-data.js';
 export { evaluateMaintenance } from './maintenance.js';
 export { evaluateHeard, evaluateTick, offlineLimitMs } from './offline.js';
 export { forAsset, type PresetName, type PresetOptions, presetRule, type RuleDraft } from './presets.js';
@@ -26,6 +27,8 @@ export interface Observation {
 /** Does this rule look at this event at all? (Threshold/maintenance only at events carrying their metric.) */
 export function appliesTo(rule: Rule, obs: Observation): boolean {
   if (rule.kind === 'offline') return true;
+  // judged on the rejections the pipeline keeps, by a timer (invalid-data-timer.ts), never on accepted data
+  if (rule.kind === 'invalid_data') return false;
   return rule.metric !== null && typeof obs.metrics[rule.metric] === 'number';
 }
 

@@ -1,6 +1,7 @@
 import type { Severity } from '@telemetry/contracts';
 
-export type RuleKind = 'threshold' | 'offline' | 'maintenance';
+/** invalid_data: `threshold` rejections of the device within `minDurationS` (see invalid-data.ts). */
+export type RuleKind = 'threshold' | 'offline' | 'maintenance' | 'invalid_data';
 export type Operator = '>' | '>=' | '<' | '<=' | 'outside';
 
 /** A row of `rules`, camelCased. Exactly one of deviceId / assetType / assetId is set. */
