@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -96,6 +97,13 @@ describe('embedded store access under hostile clients (all-in-one child process)
     const guesser = await opened(tcp());
     const refused = await login(guesser, 'not-the-password');
     expect(refused.toString('latin1')).toMatch(/28P01.*password authentication failed/s);
+    // 1b. the issue's own reproduction: psql without a password gives up at the prompt
+    const psql = spawnSync(
+      'psql',
+      ['-w', '-h', '127.0.0.1', '-p', String(sqlPort), '-U', 'reader', '-c', 'SELECT 1', 'postgres'],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    expect(psql.stderr).toMatch(/fe_sendauth: no password supplied/);
     // 5. logged in, then stalls mid-query: half a Query message, never the rest
     const staller = await opened(unix());
     expect((await login(staller, password))[0]).toBe(0x52); // AuthenticationOk
@@ -120,7 +128,7 @@ describe('embedded store access under hostile clients (all-in-one child process)
     const started = Date.now();
     const code = await proc.stop('SIGTERM');
     const ms = Date.now() - started;
-    console.log(`SIGTERM with 6 hostile clients connected: exited ${code} after ${ms} ms`);
+    console.log(`SIGTERM with the hostile clients still connected: exited ${code} after ${ms} ms`);
     expect(ms).toBeLessThan(10_000);
     expect(code).toBe(0);
     expect(proc.output()).toMatch(/Stopped\./);
@@ -145,6 +153,9 @@ describe('embedded store access under hostile clients (all-in-one child process)
       }
       expect(detail.maintenance?.lastError ?? null, `run ${run}`).toBeNull();
       expect(detail.maintenance?.lastSuccessAt, `run ${run}`).toBeTruthy();
+      const metrics = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
+      expect(metrics).toMatch(/^timescaledb_jobs_failing(\{[^}]*\})? 0$/m);
+      expect(metrics).toMatch(/^timescaledb_job_runs_total\{[^}]*proc="policy_retention"[^}]*result="ok"/m);
       const started = Date.now();
       expect(await proc.stop('SIGTERM')).toBe(0);
       console.log(`restart run ${run}: SIGTERM exit after ${Date.now() - started} ms`);
