@@ -129,14 +129,17 @@ export function createDevice(o: DeviceOptions): Device {
   };
   const remaining = () => (o.maxEvents === undefined ? Number.POSITIVE_INFINITY : o.maxEvents - generated);
 
+  let proof: string | undefined;
   async function bringUp(): Promise<StartOutcome> {
     if (stopping) return 'error';
     // A pending or refused device keeps that phase while it tries again.
     if (phase !== 'pending' && phase !== 'auth_failed') phase = 'handshaking';
     let hs: HandshakeResponse;
     try {
-      hs = await handshake(o.apiUrl, { mac: o.mac, firmware: profile.firmware });
+      // like firmware should (services/api/src/device-routes/README.md): prove itself with the last token
+      hs = await handshake(o.apiUrl, { mac: o.mac, firmware: profile.firmware }, 10_000, proof);
       o.counters.handshakes += 1;
+      if (!o.badCredentials) proof = hs.token;
     } catch (err) {
       o.counters.errors += 1;
       phase = 'idle';

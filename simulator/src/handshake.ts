@@ -15,11 +15,15 @@ export async function handshake(
   apiUrl: string,
   req: HandshakeRequestInput,
   timeoutMs = 10_000,
+  /** The token of the last handshake: proves this is the same device (trust on first use, #20). */
+  proofToken?: string,
 ): Promise<HandshakeResponse> {
   const url = new URL('/api/handshake/', apiUrl).toString();
   let res: HttpResult;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (proofToken) headers.authorization = `Bearer ${proofToken}`;
   try {
-    res = await post(url, JSON.stringify(req), { 'content-type': 'application/json' }, timeoutMs);
+    res = await post(url, JSON.stringify(req), headers, timeoutMs);
   } catch (err) {
     if (err instanceof AppError && err.code === 'UNAVAILABLE') {
       throw new AppError(

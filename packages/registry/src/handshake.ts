@@ -17,6 +17,9 @@ export interface HandshakeRules {
   maxPending: number;
   /** MAC-only re-handshakes of an active 'mac' device inside the grace window of its token, per hour. */
   macHandshakesPerHour: number;
+  /** Pending devices one source address may create per pendingWindowMs (#20). */
+  maxPendingPerSource: number;
+  pendingWindowMs: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -55,7 +58,27 @@ const lockByMac = (client: pg.PoolClient, mac: string) =>
  * Unauthenticated requests create pending devices: a global cap keeps that bounded (the prune
  * removes the ones nobody assigns). Soft under concurrency (a few over), which is enough here.
  */
-async function assertPendingRoom(client: pg.PoolClient, maxPending: number): Promise<void> {
+async function assertPendingRoom(
+  client: pg.PoolClient,
+  maxPending: number,
+  source: { address: string | undefined; max: number; windowMs: number },
+): Promise<void> {
+  if (source.address !== undefined) {
+    // per source address first: one address filling the global cap would lock every new device out (#20)
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM devices
+        WHERE state = 'pending' AND tenant_id IS NULL AND created_from = $1
+          AND created_at > now() - make_interval(secs => $2::float8)`,
+      [source.address, source.windowMs / 1000],
+    );
+    if ((rows[0]?.n ?? 0) >= source.max) {
+      throw new AppError(
+        'RATE_LIMITED',
+        'too many unknown devices from this address are waiting for an admin: this one was not recorded; retry later, or use the claim code of a pre-registered device',
+        { retriable: true },
+      );
+    }
+  }
   const { rows } = await client.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM devices WHERE state = 'pending' AND tenant_id IS NULL",
   );
@@ -70,22 +93,26 @@ async function assertPendingRoom(client: pg.PoolClient, maxPending: number): Pro
 
 export async function handshakeByMac(
   client: pg.PoolClient,
-  input: { mac: string; firmware: string; proofToken?: string },
+  input: { mac: string; firmware: string; proofToken?: string; source?: string },
   rules: HandshakeRules,
 ): Promise<HandshakeResult> {
   const { mac, firmware } = input;
   const token = newToken();
   let row = await lockByMac(client, mac);
   if (!row) {
-    await assertPendingRoom(client, rules.maxPending);
+    await assertPendingRoom(client, rules.maxPending, {
+      address: input.source,
+      max: rules.maxPendingPerSource,
+      windowMs: rules.pendingWindowMs,
+    });
     // An unknown MAC is legacy firmware until an admin says otherwise: 'mac', explicitly (the seed's
     // firmware re-handshakes by MAC alone at every boot and could not prove anything).
     const created = await one(
       client,
-      `INSERT INTO devices (id, mac, firmware, state, handshake_policy, token_hash, token_issued_at)
-       VALUES ($1, $2, $3, 'pending', 'mac', $4, now())
+      `INSERT INTO devices (id, mac, firmware, state, handshake_policy, token_hash, token_issued_at, created_from)
+       VALUES ($1, $2, $3, 'pending', 'mac', $4, now(), $5)
        ON CONFLICT DO NOTHING RETURNING ${DEVICE_COLUMNS}`,
-      [deviceIdForMac(mac), mac, firmware, hashSecret(token)],
+      [deviceIdForMac(mac), mac, firmware, hashSecret(token), input.source ?? null],
     );
     if (created) return { deviceId: created.id, token, assigned: false, state: 'pending', created: true };
     // Lost a race with a concurrent first handshake of the same MAC: rotate the winner's token.
@@ -105,6 +132,18 @@ export async function handshakeByMac(
         ? 'this device must prove itself to handshake again: send its current token as Authorization: Bearer <token>, or its claim_code'
         : 'the Bearer token is not this device’s current token: send the current one, or the claim_code',
     );
+  }
+
+  // Trust on first use (#20): an assigned 'mac' device of a tenant that did not opt in to MAC-only
+  // devices gets this one MAC-only handshake (its first since assignment or since an admin re-opened
+  // it) and becomes 'proof': from now on only its current token (or claim code) gets it a new one.
+  let tofu = false;
+  if (row.handshake_policy === 'mac' && row.state === 'active' && row.tenant_id !== null) {
+    const { rows } = await client.query<{ allow: boolean }>(
+      'SELECT allow_mac_only AS allow FROM tenants WHERE id = $1',
+      [row.tenant_id],
+    );
+    tofu = rows[0]?.allow !== true;
   }
 
   // A MAC-only re-handshake of an active 'mac' device whose token is younger than the grace
@@ -139,9 +178,10 @@ export async function handshakeByMac(
        claimed_at = coalesce(claimed_at, CASE WHEN claim_code_hash IS NOT NULL THEN now() END),
        mac_handshake_window_at = coalesce($5::timestamptz, mac_handshake_window_at),
        mac_handshakes = coalesce($6::int, mac_handshakes),
+       handshake_policy = CASE WHEN $7::boolean THEN 'proof' ELSE handshake_policy END,
        updated_at = now()
      WHERE id = $1 RETURNING ${DEVICE_COLUMNS}`,
-    [row.id, firmware, hashSecret(token), rules.graceMs / 1000, windowAt, count],
+    [row.id, firmware, hashSecret(token), rules.graceMs / 1000, windowAt, count, tofu],
   );
   const r = toRecord(rotated!);
   return { deviceId: r.id, token, assigned: isAssigned(r), state: r.state, created: false };

@@ -67,6 +67,11 @@ export interface Registry {
   setEdgePolicy(deviceId: string, policy: Partial<EdgePolicy>, scope?: Scope): Promise<DeviceRecord>;
   /** MQTT CONNECT: username = device id, password = token. */
   verifyToken(deviceId: string, token: string): Promise<VerifyResult>;
+  /**
+   * MQTT over TLS with a client certificate our configured CA issued (the AWS IoT way, #20): the
+   * certificate's subject CN names the device; no token. Pending, revoked, unknown: refused.
+   */
+  verifyCertificate(deviceId: string): Promise<VerifyResult>;
   /** HTTP `Authorization: Bearer <token>`: the token alone finds its device. */
   verifyBearer(token: string): Promise<VerifyResult>;
   get(deviceId: string, scope?: Scope): Promise<DeviceRecord | undefined>;
@@ -102,7 +107,11 @@ export interface Registry {
 }
 
 const DEFAULT_GRACE_MS = 3_600_000;
+/** The token hash a session authenticated by X.509 client certificate is recorded with. */
+export const CERTIFICATE_SESSION = 'x509';
 const DEFAULT_MAX_PENDING = 10_000;
+/** Pending devices one source address may create per window (#20). */
+const DEFAULT_MAX_PENDING_PER_SOURCE = 20;
 const DEFAULT_MAC_HANDSHAKES_PER_HOUR = 4;
 const HASH_ONLY = 'id, tenant_id, asset_id, state, token_hash, previous_token_hash, previous_token_expires_at';
 
@@ -119,7 +128,7 @@ interface HashRow {
 export function createRegistry(deps: RegistryDeps): Registry {
   const { pool } = deps;
   const graceMs = deps.tokenGraceMs ?? DEFAULT_GRACE_MS;
-  const rules = (maxPending: number | undefined): HandshakeRules => ({
+  const rules = (maxPending: number | undefined): Omit<HandshakeRules, 'maxPendingPerSource' | 'pendingWindowMs'> => ({
     graceMs,
     maxPending: maxPending ?? deps.maxPending ?? DEFAULT_MAX_PENDING,
     macHandshakesPerHour: deps.macHandshakesPerHour ?? DEFAULT_MAC_HANDSHAKES_PER_HOUR,
@@ -196,7 +205,15 @@ export function createRegistry(deps: RegistryDeps): Registry {
       return tx(pool, (client) =>
         claimCode
           ? handshakeByClaim(client, { mac, firmware, claimCode })
-          : handshakeByMac(client, { mac, firmware, ...(proofToken ? { proofToken } : {}) }, rules(input.maxPending)),
+          : handshakeByMac(
+              client,
+              { mac, firmware, ...(proofToken ? { proofToken } : {}), source: input.source },
+              {
+                ...rules(input.maxPending),
+                maxPendingPerSource: input.maxPendingPerSource ?? DEFAULT_MAX_PENDING_PER_SOURCE,
+                pendingWindowMs: input.pendingWindowMs ?? 3_600_000,
+              },
+            ),
       );
     },
 
@@ -251,7 +268,12 @@ export function createRegistry(deps: RegistryDeps): Registry {
         await assertAsset(client, tenantId, assetId);
         const updated = await one(
           client,
-          `UPDATE devices SET tenant_id = $2, asset_id = $3, state = 'active', revoked_at = NULL, updated_at = now()
+          // trust on first use (#20): a device that already holds a token (it handshook while pending:
+          // that was its first use) must prove itself from now on, unless the tenant allows MAC-only
+          `UPDATE devices SET tenant_id = $2, asset_id = $3, state = 'active', revoked_at = NULL, updated_at = now(),
+             handshake_policy = CASE
+               WHEN token_hash IS NOT NULL AND NOT (SELECT allow_mac_only FROM tenants WHERE id = $2) THEN 'proof'
+               ELSE handshake_policy END
            WHERE id = $1 RETURNING ${DEVICE_COLUMNS}`,
           [deviceId, tenantId, assetId],
         );
@@ -315,6 +337,17 @@ export function createRegistry(deps: RegistryDeps): Registry {
     async verifyToken(deviceId, token) {
       if (!isTokenShaped(token)) return { ok: false, reason: 'bad_token' };
       return verdict(await hashRowById(deviceId), hashSecret(token));
+    },
+
+    async verifyCertificate(deviceId) {
+      const row = await hashRowById(deviceId);
+      if (!row) return { ok: false, reason: 'unknown_device' };
+      if (row.state === 'revoked') return { ok: false, reason: 'revoked' };
+      if (row.state === 'pending' || row.tenant_id === null) return { ok: false, reason: 'pending' };
+      return {
+        ok: true,
+        identity: { deviceId: row.id, tenantId: row.tenant_id, assetId: row.asset_id, state: 'active' },
+      };
     },
 
     async verifyBearer(token) {
@@ -384,7 +417,8 @@ export function createRegistry(deps: RegistryDeps): Registry {
       const { rows } = await pool.query<{ id: string }>(
         `SELECT v.id FROM unnest($1::text[], $2::text[]) AS v(id, token_hash) LEFT JOIN devices d ON d.id = v.id
          WHERE d.id IS NULL OR d.state <> 'active' OR d.tenant_id IS NULL
-            OR (d.token_hash IS DISTINCT FROM v.token_hash
+            -- a session authenticated by client certificate (#20) holds no token: its state alone counts
+            OR (v.token_hash <> '${CERTIFICATE_SESSION}' AND d.token_hash IS DISTINCT FROM v.token_hash
                 AND NOT (d.previous_token_hash IS NOT DISTINCT FROM v.token_hash
                          AND coalesce(d.previous_token_expires_at > now(), false)))`,
         [sessions.map((s) => s.deviceId), sessions.map((s) => s.tokenHash)],

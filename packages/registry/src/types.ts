@@ -65,6 +65,10 @@ export interface HandshakeInput {
   proofToken?: string;
   /** Cap on devices waiting for an admin (DEVICE_MAX_PENDING); default the registry's. */
   maxPending?: number;
+  /** The request's source address: it may create at most `maxPendingPerSource` pending devices per window (#20). */
+  source?: string;
+  maxPendingPerSource?: number;
+  pendingWindowMs?: number;
 }
 
 export interface HandshakeResult {

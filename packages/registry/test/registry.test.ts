@@ -15,6 +15,9 @@ beforeAll(async () => {
   const q = db.store.pool;
   tenantA = (await q.query<{ id: string }>("INSERT INTO tenants (name) VALUES ('a') RETURNING id")).rows[0]!.id;
   tenantB = (await q.query<{ id: string }>("INSERT INTO tenants (name) VALUES ('b') RETURNING id")).rows[0]!.id;
+  // tenant a runs the seed's legacy firmware and opted in to MAC-only devices knowingly (#20); trust
+  // on first use for tenants that did not is proven in services/stack/test/security/production.test.ts
+  await q.query('UPDATE tenants SET allow_mac_only = true WHERE id = $1', [tenantA]);
   assetA = (
     await q.query<{ id: string }>(
       "INSERT INTO assets (tenant_id, type, name) VALUES ($1, 'machine', 'm1') RETURNING id",

@@ -33,6 +33,7 @@ import { registerTelemetryRoutes } from './telemetry/routes.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 
+export { createApiServer } from './http/api-server.js';
 export { type AnyRoute, RouteTable } from './http/route-table.js';
 export { applyServerLimits, serverOptions } from './http/server-limits.js';
 export { resolveJwtSecret } from './secret.js';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createBus } from '@telemetry/bus';
 import { loadConfig } from '@telemetry/config';
@@ -7,7 +7,7 @@ import { allTopics } from '@telemetry/contracts';
 import { createHealth, createLogger, createRegistry, startOpsServer } from '@telemetry/observability';
 import { stopOnSignals } from '@telemetry/runtime';
 import { createStore } from '@telemetry/store';
-import { applyServerLimits, createApi, createFirstAdmin, serverOptions } from './index.js';
+import { createApi, createApiServer, createFirstAdmin } from './index.js';
 
 /** The API alone: config, logger, metrics, bus, store, then createApi on cfg.http.port. */
 async function main(): Promise<void> {
@@ -36,8 +36,7 @@ async function main(): Promise<void> {
   const staticDir = existsSync(`${dashboard}/index.html`) ? dashboard : undefined;
   const api = createApi({ store, bus, logger, registry, config: cfg, staticDir });
   const server: Server = await new Promise((resolve, reject) => {
-    const s = createServer(serverOptions(cfg.security), api.app);
-    applyServerLimits(s, cfg.security);
+    const { server: s } = createApiServer(api.app, cfg, logger);
     s.listen(cfg.http.port, cfg.http.host, () => resolve(s));
     s.once('error', reject);
   });

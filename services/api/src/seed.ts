@@ -142,21 +142,35 @@ export async function seedDemo(
     );
 
     const users: DemoSeed['users'] = [];
-    const demoPassword = opts.password ?? generatePassword();
     for (const [username, role] of [
       [`${name.toLowerCase()}-manager`, 'manager'],
       [`${name.toLowerCase()}-viewer`, 'viewer'],
     ] as const) {
-      await createUser(c, passwords, null, {
+      // one generated password per user, changed at first sign-in (#20); a given one (tests) is kept as chosen
+      const password = opts.password ?? generatePassword();
+      const { row } = await createUser(c, passwords, null, {
         username,
-        password: demoPassword,
+        password,
         role,
         tenantId,
         firstName: role,
         lastName: name,
       });
-      users.push({ username, password: demoPassword, role });
+      if (opts.password === undefined) {
+        await c.query('UPDATE users SET must_change_password = true WHERE id = $1', [row.id]);
+      }
+      users.push({ username, password, role });
     }
+    // The simulated fleet speaks the seed's firmware protocol (MAC-only handshakes): the demo tenant
+    // opts in to MAC-only devices, on the record, like any tenant would have to (#20).
+    await c.query('UPDATE tenants SET allow_mac_only = true WHERE id = $1', [tenantId]);
+    await audit(c, null, {
+      action: 'allow_mac_only',
+      entity: 'tenant',
+      entityId: tenantId,
+      tenantId,
+      details: { allowMacOnly: true, reason: 'demo fleet (simulated seed firmware)' },
+    });
     const op = await createUser(c, passwords, null, { role: 'operator', tenantId });
     users.push({ username: op.row.username, password: op.generatedPassword ?? '', role: 'operator' });
     const viewer = await c.query<{ id: string }>('SELECT id FROM users WHERE username = $1', [

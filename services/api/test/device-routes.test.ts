@@ -50,7 +50,11 @@ function appWith(routerBus: Bus, ratePerMinute = 10_000, maxPending?: number): e
       logger: silentLogger(),
       topics,
       ratePerMinute,
-      ...(maxPending !== undefined ? { config: { devices: { maxPending } } } : {}),
+      // every request here comes from 127.0.0.1: the per-address pending bound (#20) is tested elsewhere
+      config: {
+        ...(maxPending !== undefined ? { devices: { maxPending } } : {}),
+        security: { maxPendingPerIp: 100_000 },
+      },
     }),
   );
   return app;
@@ -77,6 +81,8 @@ beforeAll(async () => {
       [uniqueName('t')],
     )
   ).rows[0]!.id;
+  // the seed's firmware handshakes by MAC alone: this tenant opted in to that knowingly (#20)
+  await db.store.pool.query('UPDATE tenants SET allow_mac_only = true WHERE id = $1', [tenantId]);
   bus = createMemoryBus({ partitions: 2 });
   await bus.ensureTopics([{ name: topics.raw }, { name: topics.dead }]);
   const sub = (topic: string, into: IncomingMessage[], hold?: boolean) =>

@@ -19,6 +19,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { GuardedConnection } from './net/guarded-connection.js';
 import { type Listener, listenTcp, listenWebSocket } from './net/listeners.js';
 import { listenTcpProxied, listenWebSocketProxied } from './net/proxy-listeners.js';
+import { certificateIdentity, listenMqtts, listenMqttWss } from './net/tls.js';
 import { createPresence, type Presence } from './presence.js';
 import type { PresenceReason } from './session.js';
 
@@ -28,6 +29,12 @@ export interface GatewayOptions {
   port: number;
   /** MQTT over WebSocket; 0 = a free port, -1 = off. */
   wsPort: number;
+  /**
+   * TLS (#20): with certificate files, MQTT over TLS on `tlsPort` (8883; -1 off) and over
+   * WebSocket/TLS on `wssPort` (-1 off). With `caFile`, a client certificate issued by that CA
+   * authenticates its device (subject CN = device id) without a token.
+   */
+  tls?: { certFile: string; keyFile: string; caFile?: string; port: number; wssPort: number };
   /** Whole MQTT packet; a fixed header announcing more drops the connection before buffering. */
   maxPacketBytes: number;
   /** Larger payloads (under maxPacketBytes) are dead-lettered as too_large. Default 16 KiB. */
@@ -103,7 +110,14 @@ export interface GatewayTopics {
 export interface Gateway {
   readonly id: string;
   /** Ensures the topics, listens; returns the bound ports (-1 for a listener that is off). */
-  start(): Promise<{ port: number; wsPort: number; proxyPort: number; wsProxyPort: number }>;
+  start(): Promise<{
+    port: number;
+    wsPort: number;
+    proxyPort: number;
+    wsProxyPort: number;
+    tlsPort: number;
+    wssPort: number;
+  }>;
   /** Listening, the bus acknowledges publishes (and Redis is up, with one). Failing readiness does NOT drop device connections. */
   ready(): boolean;
   /** Devices connected now. */
@@ -154,6 +168,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     metrics,
     logger,
     strictClientId: options.strictClientId === true,
+    certificateOf: (client) => certificates.get((client as unknown as { conn: object }).conn),
   });
   let dispatcher: Dispatcher | undefined;
   const pendingTtlMs = options.pendingTtlMs ?? 30 * 86_400_000;
@@ -271,7 +286,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // (aedes.d.ts does not declare the event, EventEmitter does.)
   (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'broker error'));
 
-  const accept = (raw: Duplex, ip: string, req?: IncomingMessage) => {
+  /** Connections whose TLS client certificate was verified: the device id it names (#20). */
+  const certificates = new WeakMap<object, string>();
+  const accept = (raw: Duplex, ip: string, req?: IncomingMessage, certificate?: string) => {
     if (stopping) return void raw.destroy();
     // MQTT 3.1.1 has no CONNACK for "slow down" before CONNECT: the answer is closing the socket.
     if (!limiter.take(ip)) {
@@ -285,8 +302,43 @@ export function createGateway(deps: GatewayDeps): Gateway {
       logger.info({ ip, violation }, 'connection dropped: packet over the size limit');
     });
     conn.on('error', () => undefined); // aedes attaches its own; this one only keeps a late error from crashing
+    if (certificate !== undefined) certificates.set(conn, certificate);
     broker.handle(conn, req);
   };
+
+  /** MQTT over TLS and over WebSocket/TLS, from the certificate files (reloaded when they change). */
+  async function listenSecure(): Promise<{ tlsPort: number; wssPort: number }> {
+    const tls = options.tls;
+    if (!tls) return { tlsPort: -1, wssPort: -1 };
+    const onError = (err: unknown) =>
+      logger.warn({ err }, 'TLS certificate files changed but do not load; the old ones stay');
+    let tlsPort = -1;
+    let wssPort = -1;
+    if (tls.port >= 0) {
+      const l = await listenMqtts(
+        options.host,
+        tls.port,
+        tls,
+        (socket) => accept(socket, socket.remoteAddress ?? 'unknown', undefined, certificateIdentity(socket)),
+        onError,
+      );
+      listeners.push(l);
+      tlsPort = l.port;
+    }
+    if (tls.wssPort >= 0) {
+      const l = await listenMqttWss(
+        options.host,
+        tls.wssPort,
+        tls,
+        options.maxPacketBytes,
+        (stream, req, socket) => accept(stream, socket.remoteAddress ?? 'unknown', req, certificateIdentity(socket)),
+        onError,
+      );
+      listeners.push(l);
+      wssPort = l.port;
+    }
+    return { tlsPort, wssPort };
+  }
 
   /** The PROXY protocol listeners (MQTT_PROXY_PORT, MQTT_WS_PROXY_PORT): the address in the header is the client's. */
   async function listenBehindProxy(): Promise<{ proxyPort: number; wsProxyPort: number }> {
@@ -388,6 +440,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         listeners.push(ws);
         wsPort = ws.port;
       }
+      const secure = await listenSecure();
       const proxied = await listenBehindProxy();
       every(
         1_000,
@@ -406,8 +459,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         every(options.commandSweepMs ?? 5_000, () => dispatcher?.sweep() ?? Promise.resolve(), 'command sweep');
       }
       listening = true;
-      logger.info({ port: tcp.port, wsPort, ...proxied, gatewayId }, 'mqtt gateway listening');
-      return { port: tcp.port, wsPort, ...proxied };
+      logger.info({ port: tcp.port, wsPort, ...secure, ...proxied, gatewayId }, 'mqtt gateway listening');
+      return { port: tcp.port, wsPort, ...secure, ...proxied };
     },
 
     ready: () => listening && !stopping && bus.healthy() && bridge.busAvailable() && (cluster?.healthy() ?? true),

@@ -2,8 +2,20 @@ import type { Config } from '@telemetry/config';
 import type { GatewayOptions } from './gateway.js';
 
 /** The gateway's options from the configuration, for every composition root that runs it. */
-export function gatewayOptions(cfg: Pick<Config, 'mqtt' | 'devices'>): GatewayOptions {
+export function gatewayOptions(cfg: Pick<Config, 'mqtt' | 'devices'> & Partial<Pick<Config, 'tls'>>): GatewayOptions {
+  const tls = cfg.tls;
   return {
+    ...(tls?.certFile && tls.keyFile
+      ? {
+          tls: {
+            certFile: tls.certFile,
+            keyFile: tls.keyFile,
+            ...(tls.caFile ? { caFile: tls.caFile } : {}),
+            port: tls.mqttPort,
+            wssPort: tls.mqttWssPort,
+          },
+        }
+      : {}),
     host: cfg.mqtt.host,
     port: cfg.mqtt.port,
     wsPort: cfg.mqtt.wsPort,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { applyServerLimits, createApi, resolveJwtSecret, serverOptions } from '@telemetry/api';
+import { createApi, createApiServer, resolveJwtSecret } from '@telemetry/api';
 import { type Bus, createBus } from '@telemetry/bus';
 import { createCommandStore } from '@telemetry/commands';
 import type { Config } from '@telemetry/config';
@@ -106,7 +106,8 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     const bus: Bus = createBus(config.bus, { logger: logger.child({ component: 'bus' }) });
     closers.push(() => bus.close());
 
-    const firstRun = await prepareFirstRun(store, { seedDemo: config.simulate.enabled });
+    // demo data only when asked (DEMO_DATA; default on in development only, never in production) (#20)
+    const firstRun = await prepareFirstRun(store, { seedDemo: config.security.demoData });
     step('accounts ready');
     const deps = { bus, store, registry: metrics, config };
     let gatewayReady = () => false;
@@ -121,8 +122,10 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
       ready: () => gatewayReady(),
       readinessDetail: () => maintenanceDetail?.() ?? {},
     });
-    const server: Server = createServer(serverOptions(config.security), api.app);
-    applyServerLimits(server, config.security);
+    // HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set (reloaded on change), limits either way (#20)
+    const web = createApiServer(api.app, config, logger);
+    const server: Server = web.server;
+    closers.push(async () => web.stop());
     const realtime = createRealtime({ ...deps, logger, httpServer: server });
     await realtime.start();
     closers.push(() => realtime.close());
@@ -186,14 +189,14 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
 
     const local = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
     const urls = {
-      http: `http://${local(config.http.host)}:${httpPort}`,
+      http: `${web.secure ? 'https' : 'http'}://${local(config.http.host)}:${httpPort}`,
       mqtt: `mqtt://${local(config.mqtt.host)}:${mqtt.port}`,
       mqttWs: mqtt.wsPort > 0 ? `ws://${local(config.mqtt.host)}:${mqtt.wsPort}` : null,
       metrics: `http://${local(config.metrics.host)}:${ops.port}/metrics`,
     };
 
     let simulatedDevices = 0;
-    if (config.simulate.enabled && firstRun.tenantId !== null) {
+    if (config.simulate.enabled && config.security.demoData && firstRun.tenantId !== null) {
       // the demo fleet is a convenience: the pipeline keeps running without it
       try {
         const fleet = await startDemoFleet({

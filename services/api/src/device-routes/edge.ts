@@ -22,6 +22,8 @@ export interface Edge {
   registry: Registry;
   /** Cap on pending devices that unauthenticated requests may create (undefined: the registry's default). */
   maxPending: number | undefined;
+  /** Pending devices per source address and window (#20); undefined fields: the registry's defaults. */
+  pendingBounds: { maxPendingPerSource?: number; pendingWindowMs?: number };
   /** The token of `Authorization: Bearer <token>` when the header has that shape (no verification). */
   bearer(req: Request): string | undefined;
   /** Bearer token -> identity, or throws 401/403 as AppError. */
@@ -65,6 +67,7 @@ export function createEdge(deps: {
   topics: { raw: string; dead: string };
   ratePerMinute: number;
   maxPending?: number;
+  pendingBounds?: { maxPendingPerSource?: number; pendingWindowMs?: number };
 }): Edge {
   const { bus, registry, logger, metrics, topics } = deps;
   const limiter = createRateLimiter({ perMinute: deps.ratePerMinute });
@@ -111,6 +114,7 @@ export function createEdge(deps: {
   return {
     registry,
     maxPending: deps.maxPending,
+    pendingBounds: deps.pendingBounds ?? {},
     bearer,
 
     async authenticate(req) {

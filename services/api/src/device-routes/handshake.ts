@@ -30,6 +30,8 @@ export function handshake(edge: Edge) {
       ...(typeof claim === 'string' && claim.length > 0 ? { claimCode: claim } : {}),
       ...(proof ? { proofToken: proof } : {}),
       ...(edge.maxPending !== undefined ? { maxPending: edge.maxPending } : {}),
+      source: req.ip ?? 'unknown',
+      ...edge.pendingBounds,
     });
     const response: HandshakeResponse = { device_id: result.deviceId, token: result.token, assigned: result.assigned };
     res.status(200).json(response);

@@ -29,7 +29,10 @@ export interface DeviceRoutesDeps {
    * Read for devices.httpRatePerMinute (DEVICE_HTTP_RATE_PER_MIN) and devices.maxPending
    * (DEVICE_MAX_PENDING); the API passes its Config.
    */
-  config?: { devices?: { httpRatePerMinute?: number; maxPending?: number } };
+  config?: {
+    devices?: { httpRatePerMinute?: number; maxPending?: number };
+    security?: { maxPendingPerIp?: number; pendingWindowMs?: number };
+  };
   /** Requests per minute per device (or per MAC, per IP for handshakes). Default: config, else 600. */
   ratePerMinute?: number;
 }
@@ -53,6 +56,14 @@ export function createDeviceRoutes(deps: DeviceRoutesDeps): Router {
     topics: { raw: deps.topics?.raw ?? DEFAULT_TOPICS.raw, dead: deps.topics?.dead ?? DEFAULT_TOPICS.dead },
     ratePerMinute: deps.ratePerMinute ?? deps.config?.devices?.httpRatePerMinute ?? 600,
     maxPending: deps.config?.devices?.maxPending,
+    pendingBounds: {
+      ...(deps.config?.security?.maxPendingPerIp !== undefined
+        ? { maxPendingPerSource: deps.config.security.maxPendingPerIp }
+        : {}),
+      ...(deps.config?.security?.pendingWindowMs !== undefined
+        ? { pendingWindowMs: deps.config.security.pendingWindowMs }
+        : {}),
+    },
   });
   const raw = (limit: string) => express.raw({ type: () => true, limit });
   const router = express.Router();

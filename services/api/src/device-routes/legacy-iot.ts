@@ -24,6 +24,8 @@ export function legacyIot(edge: Edge) {
         mac: form.macaddr,
         firmware: 'legacy',
         ...(edge.maxPending !== undefined ? { maxPending: edge.maxPending } : {}),
+        source: req.ip ?? 'unknown',
+        ...edge.pendingBounds,
       });
       throw new AppError('DEVICE_NOT_ASSIGNED', 'unknown MAC: recorded as a pending device for an admin to assign');
     }

@@ -15,9 +15,10 @@ interface TenantRow {
   external_id: string | null;
   timezone: string;
   settings: Record<string, unknown>;
+  allow_mac_only: boolean;
   created_at: Date;
 }
-const COLUMNS = 't.id, t.name, t.external_id, t.timezone, t.settings, t.created_at';
+const COLUMNS = 't.id, t.name, t.external_id, t.timezone, t.settings, t.allow_mac_only, t.created_at';
 
 export function presentTenant(r: TenantRow) {
   return {
@@ -26,6 +27,8 @@ export function presentTenant(r: TenantRow) {
     externalId: r.external_id,
     timezone: r.timezone,
     settings: r.settings,
+    /** MAC-only device handshakes allowed (the seed's legacy firmware): opted in knowingly, audited (#20). */
+    allowMacOnly: r.allow_mac_only,
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -65,6 +68,12 @@ const TenantBody = z.object({
   externalId: z.string().max(200).optional().nullable(),
   timezone: timeZone.optional(),
   settings: TenantSettings.optional(),
+  /**
+   * Let this tenant's devices keep handshaking by MAC alone (anyone who reads a MAC can then mint
+   * a token for that device). Off by default: an assigned device must prove itself with its token
+   * after its first handshake (trust on first use). Written to the audit log.
+   */
+  allowMacOnly: z.boolean().optional(),
 });
 
 export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
@@ -149,7 +158,8 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
         const { rows } = await client
           .query<TenantRow>(
             `UPDATE tenants t SET name = coalesce($2, name), external_id = CASE WHEN $6 THEN $3 ELSE external_id END,
-             timezone = coalesce($4, timezone), settings = coalesce($5::jsonb, settings)
+             timezone = coalesce($4, timezone), settings = coalesce($5::jsonb, settings),
+             allow_mac_only = coalesce($7, allow_mac_only)
            WHERE id = $1 RETURNING ${COLUMNS}`,
             [
               params.tenantId,
@@ -158,6 +168,7 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
               body.timezone ?? null,
               body.settings ? JSON.stringify(body.settings) : null,
               body.externalId !== undefined,
+              body.allowMacOnly ?? null,
             ],
           )
           .catch(conflict('a tenant with that name or external id exists'));
@@ -168,6 +179,16 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
           tenantId: params.tenantId,
           details: body,
         });
+        if (body.allowMacOnly !== undefined) {
+          // its own audit entry: a security decision, easy to find (#20)
+          await audit(client, principal, {
+            action: body.allowMacOnly ? 'allow_mac_only' : 'forbid_mac_only',
+            entity: 'tenant',
+            entityId: params.tenantId,
+            tenantId: params.tenantId,
+            details: { allowMacOnly: body.allowMacOnly },
+          });
+        }
         return presentTenant(rows[0] as TenantRow);
       });
     },

@@ -1,5 +1,5 @@
 import type { Logger } from '@telemetry/observability';
-import { hashToken, isTokenShaped, type Registry } from '@telemetry/registry';
+import { CERTIFICATE_SESSION, hashToken, isTokenShaped, type Registry } from '@telemetry/registry';
 import type { AuthenticateError, Client, ConnectPacket } from 'aedes';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Session } from '../session.js';
@@ -45,6 +45,8 @@ export function createConnectHandlers(deps: {
   logger: Logger;
   /** MQTT_STRICT_CLIENT_ID: the client id must be the device id (or empty with a clean session). */
   strictClientId?: boolean;
+  /** The device id a verified TLS client certificate of this connection names (#20), if any. */
+  certificateOf?: (client: Client) => string | undefined;
 }) {
   const { registry, sessions, metrics, logger } = deps;
   const strict = deps.strictClientId === true;
@@ -60,8 +62,9 @@ export function createConnectHandlers(deps: {
     // authenticate runs before aedes registers (and takes over) a client id, so a CONNECT that fails
     // authentication never touches the device's session. An empty id with clean=false keeps its
     // CONNACK 2 (checked on the original id below).
-    if (!strict && packet.username && (packet.clientId !== '' || packet.clean !== false)) {
-      packet.clientId = packet.username;
+    const certified = deps.certificateOf?.(client);
+    if (!strict && (packet.username || certified) && (packet.clientId !== '' || packet.clean !== false)) {
+      packet.clientId = (packet.username || certified) as string;
     }
     callback(null, true);
   }
@@ -83,6 +86,36 @@ export function createConnectHandlers(deps: {
     // [MQTT-3.1.3-8]: a zero-byte client id with CleanSession=0 gets CONNACK 0x02 and the connection is closed.
     if (info.clientId === '' && !info.clean)
       return refuse(IDENTIFIER_REJECTED, 'client_id', 'empty client id needs clean session');
+    const certified = deps.certificateOf?.(client);
+    if (certified !== undefined && !password) {
+      // X.509 (the AWS IoT way): the certificate names the device; a username, if sent, must agree
+      if (username && username !== certified)
+        return refuse(NOT_AUTHORIZED, 'certificate_mismatch', 'username is not the certificate’s device');
+      if (info.willTopic !== undefined && !publishChannel(certified, info.willTopic)) {
+        return refuse(NOT_AUTHORIZED, 'will_topic', 'last will topic outside the device topics');
+      }
+      registry.verifyCertificate(certified).then(
+        (result) => {
+          if (!result.ok) return refuse(NOT_AUTHORIZED, result.reason, 'not authorized');
+          if (client.closed) return callback(null, false);
+          const now = Date.now();
+          sessions.attach(client, {
+            identity: result.identity,
+            tokenHash: CERTIFICATE_SESSION,
+            clientId: info.clientId,
+            connectedAt: now,
+            lastSeen: now,
+            closed: false,
+          });
+          callback(null, true);
+        },
+        (err: unknown) => {
+          logger.error({ err, certified }, 'registry unavailable at CONNECT');
+          refuse(SERVER_UNAVAILABLE, 'unavailable', 'registry unavailable');
+        },
+      );
+      return;
+    }
     if (!username || !password)
       return refuse(BAD_USERNAME_OR_PASSWORD, 'malformed_credentials', 'username and password required');
     const token = password.toString('utf8');
