@@ -35,12 +35,14 @@ export function createForeignWillBridge(deps: {
     const channel = deviceId ? publishChannel(deviceId, will.topic) : undefined;
     if (!deviceId || !channel) return callback(null); // checked at CONNECT: cannot happen for our wills
     (async () => {
-      if (!(await claims.claim(will.brokerId, clientId))) return callback(null);
+      // Looked up before the claim: an instance on another registry sharing this Redis (a
+      // misconfiguration, or tests) must not claim, and so swallow, a will it cannot bridge.
       const device = await registry.get(deviceId);
       if (device?.state !== 'active' || !device.tenantId) {
         logger.info({ deviceId }, 'will of a device no longer active not bridged');
         return callback(null);
       }
+      if (!(await claims.claim(will.brokerId, clientId))) return callback(null);
       const session: Session = {
         identity: { deviceId, tenantId: device.tenantId, assetId: device.assetId, state: 'active' },
         tokenHash: '',
