@@ -19,6 +19,7 @@ import { registerOzoneRoutes } from './compat/ozone/routes.js';
 import { registerConflictRoutes } from './conflicts/routes.js';
 import type { ApiContext } from './context.js';
 import { createDeviceRoutes } from './device-routes/index.js';
+import { registerDeviceTypeRoutes } from './device-types/routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { createRateLimits } from './http/rate-limit.js';
@@ -114,6 +115,7 @@ export function createApi(deps: ApiDeps): Api {
   registerSiteRoutes(table, ctx);
   registerAssetRoutes(table, ctx);
   registerDeviceRoutes(table, ctx);
+  registerDeviceTypeRoutes(table, ctx);
   registerRejectionRoutes(table, ctx);
   registerConflictRoutes(table, ctx);
   const telemetry = registerTelemetryRoutes(table, ctx);

@@ -22,6 +22,23 @@ export function visibleAssetWhere(p: Principal, column: string, params: unknown[
   return `${column} IN (SELECT asset_id FROM user_visible_assets($${params.length}::uuid))`;
 }
 
+/**
+ * Alerts and tasks a person sees (the car-plant seed: "visible to the managers and operators
+ * working on the affected machine"): viewers as for assets; operators those of the assets they
+ * are assigned to (and their subtrees; `taskColumn`: also the tasks assigned to them), unless
+ * their tenant's setting `operatorsSeeAll` is true; managers and admins the whole tenant.
+ */
+export function visibleWorkWhere(p: Principal, column: string, params: unknown[], taskColumn?: string): string {
+  if (p.role === 'viewer') return visibleAssetWhere(p, column, params);
+  if (p.role !== 'operator') return 'TRUE';
+  params.push(p.userId);
+  const u = `$${params.length}::uuid`;
+  const seeAll = `EXISTS (SELECT 1 FROM users us JOIN tenants tn ON tn.id = us.tenant_id
+    WHERE us.id = ${u} AND tn.settings -> 'operatorsSeeAll' = 'true'::jsonb)`;
+  const own = taskColumn ? ` OR ${taskColumn} IN (SELECT task_id FROM task_assignees WHERE user_id = ${u})` : '';
+  return `(${seeAll} OR ${column} IN (SELECT asset_id FROM user_visible_assets(${u}))${own})`;
+}
+
 /** Sites a viewer sees: assigned sites and the sites of visible assets. */
 export function visibleSiteWhere(p: Principal, column: string, params: unknown[]): string {
   if (p.role !== 'viewer') return 'TRUE';

@@ -49,6 +49,9 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
     admin,
   );
   await ok('post', `/api/devices/${dispDevice.device.id}/bind`, { assetId: dispenser.id });
+  // a device type only this world has (device types are per tenant, by name)
+  const typeName = `${name.toLowerCase()}_press`;
+  await ok('post', '/api/devices', { id: `${name.toLowerCase()}-press-1`, deviceType: typeName }, admin);
   const rule = await ok('post', '/api/rules', {
     name: 'Low level',
     kind: 'threshold',
@@ -99,6 +102,7 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
       outletId: outlet.id,
       machineId: machine.id,
       meterId: meter.id,
+      typeName,
       deviceId,
       dispenserDeviceId: dispDevice.device.id,
       ruleId: rule.id,

@@ -185,12 +185,18 @@ describe('assets, devices, alerts, tasks, rules', () => {
 
   it('lists alerts with filters; operators acknowledge, only managers resolve; changes go on alerts.v1', async () => {
     const op = w.tenant.users.operator.token;
+    // operators see the alerts of what they work on (the car-plant seed): this one is on the floor's dispenser
+    expect((await h.req('get', '/api/alerts', { token: op })).body.items).toHaveLength(0);
+    await h.req('post', `/api/users/${w.tenant.users.operator.id}/assignments`, {
+      token: m(),
+      body: { assetId: w.ids.floorId },
+    });
     const list = await h.req('get', `/api/alerts?state=active&severity=warning&deviceId=${w.ids.dispenserDeviceId}`, {
       token: op,
     });
     expect(list.body.items).toHaveLength(1);
     expect((await h.req('get', '/api/alerts?state=resolved', { token: op })).body.items).toHaveLength(0);
-    expect((await h.req('get', '/api/alerts?since=2999-01-01T00:00:00Z', { token: op })).body.items).toHaveLength(0);
+    expect((await h.req('get', '/api/alerts?since=2190-01-01T00:00:00Z', { token: op })).body.items).toHaveLength(0);
     expect((await h.req('get', '/api/alerts?state=bogus', { token: op })).status).toBe(400);
 
     const ack = await h.req('post', `/api/alerts/${w.ids.alertId}/acknowledge`, { token: op, body: { note: 'on it' } });
@@ -227,6 +233,14 @@ describe('assets, devices, alerts, tasks, rules', () => {
       [w.tenant.id, ruleId, w.ids.deviceId, w.ids.machineId],
     );
     const id = task.rows[0]?.id;
+    // an operator changes the tasks of the machines they work on (the car-plant seed)
+    expect(
+      (await h.req('post', `/api/tasks/${id}/status`, { token: op, body: { status: 'in_progress' } })).status,
+    ).toBe(404);
+    await h.req('post', `/api/users/${w.tenant.users.operator.id}/assignments`, {
+      token: m(),
+      body: { assetId: w.ids.machineId },
+    });
     const started = await h.req('post', `/api/tasks/${id}/status`, { token: op, body: { status: 'in_progress' } });
     expect(started.body).toMatchObject({ status: 'in_progress', startedBy: w.tenant.users.operator.id });
     expect(started.body.startedAt).toBeTruthy();

@@ -422,6 +422,11 @@ describe('telemetry reads, statistics, exports and the seeds’ flows', () => {
        VALUES ($1, 'disp-dev-1', $2, 'threshold', 'warning', 'level', 12, 20, 'Coffee on Floor 3 / East pantry is low (12)', now())`,
       [c2.id, dispenser.body.id],
     );
+    // the operator working on that floor sees its alerts (operators see by assignment, #19)
+    await h.req('post', `/api/users/${c2.users.operator.id}/assignments`, {
+      token: m,
+      body: { assetId: floor.body.id },
+    });
     const alerts = await h.req('get', `/api/alerts?assetId=${dispenser.body.id}&state=open`, {
       token: c2.users.operator.token,
     });

@@ -9,7 +9,7 @@ import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, isoTime, pageQuery, qList } from '../http/validation.js';
 import type { Emit } from '../publish.js';
-import { notFound, tenantWhere, visibleAssetWhere } from '../scope.js';
+import { notFound, tenantWhere, visibleWorkWhere } from '../scope.js';
 
 /** The row the routes read: what its alerts.v1 message needs, and the acknowledge/resolve trail. */
 interface AlertRow extends AlertMessageRow {
@@ -46,9 +46,9 @@ function presentAlert(r: AlertRow) {
   };
 }
 
-/** Alerts a person sees: tenant-scoped; viewers only those of assets assigned to them. */
+/** Alerts a person sees: tenant-scoped; viewers and operators by their assignments (scope.ts). */
 function scope(p: Principal, params: unknown[]): string {
-  return `${tenantWhere(p, 'al.tenant_id', params)} AND ${visibleAssetWhere(p, 'al.asset_id', params)}`;
+  return `${tenantWhere(p, 'al.tenant_id', params)} AND ${visibleWorkWhere(p, 'al.asset_id', params)}`;
 }
 
 const AlertParams = z.object({ alertId: id });

@@ -8,7 +8,7 @@ import type { ApiContext } from '../context.js';
 import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, isoTime, pageQuery, qList } from '../http/validation.js';
-import { notFound, tenantWhere, visibleAssetWhere, writeTenant } from '../scope.js';
+import { notFound, tenantWhere, visibleWorkWhere, writeTenant } from '../scope.js';
 
 type Db = Pick<pg.ClientBase, 'query'>;
 type Status = TaskMessageRow['status'];
@@ -65,7 +65,7 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
     const params: unknown[] = [taskId];
     const { rows } = await db.query<TaskRow>(
       `SELECT ${COLUMNS} FROM tasks t WHERE t.id = $1 AND ${tenantWhere(p, 't.tenant_id', params)}
-         AND ${visibleAssetWhere(p, 't.asset_id', params)}${lock ? ' FOR UPDATE OF t' : ''}`,
+         AND ${visibleWorkWhere(p, 't.asset_id', params, 't.id')}${lock ? ' FOR UPDATE OF t' : ''}`,
       params,
     );
     if (!rows[0]) throw notFound('task');
@@ -98,7 +98,10 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
     }),
     handler: async ({ query, principal }) => {
       const params: unknown[] = [];
-      const where = [tenantWhere(principal, 't.tenant_id', params), visibleAssetWhere(principal, 't.asset_id', params)];
+      const where = [
+        tenantWhere(principal, 't.tenant_id', params),
+        visibleWorkWhere(principal, 't.asset_id', params, 't.id'),
+      ];
       if (query.status) where.push(`t.status = ANY($${params.push(query.status)}::text[])`);
       if (query.deviceId) where.push(`t.device_id = $${params.push(query.deviceId)}`);
       if (query.assetId) where.push(`t.asset_id = $${params.push(query.assetId)}`);

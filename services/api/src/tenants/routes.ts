@@ -60,6 +60,8 @@ const TenantSettings = z.looseObject({
   telemetry: TelemetrySettings.optional(),
   rejections: RejectionSettings.optional(),
   ingest: IngestSettings.optional(),
+  /** Operators see every alert and task of the tenant, not only those of their assignments (#19). */
+  operatorsSeeAll: z.boolean().optional(),
 });
 
 const TenantBody = z.object({
