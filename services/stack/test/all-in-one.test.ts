@@ -18,6 +18,11 @@ describe('npm start (all-in-one, embedded engines)', () => {
   async function start(): Promise<{ d: Deployment; banner: string }> {
     const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
     proc = startProcess('stack', 'services/stack/src/main.ts', {
+      // embedded engines, whatever the test run's environment: on the shared broker this stack's
+      // consumer groups would take partitions from the distributed tests' services (same topics)
+      KAFKA_BROKERS: '',
+      DATABASE_URL: '',
+      REDIS_URL: '',
       DATA_DIR: dataDir,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(http),

@@ -37,6 +37,10 @@ describe('npm start with REDIS_URL', () => {
   it('keeps the gateway’s MQTT sessions in Redis', async () => {
     const [http, mqttPort] = [await freePort(), await freePort()];
     proc = startProcess('stack', 'services/stack/src/main.ts', {
+      // the in-process bus: on the shared broker its consumer groups would take partitions from the
+      // distributed tests' services (same topics, other database)
+      KAFKA_BROKERS: '',
+      DATABASE_URL: '',
       DATA_DIR: dataDir,
       REDIS_URL,
       HTTP_HOST: '127.0.0.1',
