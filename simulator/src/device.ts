@@ -85,6 +85,10 @@ export function createDevice(o: DeviceOptions): Device {
   let generated = 0;
   let offlineLeft = 0;
   let linkEpoch = 0;
+  /** The link commands are answered on (MQTT only: over HTTP the device does not poll for commands). */
+  let current: Link | undefined;
+  /** Command ids seen lately: a resend (lost PUBACK, reconnect) is applied once, as firmware must. */
+  const seenCommands = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> = Promise.resolve();
   let lastError: string | undefined;
@@ -232,10 +236,12 @@ export function createDevice(o: DeviceOptions): Device {
     // Over HTTP nothing has checked the token yet: a refused device stays refused until a POST is accepted.
     if (!(o.transport === 'http' && phase === 'auth_failed')) phase = 'online';
     outbox.attach(link);
+    current = link;
     return 'online';
   }
 
   function dropLink(): void {
+    current = undefined;
     linkEpoch += 1;
     void outbox.detach()?.close(true);
   }
@@ -251,15 +257,35 @@ export function createDevice(o: DeviceOptions): Device {
   function onCommand(payload: string): void {
     o.counters.commandsReceived += 1;
     let command = payload.trim();
+    let id: string | undefined;
+    let expectReply = false;
     try {
-      const parsed = JSON.parse(payload) as { command?: unknown } | null;
-      if (typeof parsed?.command === 'string') command = parsed.command;
+      // the API's shape {id, name, params, expectReply}; older callers sent {command} or a bare word
+      const parsed = JSON.parse(payload) as { id?: unknown; name?: unknown; command?: unknown; expectReply?: unknown };
+      if (typeof parsed?.name === 'string') command = parsed.name;
+      else if (typeof parsed?.command === 'string') command = parsed.command;
+      if (typeof parsed?.id === 'string') id = parsed.id;
+      expectReply = parsed?.expectReply === true;
     } catch {
       // a bare word is a command too
+    }
+    if (id !== undefined) {
+      if (seenCommands.has(id)) {
+        log.info({ command, id }, 'command resent: already applied');
+        return;
+      }
+      seenCommands.add(id);
+      if (seenCommands.size > 256) seenCommands.delete(seenCommands.values().next().value as string);
     }
     const understood = gen?.command(command) ?? false;
     log.info({ command, understood }, 'command received');
     if (deviceId) o.hooks.onCommand?.({ deviceId, payload });
+    if (id !== undefined && expectReply && current?.reply) {
+      const reply = understood
+        ? { id, status: 'ok', result: { applied: command } }
+        : { id, status: 'error', error: `unknown command ${command}` };
+      current.reply(JSON.stringify(reply)).catch((err: Error) => log.warn({ err: err.message }, 'reply not sent'));
+    }
   }
 
   function emitOne(): void {

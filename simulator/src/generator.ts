@@ -82,7 +82,14 @@ export function createGenerator(o: GeneratorOptions): Generator {
       return seq;
     },
     state,
-    command: (c) => profile.command?.(state, c) ?? false,
+    command: (c) => {
+      // every profile restarts on `reboot`: its uptime starts again from the next reading
+      if (c === 'reboot') {
+        bootMs = undefined;
+        return true;
+      }
+      return profile.command?.(state, c) ?? false;
+    },
   };
 }
 

@@ -13,6 +13,8 @@ export interface Link {
   send(channel: Channel, payload: string): Promise<void>;
   /** force: drop the connection as a network loss would (no DISCONNECT, no waiting). */
   close(force: boolean): Promise<void>;
+  /** Answers a command on devices/{id}/commands/reply (MQTT links). */
+  reply?(payload: string): Promise<void>;
 }
 
 export type LinkEvents = {

@@ -92,6 +92,13 @@ export async function connectMqtt(o: MqttLinkOptions): Promise<Link> {
         });
       });
     },
+    reply(payload) {
+      return new Promise((resolve, reject) => {
+        client.publish(DeviceTopics.commandReplies(o.deviceId), payload, { qos: 1 }, (err) =>
+          err ? reject(err) : resolve(),
+        );
+      });
+    },
     close: (force) =>
       new Promise<void>((resolve) => {
         client.end(force, {}, () => resolve());

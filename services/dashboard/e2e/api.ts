@@ -47,6 +47,8 @@ export interface FakeDevice {
   id: string;
   /** One reading, timestamped now (or at `at`: store-and-forward of an older reading). */
   send(metrics: Record<string, number>, at?: Date): Promise<void>;
+  /** From now on, answers every command that expects a reply with `{status: 'ok', result: {done: name}}`. */
+  answerCommands(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,20 @@ export async function connectDevice(mqttUrl: string, deviceId: string, token: st
       };
       // QoS 1: resolves on PUBACK, which the gateway sends only once the reading is durable
       await client.publishAsync(`devices/${deviceId}/telemetry`, JSON.stringify(payload), { qos: 1 });
+    },
+    async answerCommands() {
+      // as firmware does: subscribe to its command topic, apply each command once, answer when asked
+      client.on('message', (topic, payload) => {
+        if (topic !== `devices/${deviceId}/commands`) return;
+        const c = JSON.parse(payload.toString()) as { id: string; name: string; expectReply?: boolean };
+        if (c.expectReply)
+          void client.publishAsync(
+            `devices/${deviceId}/commands/reply`,
+            JSON.stringify({ id: c.id, status: 'ok', result: { done: c.name } }),
+            { qos: 1 },
+          );
+      });
+      await client.subscribeAsync(`devices/${deviceId}/commands`, { qos: 1 });
     },
     async close() {
       await client.endAsync();

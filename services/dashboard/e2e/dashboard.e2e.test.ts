@@ -352,6 +352,28 @@ describe('dashboard in a browser', () => {
     expect(rule.tenantId).toBe(tenant?.id);
   });
 
+  it('sends a command from the device page and shows the device’s reply', async () => {
+    await device.answerCommands();
+    const page = await browser.newUserPage();
+    await signIn(page, managerLogin.username, managerLogin.password);
+    await page.goto(`${stack.urls.http}/#/devices/${encodeURIComponent(deviceId)}`);
+    await page.getByRole('heading', { name: 'Commands' }).waitFor({ timeout: WAIT.timeoutMs });
+    await page.getByLabel('Command', { exact: true }).fill('reboot');
+    await page.getByRole('button', { name: 'Send command' }).click();
+    await waitForText(
+      page,
+      '#commands-h ~ .table-wrap tbody tr',
+      (t) => t.includes('reboot') && t.includes('replied') && t.includes('"done":"reboot"'),
+      'command replied in the table',
+    );
+    const { items } = await manager.call<{ items: Array<{ name: string; status: string }> }>(
+      'GET',
+      `/api/devices/${encodeURIComponent(deviceId)}/commands`,
+    );
+    expect(items[0]).toMatchObject({ name: 'reboot', status: 'replied' });
+    await shot(page, 'commands');
+  });
+
   it('fits a phone screen', async () => {
     const page = await browser.newUserPage({ width: 390, height: 844 });
     await signIn(page, managerLogin.username, managerLogin.password);

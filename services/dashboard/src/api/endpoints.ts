@@ -1,3 +1,4 @@
+import type { Command } from '@telemetry/commands';
 import type { Role } from '../lib/permissions.js';
 import { download, http } from './http.js';
 import type {
@@ -84,6 +85,19 @@ export const devices = {
       .then((r) => r.items),
   exportCsv: (id: string, q: { from: string; to: string; bucket?: string; tz: string }) =>
     download('/api/telemetry/export.csv', { deviceId: id, ...q }, `${id}.csv`),
+};
+
+export const commands = {
+  list: (deviceId: string, signal?: AbortSignal) =>
+    http
+      .get<{ items: Command[] }>(`/api/devices/${enc(deviceId)}/commands`, { limit: 20 }, signal)
+      .then((r) => r.items),
+  /** `waitS`: the API holds the answer until the device replied (or that many seconds passed). */
+  send: (
+    deviceId: string,
+    body: { name: string; params?: Record<string, unknown>; ttl?: number; expectReply?: boolean },
+    waitS = 0,
+  ) => http.post<Command>(`/api/devices/${enc(deviceId)}/commands?wait=${waitS}`, body),
 };
 
 export const alerts = {

@@ -13,6 +13,7 @@ import { browserTimeZone, formatAgo, formatTs } from '../lib/time.js';
 import { useAction, useResource } from '../lib/use-resource.js';
 import { useLive, useNow, useSubscriptions } from '../live/context.js';
 import { href } from '../router.js';
+import { DeviceCommands } from './DeviceCommands.js';
 
 /** One device or machine: live values, history chart, events, alerts. */
 export function DevicePage({ id }: { id: string }) {
@@ -142,6 +143,8 @@ export function DevicePage({ id }: { id: string }) {
           ))}
         </ul>
       </section>
+
+      <DeviceCommands deviceId={d.id} timeZone={tz} />
 
       <EventsTable deviceId={d.id} timeZone={tz} refreshKey={flash} />
     </>
