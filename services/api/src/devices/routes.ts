@@ -3,6 +3,7 @@ import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
+import { auditRow } from '../http/audited.js';
 import type { RouteTable } from '../http/route-table.js';
 import { attributes, deviceId, id, pageQuery } from '../http/validation.js';
 import { writeTenant } from '../scope.js';
@@ -144,13 +145,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
             body.attributes ? JSON.stringify(body.attributes) : null,
           ],
         );
-        await audit(client, principal, {
-          action: 'update',
-          entity: 'device',
-          entityId: device.id,
-          tenantId: device.tenant_id,
-          details: body,
-        });
+        await auditRow(client, principal, 'update', 'device', device, body);
         return presentDevice(await getDevice(client, principal, device.id));
       }),
   });

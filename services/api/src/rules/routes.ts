@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { assetType } from '../assets/routes.js';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
+import { auditRow, deleteAudited } from '../http/audited.js';
 import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, pageQuery, qBool } from '../http/validation.js';
@@ -246,13 +247,7 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
            WHERE id = $1 RETURNING ${COLUMNS}`,
           [params.ruleId, ...fields.map((f) => body[f])],
         );
-        await audit(client, principal, {
-          action: 'update',
-          entity: 'rule',
-          entityId: params.ruleId,
-          tenantId: current.tenantId,
-          details: body,
-        });
+        await auditRow(client, principal, 'update', 'rule', { id: params.ruleId, tenant_id: current.tenantId }, body);
         return presentRule(rows[0] as RuleRow);
       }),
   });
@@ -265,17 +260,12 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
     access: 'rules:write',
     params: RuleParams,
     status: 204,
-    handler: async ({ params, principal }) =>
-      store.withTransaction(async (client) => {
-        const rule = await load(client, principal, params.ruleId);
-        await client.query('DELETE FROM rules WHERE id = $1', [rule.id]);
-        await audit(client, principal, {
-          action: 'delete',
-          entity: 'rule',
-          entityId: rule.id,
-          tenantId: rule.tenant_id,
-          details: { name: rule.name },
-        });
+    handler: ({ params, principal }) =>
+      deleteAudited(store, principal, {
+        entity: 'rule',
+        table: 'rules',
+        load: (db) => load(db, principal, params.ruleId),
+        details: (rule) => ({ name: rule.name }),
       }),
   });
 
@@ -431,13 +421,7 @@ function registerRecipientRoutes(table: RouteTable, ctx: ApiContext): void {
            WHERE id = $1 RETURNING ${R_COLUMNS}`,
           [current.id, body.email ?? null, body.name ?? null, body.cooldownS ?? null],
         );
-        await audit(client, principal, {
-          action: 'update',
-          entity: 'recipient',
-          entityId: current.id,
-          tenantId: current.tenant_id,
-          details: body,
-        });
+        await auditRow(client, principal, 'update', 'recipient', current, body);
         return presentRecipient(rows[0] as RecipientRow);
       }),
   });
@@ -450,17 +434,12 @@ function registerRecipientRoutes(table: RouteTable, ctx: ApiContext): void {
     access: 'recipients:write',
     params: Params,
     status: 204,
-    handler: async ({ params, principal }) =>
-      store.withTransaction(async (client) => {
-        const current = await load(client, principal, params.recipientId);
-        await client.query('DELETE FROM notification_recipients WHERE id = $1', [current.id]);
-        await audit(client, principal, {
-          action: 'delete',
-          entity: 'recipient',
-          entityId: current.id,
-          tenantId: current.tenant_id,
-          details: { email: current.email },
-        });
+    handler: ({ params, principal }) =>
+      deleteAudited(store, principal, {
+        entity: 'recipient',
+        table: 'notification_recipients',
+        load: (db) => load(db, principal, params.recipientId),
+        details: (recipient) => ({ email: recipient.email }),
       }),
   });
 }

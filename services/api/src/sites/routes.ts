@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
+import { auditRow, deleteAudited } from '../http/audited.js';
 import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { attributes, id, pageQuery, qBool, timeZone } from '../http/validation.js';
@@ -159,13 +160,7 @@ export function registerSiteRoutes(table: RouteTable, ctx: ApiContext): void {
               body.attributes ? JSON.stringify(body.attributes) : null,
             ],
           );
-          await audit(client, principal, {
-            action: 'update',
-            entity: 'site',
-            entityId: site.id,
-            tenantId: site.tenant_id,
-            details: body,
-          });
+          await auditRow(client, principal, 'update', 'site', site, body);
           return presentSite(rows[0] as SiteRow);
         }),
     });
@@ -179,17 +174,12 @@ export function registerSiteRoutes(table: RouteTable, ctx: ApiContext): void {
     access: 'assets:write',
     params: SiteParams,
     status: 204,
-    handler: async ({ params, principal }) =>
-      store.withTransaction(async (client) => {
-        const site = await load(client, principal, params.siteId);
-        await client.query('DELETE FROM sites WHERE id = $1', [site.id]);
-        await audit(client, principal, {
-          action: 'delete',
-          entity: 'site',
-          entityId: site.id,
-          tenantId: site.tenant_id,
-          details: { name: site.name },
-        });
+    handler: ({ params, principal }) =>
+      deleteAudited(store, principal, {
+        entity: 'site',
+        table: 'sites',
+        load: (db) => load(db, principal, params.siteId),
+        details: (site) => ({ name: site.name }),
       }),
   });
 }

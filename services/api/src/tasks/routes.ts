@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
+import { auditRow } from '../http/audited.js';
 import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, isoTime, pageQuery, qList } from '../http/validation.js';
@@ -260,13 +261,7 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
             [task.id, task.status, body.status, principal.userId, at],
           );
           if (body.status === 'finished' && task.rule_id && task.device_id) await resetBaseline(client, task);
-          await audit(client, principal, {
-            action: 'status',
-            entity: 'task',
-            entityId: task.id,
-            tenantId: task.tenant_id,
-            details: { from: task.status, to: body.status },
-          });
+          await auditRow(client, principal, 'status', 'task', task, { from: task.status, to: body.status });
           const updated = await load(client, principal, task.id);
           emit(
             publish.task(toTaskV1(updated, { change: 'status_changed', changedAt: at, changedBy: principal.userId })),
@@ -294,13 +289,7 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
           await client.query('DELETE FROM task_assignees WHERE task_id = $1', [task.id]);
           for (const u of ids)
             await client.query('INSERT INTO task_assignees (task_id, user_id) VALUES ($1, $2)', [task.id, u]);
-          await audit(client, principal, {
-            action: 'assign',
-            entity: 'task',
-            entityId: task.id,
-            tenantId: task.tenant_id,
-            details: { userIds: ids },
-          });
+          await auditRow(client, principal, 'assign', 'task', task, { userIds: ids });
           const updated = await load(client, principal, task.id);
           emit(
             publish.task(

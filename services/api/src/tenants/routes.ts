@@ -4,6 +4,7 @@ import type { TelemetryPolicy } from '@telemetry/timeseries';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
+import { auditRow } from '../http/audited.js';
 import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { confirmQuery, id, pageQuery, timeZone } from '../http/validation.js';
@@ -174,21 +175,12 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
             ],
           )
           .catch(conflict('a tenant with that name or external id exists'));
-        await audit(client, principal, {
-          action: 'update',
-          entity: 'tenant',
-          entityId: params.tenantId,
-          tenantId: params.tenantId,
-          details: body,
-        });
+        const row = { id: params.tenantId, tenant_id: params.tenantId };
+        await auditRow(client, principal, 'update', 'tenant', row, body);
         if (body.allowMacOnly !== undefined) {
           // its own audit entry: a security decision, easy to find (#20)
-          await audit(client, principal, {
-            action: body.allowMacOnly ? 'allow_mac_only' : 'forbid_mac_only',
-            entity: 'tenant',
-            entityId: params.tenantId,
-            tenantId: params.tenantId,
-            details: { allowMacOnly: body.allowMacOnly },
+          await auditRow(client, principal, body.allowMacOnly ? 'allow_mac_only' : 'forbid_mac_only', 'tenant', row, {
+            allowMacOnly: body.allowMacOnly,
           });
         }
         return presentTenant(rows[0] as TenantRow);
