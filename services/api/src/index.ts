@@ -19,6 +19,7 @@ import { registerOzoneRoutes } from './compat/ozone/routes.js';
 import { registerConflictRoutes } from './conflicts/routes.js';
 import type { ApiContext } from './context.js';
 import { createDeviceRoutes } from './device-routes/index.js';
+import { lateWindowOf } from './device-routes/late-window.js';
 import { registerDeviceTypeRoutes } from './device-types/routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { createAuthenticate } from './http/authenticate.js';
@@ -140,6 +141,8 @@ export function createApi(deps: ApiDeps): Api {
           registry: deps.registry,
           topics: { raw: ctx.publish.topics.raw },
           config,
+          lateWindow: lateWindowOf(deps.store, config.pipeline.lateWindowMs),
+          futureSkewMs: config.pipeline.futureSkewMs,
         }));
   const { app, openapi } = buildApp({
     ctx,

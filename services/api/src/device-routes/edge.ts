@@ -1,6 +1,7 @@
 import type { Bus, OutgoingMessage } from '@telemetry/bus';
 import {
   AppError,
+  classifyLateness,
   type DeadReason,
   encodeMessage,
   jsonHazardMessage,
@@ -45,7 +46,15 @@ export interface Edge {
   errorHandler: ErrorRequestHandler;
 }
 
-/** A payload that is not acceptable; dead-lettered when its sender is known, then answered. */
+const CODES: Partial<Record<DeadReason, 'TELEMETRY_NOT_JSON' | 'TELEMETRY_TOO_LATE' | 'TELEMETRY_SCHEMA_INVALID'>> = {
+  not_json: 'TELEMETRY_NOT_JSON',
+  too_late: 'TELEMETRY_TOO_LATE',
+};
+
+/**
+ * A payload that is not acceptable; dead-lettered when its sender is known, then answered with
+ * problem+json naming the reason (`reason`, as in the dead letter and the rejections API).
+ */
 export class BadPayload extends AppError {
   constructor(
     readonly reason: DeadReason,
@@ -53,8 +62,8 @@ export class BadPayload extends AppError {
     readonly eventId: string | null = null,
     errors?: { path: string; message: string }[],
   ) {
-    super(reason === 'not_json' ? 'TELEMETRY_NOT_JSON' : 'TELEMETRY_SCHEMA_INVALID', message, {
-      details: errors ? { errors } : undefined,
+    super(CODES[reason] ?? 'TELEMETRY_SCHEMA_INVALID', message, {
+      details: errors ? { reason, errors } : { reason },
     });
   }
 }
@@ -68,13 +77,57 @@ export function createEdge(deps: {
   ratePerMinute: number;
   maxPending?: number;
   pendingBounds?: { maxPendingPerSource?: number; pendingWindowMs?: number };
+  /**
+   * The tenant's late window (ms): a reading older than it would be dead-lettered too_late by the
+   * pipeline, so it is answered 422 here instead of acknowledged (#14). Same rule as the pipeline
+   * (classifyLateness, tenants.settings.ingest.lateWindowDays).
+   */
+  lateWindow?: (tenantId: string) => Promise<number>;
+  /** Device times further ahead than this are filed under the receive time (FUTURE_SKEW): never too late. */
+  futureSkewMs?: number;
+  now?: () => number;
 }): Edge {
   const { bus, registry, logger, metrics, topics } = deps;
+  const now = deps.now ?? Date.now;
+  /** What rawMessage built, for the late check in publish (the messages are already encoded). */
+  const built = new WeakMap<OutgoingMessage, { tenantId: string; eventId: string; ts: string; receivedAt: number }>();
+
+  /** The first message of `messages` the pipeline would dead-letter too_late: refused as a whole (all or nothing). */
+  const refuseLate = async (messages: OutgoingMessage[]) => {
+    if (!deps.lateWindow) return;
+    const windows = new Map<string, number>();
+    const late: { index: number; eventId: string; ts: string; window: number }[] = [];
+    for (const [index, m] of messages.entries()) {
+      const b = built.get(m);
+      if (!b) continue;
+      const t = Date.parse(b.ts);
+      // a device clock ahead of the receive time is filed under the receive time (pipeline timing.ts)
+      if (t > b.receivedAt + (deps.futureSkewMs ?? 300_000)) continue;
+      let window = windows.get(b.tenantId);
+      if (window === undefined) {
+        window = await deps.lateWindow(b.tenantId);
+        windows.set(b.tenantId, window);
+      }
+      if (classifyLateness(t, now(), window) === 'too_late') late.push({ index, eventId: b.eventId, ts: b.ts, window });
+    }
+    const first = late[0];
+    if (!first) return;
+    const days = Math.round((first.window / 86_400_000) * 10) / 10;
+    throw new BadPayload(
+      'too_late',
+      `device time ${first.ts} is older than the tenant's late window (${days} days): it would not be stored`,
+      first.eventId,
+      late
+        .slice(0, 100)
+        .map((l) => ({ path: messages.length > 1 ? `[${l.index}].ts` : 'ts', message: `${l.ts} is too late` })),
+    );
+  };
   const limiter = createRateLimiter({ perMinute: deps.ratePerMinute });
   /** Who sent a request, once authenticated: a bad payload of a known device is dead-lettered. */
   const senders = new WeakMap<Request, DeviceIdentity>();
 
   const publish = async (route: string, messages: OutgoingMessage[]) => {
+    await refuseLate(messages);
     const end = metrics.busPublishSeconds.startTimer({ route });
     try {
       await bus.publish(topics.raw, messages);
@@ -185,7 +238,10 @@ export function createEdge(deps: {
         attributes: event.attributes,
         trace: { ...(event.ts ? { device: Date.parse(event.ts) } : {}), gateway: receivedAt.getTime() },
       });
-      return { key: deviceId, value };
+      const message = { key: deviceId, value };
+      if (event.ts)
+        built.set(message, { tenantId, eventId: event.eventId, ts: event.ts, receivedAt: receivedAt.getTime() });
+      return message;
     },
 
     publish,

@@ -35,6 +35,13 @@ export interface DeviceRoutesDeps {
   };
   /** Requests per minute per device (or per MAC, per IP for handshakes). Default: config, else 600. */
   ratePerMinute?: number;
+  /**
+   * The tenant's late window in ms (the API reads tenants.settings.ingest.lateWindowDays); readings
+   * older than it are answered 422 too_late, as the pipeline would dead-letter them. Absent: not checked.
+   */
+  lateWindow?: (tenantId: string) => Promise<number>;
+  /** FUTURE_SKEW (ms); default 5 min. */
+  futureSkewMs?: number;
 }
 
 /** Body limits per endpoint: a reading batch may be big, a single event is not. */
@@ -64,6 +71,8 @@ export function createDeviceRoutes(deps: DeviceRoutesDeps): Router {
         ? { pendingWindowMs: deps.config.security.pendingWindowMs }
         : {}),
     },
+    lateWindow: deps.lateWindow,
+    futureSkewMs: deps.futureSkewMs,
   });
   const raw = (limit: string) => express.raw({ type: () => true, limit });
   const router = express.Router();

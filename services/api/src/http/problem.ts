@@ -58,6 +58,8 @@ export function toProblem(err: unknown): Problem {
     }
     if (d && typeof d.problemType === 'string') extra.type = d.problemType;
     if (d && typeof d.action === 'string') extra.action = d.action;
+    // a refused device payload names its dead-letter reason, as the rejections API does (#14)
+    if (d && typeof d.reason === 'string') extra.reason = d.reason;
     if (err.status >= 500) return problem(err.code, undefined);
     return { ...problem(err.code, err.message), ...extra };
   }
