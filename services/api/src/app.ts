@@ -7,6 +7,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import type { ApiContext } from './context.js';
+import { aliasesPage } from './http/aliases-page.js';
 import { httpMetrics } from './http/metrics.js';
 import { buildOpenApi, problemsPage } from './http/openapi.js';
 import { notFoundHandler, problem, problemErrorHandler, sendProblem } from './http/problem.js';
@@ -91,10 +92,13 @@ export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<t
     version: '1.0.0',
     description:
       'REST API of the IoT telemetry platform. Errors are RFC 9457 problem+json. Canonical routes use camelCase; ' +
-      'routes tagged compat-* keep the seeds’ URLs and field names.',
+      'routes tagged compat-* keep the seeds’ URLs and field names; /docs/aliases lists them by seed with what differs.',
   });
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
+  });
+  app.get('/docs/aliases', (_req, res) => {
+    res.type('html').send(aliasesPage(table.routes));
   });
   app.get('/docs/problems', (_req, res) => {
     res.type('html').send(problemsPage());

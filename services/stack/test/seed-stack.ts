@@ -149,6 +149,9 @@ export async function startSeedStack(env: Record<string, string> = {}): Promise<
       });
       if (t.status !== 201) throw new Error(`tenant ${name}: ${t.status} ${t.text}`);
       const id = (t.body.id ?? t.body.tenant?.id) as string;
+      // the seeds' firmware handshakes with its MAC only: the tenant opts in, on the record (#20)
+      const mac = await req('patch', `/api/tenants/${id}`, { token: platformToken, body: { allowMacOnly: true } });
+      if (mac.status !== 200) throw new Error(`tenant ${name} allowMacOnly: ${mac.status} ${mac.text}`);
       const out: Record<string, { id: string; token: string }> = {};
       for (const u of users) {
         const r = await req('post', '/api/users', {

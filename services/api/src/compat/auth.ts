@@ -52,7 +52,7 @@ export function registerAuthCompatRoutes(
       'Superset of both seeds: the ozone seed reads `success` and `user` (Django fields, our role), the energy seed ' +
       'reads `message` and `tokens: {access, refresh, user: {id, username, role}}` (role `client` = our viewer). ' +
       'The tokens are also at the top level (`access`, `refresh`).',
-    tags: ['compat-ozone'],
+    tags: ['compat-ozone', 'compat-energy'],
     access: 'public',
     aliasOf: '/api/auth/login',
     before: [limits.login],
@@ -86,7 +86,7 @@ export function registerAuthCompatRoutes(
     description:
       'Takes either seed’s body: `first_name`/`last_name` (ozone) or `fname`/`lname`/`phone` and `role: client` ' +
       '(energy; client = viewer). Answers the ozone shape, with the energy fields added to `user`.',
-    tags: ['compat-ozone'],
+    tags: ['compat-ozone', 'compat-energy'],
     access: 'optional',
     aliasOf: '/api/auth/register',
     before: [limits.login],
