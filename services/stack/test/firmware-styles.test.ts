@@ -224,6 +224,52 @@ describe('firmware styles against the stack (#14)', () => {
     expect(await metric('mqtt_dead_letters_total', { reason: 'not_json' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('a reboot that reuses event ids with other readings: the new one is kept apart as id_conflict, not dropped', async () => {
+    const dev = await device('reboot-1');
+    const send = async (clientId: string, body: unknown) => {
+      const c = await mqtt.connectAsync(d.mqtt, {
+        clientId,
+        username: dev.deviceId,
+        password: dev.deviceToken,
+        reconnectPeriod: 0,
+      });
+      await c.publishAsync(`devices/${dev.deviceId}/telemetry`, JSON.stringify(body), { qos: 1 });
+      await c.endAsync();
+    };
+    const t0 = Math.floor(Date.now() / 1000) - 600;
+    await send('ESP32_BOOT1', { event_id: 1, ts: t0, t: 20.5 });
+    await waitFor(async () => (await stored(dev.deviceId)).length === 1, { timeoutMs: 20_000 });
+    // after the reboot the counter starts at 1 again, with another time and value
+    await send('ESP32_BOOT2', { event_id: 1, ts: t0 + 300, t: 23.0 });
+    await waitFor(async () => (await rejections(dev.deviceId)).length === 1, { timeoutMs: 20_000 });
+    expect((await rejections(dev.deviceId)).map((r) => r.reason)).toEqual(['id_conflict']);
+    expect((await stored(dev.deviceId)).map((e) => e.metrics.t)).toEqual([20.5]);
+    expect(await metric('telemetry_rejections_total', { reason: 'id_conflict' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('HTTP: the ozone seed’s example event (2025-09-16) in a default tenant is answered 422 too_late and shown', async () => {
+    const dev = await device('http-1');
+    const res = await fetch(`${d.http}/api/device/events/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${dev.deviceToken}` },
+      body: JSON.stringify({
+        device_id: dev.deviceId,
+        firmware: '1.0.0',
+        event_id: 'esp32-001-0000000123',
+        event: 'treatment',
+        treatment: 'BASIC',
+        counter: 124,
+        ts: '2025-09-16T12:34:56Z',
+      }),
+    });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ code: 'TELEMETRY_TOO_LATE', reason: 'too_late' });
+    await waitFor(async () => (await rejections(dev.deviceId)).length === 1, { timeoutMs: 20_000 });
+    expect(await rejections(dev.deviceId)).toMatchObject([{ reason: 'too_late', source: 'http' }]);
+    expect(await stored(dev.deviceId)).toEqual([]);
+    expect(await metric('telemetry_rejections_total', { reason: 'too_late', source: 'http' })).toBe(1);
+  });
+
   it('a device that drops is offline in REST and Socket.IO within 2 s of the gateway noticing', async () => {
     const dev = await device('drop-1');
     const socket: IoSocket = io(d.http, { auth: { token }, transports: ['websocket'], reconnection: false });
