@@ -9,6 +9,7 @@ import type {
   DeviceEvent,
   Page,
   Recipient,
+  Rejection,
   Rule,
   SeriesPoint,
   Site,
@@ -69,6 +70,9 @@ export const devices = {
   get: (id: string, signal?: AbortSignal) => http.get<Device>(`/api/devices/${enc(id)}`, undefined, signal),
   assign: (id: string, body: { tenantId?: string; assetId: string | null; name?: string }) =>
     http.post<Device>(`/api/devices/${enc(id)}/assign`, body),
+  /** What the edge and the pipeline refused from this device (#14), newest first. */
+  rejections: (id: string, q: { limit?: number; cursor?: string } = {}, signal?: AbortSignal) =>
+    http.get<Page<Rejection>>(`/api/devices/${enc(id)}/rejections`, q, signal),
   events: (id: string, q: { from: string; to: string; limit?: number; cursor?: string }, signal?: AbortSignal) =>
     http.get<Page<DeviceEvent>>(`/api/devices/${enc(id)}/events`, q, signal),
   series: (

@@ -153,3 +153,17 @@ export interface SeriesPoint {
   metric: string;
   values: Partial<Record<'avg' | 'min' | 'max' | 'last' | 'count' | 'sum', number | null>>;
 }
+
+/** GET /api/devices/{id}/rejections: a message the edge or the pipeline refused (#14). */
+export interface Rejection {
+  id: string;
+  deviceId: string | null;
+  reason: string;
+  detail: string;
+  source: string;
+  channel: string;
+  eventId: string | null;
+  excerpt: string;
+  payloadBytes: number;
+  receivedAt: string;
+}

@@ -14,6 +14,7 @@ import { useAction, useResource } from '../lib/use-resource.js';
 import { useLive, useNow, useSubscriptions } from '../live/context.js';
 import { href } from '../router.js';
 import { DeviceCommands } from './DeviceCommands.js';
+import { DeviceRejections } from './DeviceRejections.js';
 
 /** One device or machine: live values, history chart, events, alerts. */
 export function DevicePage({ id }: { id: string }) {
@@ -145,6 +146,7 @@ export function DevicePage({ id }: { id: string }) {
       </section>
 
       <DeviceCommands deviceId={d.id} timeZone={tz} />
+      <DeviceRejections deviceId={d.id} />
 
       <EventsTable deviceId={d.id} timeZone={tz} refreshKey={flash} />
     </>
