@@ -67,6 +67,7 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
     deviceId,
     assignees: [t.users.operator.id],
   });
+  const command = await ok('post', `/api/devices/${deviceId}/commands`, { name: 'reboot' });
   const assignment = await ok('post', `/api/users/${t.users.viewer.id}/assignments`, { assetId: floor.id });
   const meter = await ok('post', '/api/devices/create/', {
     name: `${name} Thermostat`,
@@ -108,6 +109,7 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
       ruleId: rule.id,
       recipientId: recipient.id,
       taskId: task.id,
+      commandId: command.id,
       alertId: rows[0]?.id as string,
     },
   };

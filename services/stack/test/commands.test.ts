@@ -162,10 +162,10 @@ describe('commands to devices (all-in-one stack)', () => {
     expect(res.status).toBe(200);
     const { commands } = (await res.json()) as { commands: Wire[] };
     expect(commands.map((c) => c.id)).toContain(sent.id);
-    const ack = await fetch(`${d.http}/api/device/commands/${sent.id}/ack/`, {
+    const ack = await fetch(`${d.http}/api/device/commands/ack/`, {
       method: 'POST',
       headers: { authorization: `Bearer ${device.deviceToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'error', error: 'counter locked' }),
+      body: JSON.stringify({ id: sent.id, status: 'error', error: 'counter locked' }),
     });
     expect(ack.status).toBe(200);
     expect(await command(sent.id)).toMatchObject({ status: 'failed', error: 'counter locked' });

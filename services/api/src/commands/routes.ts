@@ -112,7 +112,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
     summary: 'Device: the commands waiting for it (long poll: `?wait=N` holds the request up to N seconds)',
     description:
       'Authenticated by the device token. Answers `{"commands":[...]}` as soon as there is one (or after `wait`). ' +
-      'A command stays in the answer until acknowledged with `POST /api/device/commands/{id}/ack/`.',
+      'A command stays in the answer until acknowledged with `POST /api/device/commands/ack/`.',
     tags: ['device'],
     access: 'public',
     query: z.object({ wait: z.coerce.number().min(0).max(30).default(0) }),
@@ -132,31 +132,30 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
 
   table.add({
     method: 'post',
-    path: '/api/device/commands/:commandId/ack/',
+    path: '/api/device/commands/ack/',
     summary: 'Device: acknowledge a command, with its reply when one is expected',
-    description: 'Body (optional): `{"status":"ok"|"error","result":...,"error":"..."}`.',
+    description:
+      'Body: `{"id":"<command id>","status":"ok"|"error","result":...,"error":"..."}` (all but `id` optional).',
     tags: ['device'],
     access: 'public',
-    params: z.object({ commandId: id }),
-    body: z
-      .object({
-        status: z.enum(['ok', 'error']).optional(),
-        result: z.unknown().optional(),
-        error: z.string().max(1000).optional(),
-      })
-      .optional(),
-    handler: async ({ req, params, body }) => {
+    body: z.object({
+      id,
+      status: z.enum(['ok', 'error']).optional(),
+      result: z.unknown().optional(),
+      error: z.string().max(1000).optional(),
+    }),
+    example: { id: '5f0c9a52-8d0e-4c55-9b7e-2f4f7c1f3a10', status: 'ok', result: { level: 100 } },
+    handler: async ({ req, body }) => {
       const deviceIdOf = await device(req);
-      if (JSON.stringify(body ?? {}).length > MAX_BODY) throw new AppError('VALIDATION_FAILED', 'reply too large');
-      const answered = body && (body.status !== undefined || body.result !== undefined || body.error !== undefined);
-      if (!answered) {
-        const ok = await commands.markDelivered(deviceIdOf, params.commandId);
-        if (!ok) throw new AppError('NOT_FOUND', 'no open command with this id for this device (finished or expired?)');
-        return { ack: true };
-      }
-      const reply = parseReply({ id: params.commandId, ...body });
-      if ('invalid' in reply) throw new AppError('VALIDATION_FAILED', reply.invalid);
-      const done = await commands.reply(deviceIdOf, params.commandId, reply);
+      if (JSON.stringify(body).length > MAX_BODY) throw new AppError('VALIDATION_FAILED', 'reply too large');
+      const answered = body.status !== undefined || body.result !== undefined || body.error !== undefined;
+      const done = answered
+        ? await (async () => {
+            const reply = parseReply(body);
+            if ('invalid' in reply) throw new AppError('VALIDATION_FAILED', reply.invalid);
+            return commands.reply(deviceIdOf, body.id, reply);
+          })()
+        : await commands.markDelivered(deviceIdOf, body.id);
       if (!done) throw new AppError('NOT_FOUND', 'no open command with this id for this device (finished or expired?)');
       return { ack: true };
     },

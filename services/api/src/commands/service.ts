@@ -31,8 +31,9 @@ export function createCommandService(deps: {
   /** The device the caller may command (404 for another tenant's), with its tenant. */
   async function deviceOf(p: Principal, deviceId: string): Promise<{ id: string; tenantId: string }> {
     const d = await getDevice(deps.pool, p, deviceId);
-    if (!d.tenant_id || d.state !== 'active')
-      throw new AppError('CONFLICT', `device ${deviceId} is ${d.state}: only an active device takes commands`);
+    // a pre-registered device gets its commands once it connects; a revoked one never connects again
+    if (!d.tenant_id || d.state === 'revoked')
+      throw new AppError('CONFLICT', `device ${deviceId} is ${d.state}: it takes no commands`);
     return { id: d.id, tenantId: d.tenant_id };
   }
 
