@@ -65,6 +65,12 @@ export const assets = {
   remove: (id: string) => http.del<void>(`/api/assets/${enc(id)}`),
 };
 
+/** Tenant-wide counts of rejected messages (#14), the last 24 h by default. */
+export const rejections = {
+  summary: (signal?: AbortSignal) =>
+    http.get<{ byDevice: { deviceId: string; count: number }[] }>('/api/rejections/summary', undefined, signal),
+};
+
 export const devices = {
   list: (q: { state?: 'pending' | 'active' | 'revoked' } = {}) => all<Device>('/api/devices', q),
   get: (id: string, signal?: AbortSignal) => http.get<Device>(`/api/devices/${enc(id)}`, undefined, signal),

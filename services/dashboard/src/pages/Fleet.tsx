@@ -3,6 +3,7 @@ import {
   alerts as alertsApi,
   assets as assetsApi,
   devices as devicesApi,
+  rejections as rejectionsApi,
   sites as sitesApi,
 } from '../api/endpoints.js';
 import { useMe } from '../api/session.js';
@@ -29,6 +30,14 @@ export function FleetPage() {
     return { sites, assets };
   }, []);
   const devs = useResource(() => devicesApi.list({ state: 'active' }), []);
+  // devices that send invalid data are flagged (#14); a platform admin without a tenant gets none
+  const rejected = useResource(async (signal) => {
+    try {
+      return new Map((await rejectionsApi.summary(signal)).byDevice.map((r) => [r.deviceId, r.count] as const));
+    } catch {
+      return new Map<string, number>();
+    }
+  }, []);
   const open = useResource(async (signal) => (await alertsApi.list({ state: 'active' }, signal)).items, []);
 
   // Live: the tenant room carries every device's readings, presence and alerts.
@@ -164,6 +173,7 @@ export function FleetPage() {
                 device={d}
                 place={assetPath(assetsById, d.assetId)}
                 alerts={openByDevice.get(d.id) ?? []}
+                rejected={rejected.data?.get(d.id) ?? 0}
                 now={now}
               />
             ))}
@@ -178,11 +188,14 @@ function DeviceCard({
   device: d,
   place,
   alerts,
+  rejected,
   now,
 }: {
   device: Device;
   place: string;
   alerts: Alert[];
+  /** Rejected messages of the last 24 h. */
+  rejected: number;
   now: number;
 }) {
   const online = isOnline(d, now);
@@ -212,6 +225,11 @@ function DeviceCard({
       </dl>
       <div className="row spread muted" style={{ fontSize: '0.85rem' }}>
         <span>Last seen {formatAgo(d.lastSeen, now)}</span>
+        {rejected > 0 ? (
+          <a href={href(`/devices/${encodeURIComponent(d.id)}`)} data-invalid-data={rejected}>
+            <Badge value="warning" label={`sends invalid data: ${rejected} rejected (24 h)`} />
+          </a>
+        ) : null}
         {worst ? (
           <a href={href(`/alerts?device=${encodeURIComponent(d.id)}`)}>
             <Badge value={worst} label={`${alerts.length} open alert${alerts.length > 1 ? 's' : ''}`} />
