@@ -104,6 +104,8 @@ export interface Registry {
   recordGatewayDown(gatewayId: string, at: Date): Promise<number>;
   /** Coalesced last-activity times, one statement for many devices. */
   touch(seen: LastSeen[]): Promise<void>;
+  /** The payload decoder of the device's type (device_types.decoder, #14), null for the built-in default. */
+  decoderOf(tenantId: string, deviceId: string): Promise<unknown>;
 }
 
 const DEFAULT_GRACE_MS = 3_600_000;
@@ -198,6 +200,16 @@ export function createRegistry(deps: RegistryDeps): Registry {
   });
 
   return {
+    async decoderOf(tenantId, deviceId) {
+      const { rows } = await pool.query<{ decoder: unknown }>(
+        `SELECT dt.decoder FROM devices d
+         JOIN device_types dt ON dt.tenant_id = d.tenant_id AND dt.name = d.device_type
+         WHERE d.id = $1 AND d.tenant_id = $2`,
+        [deviceId, tenantId],
+      );
+      return rows[0]?.decoder ?? null;
+    },
+
     async handshake(input) {
       const mac = normalizeMac(input.mac);
       if (!mac) throw new AppError('VALIDATION_FAILED', 'mac must look like EC:E3:34:46:2B:C0');

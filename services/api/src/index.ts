@@ -20,6 +20,7 @@ import { registerConflictRoutes } from './conflicts/routes.js';
 import type { ApiContext } from './context.js';
 import { createDeviceRoutes } from './device-routes/index.js';
 import { lateWindowOf } from './device-routes/late-window.js';
+import { registerDecoderRoutes } from './device-types/decoder-routes.js';
 import { registerDeviceTypeRoutes } from './device-types/routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { createAuthenticate } from './http/authenticate.js';
@@ -119,6 +120,7 @@ export function createApi(deps: ApiDeps): Api {
   registerDeviceTypeRoutes(table, ctx);
   registerRejectionRoutes(table, ctx);
   registerConflictRoutes(table, ctx);
+  registerDecoderRoutes(table, ctx);
   const telemetry = registerTelemetryRoutes(table, ctx);
   registerOzoneRoutes(table, ctx, telemetry);
   registerDispenserRoutes(table, ctx);

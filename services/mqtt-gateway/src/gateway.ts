@@ -8,6 +8,7 @@ import { createRateLimiter, type Registry } from '@telemetry/registry';
 import { type Loop, startLoop } from '@telemetry/runtime';
 import { Aedes, type Client } from 'aedes';
 import { type Bridge, createBridge } from './bridge/bridge.js';
+import { createDecoderCache } from './bridge/decoders.js';
 import { type ClusterBackends, createClusterBackends } from './cluster.js';
 import { createDispatcher, type Dispatcher } from './commands/dispatcher.js';
 import { createConnectHandlers } from './handlers/connect.js';
@@ -54,6 +55,8 @@ export interface GatewayOptions {
   pendingTtlMs?: number;
   /** How often the pending devices are pruned. Default 1 h. */
   pruneIntervalMs?: number;
+  /** How long a device type's payload decoder is used before it is read again (#14). Default 30 s. */
+  decoderTtlMs?: number;
   /** How often devices.last_seen_at is written for active sessions. Default 15 s. */
   lastSeenFlushMs?: number;
   /**
@@ -153,17 +156,32 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...deps.topics,
   };
   const sessions = new Sessions();
+  // each device type's payload decoder (#14): loaded at CONNECT, refreshed in the background
+  const decoders = createDecoderCache({
+    load: (tenantId, deviceId) => registry.decoderOf(tenantId, deviceId),
+    ttlMs: options.decoderTtlMs ?? 30_000,
+    onError: (err) => logger.warn({ err }, 'payload decoder not loaded: the default decoder is used'),
+  });
+  const connectRegistry: Registry = {
+    ...registry,
+    async verifyToken(deviceId, token) {
+      const result = await registry.verifyToken(deviceId, token);
+      if (result.ok) await decoders.prefetch(result.identity.tenantId, result.identity.deviceId);
+      return result;
+    },
+  };
   const bridge: Bridge = createBridge({
     bus,
     topics,
     logger,
     metrics,
+    decoders,
     options: { maxInflight: options.maxInflight, maxPayloadBytes: options.maxPayloadBytes ?? 16_384 },
   });
   const presence: Presence = createPresence({ bus, topic: topics.presence, registry, gatewayId, logger, metrics });
   const limiter = createRateLimiter({ perMinute: options.connectsPerIpPerMinute });
   const connect = createConnectHandlers({
-    registry,
+    registry: connectRegistry,
     sessions,
     metrics,
     logger,

@@ -83,4 +83,25 @@ describe('derived event ids over MQTT', () => {
     expect(b!.eventId).toBe(a!.eventId);
     socket.destroy();
   });
+
+  it('decodes with the device type decoder a manager set (loaded at CONNECT)', async () => {
+    const token = await gw.device('typed-1');
+    await db.store.pool.query("UPDATE devices SET device_type = 'thermo10' WHERE id = 'typed-1'");
+    await db.store.pool.query(`INSERT INTO device_types (tenant_id, name, decoder) VALUES ($1, 'thermo10', $2)`, [
+      gw.tenantId,
+      JSON.stringify({ metrics: { t10: { name: 'temperature', scale: 0.1 } }, flatten: false }),
+    ]);
+    const socket = await rawSession(gw.port, {
+      clientId: 'typed-1',
+      clean: true,
+      username: 'typed-1',
+      password: token,
+    });
+    socket.write(publish('devices/typed-1/telemetry', '{"t10":215,"rssi":-70}', 1, false));
+    await waitFor(() => eventsOf('typed-1').length === 1);
+    const [e] = eventsOf('typed-1');
+    expect(e!.metrics.temperature).toBeCloseTo(21.5, 10);
+    expect(e!.attributes).toEqual({ rssi: -70 });
+    socket.destroy();
+  });
 });

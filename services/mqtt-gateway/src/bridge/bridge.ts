@@ -5,6 +5,7 @@ import { createLogThrottle } from '../log-throttle.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Session } from '../session.js';
 import type { Channel } from '../topics.js';
+import type { DecoderCache } from './decoders.js';
 import { DeviceQueue } from './device-queue.js';
 import { Inflight } from './inflight.js';
 import { normalizeMqtt } from './normalize.js';
@@ -51,6 +52,8 @@ export function createBridge(deps: {
   logger: Logger;
   metrics: GatewayMetrics;
   options: BridgeOptions;
+  /** Payload decoders per device type; the built-in default when absent. */
+  decoders?: DecoderCache;
 }): Bridge {
   const { bus, topics, logger, metrics, options } = deps;
   const maxBatch = options.maxBatch ?? 500;
@@ -124,6 +127,7 @@ export function createBridge(deps: {
         receivedAt,
         maxPayloadBytes: options.maxPayloadBytes,
         will: publish.will,
+        decoder: deps.decoders?.peek(identity.tenantId, identity.deviceId),
         resolveArrivalId:
           publish.qos > 0 && messageId !== undefined && !publish.will
             ? (eventId, contentHash) =>
