@@ -20,4 +20,6 @@ export interface Session {
   /** Why it ended, when something other than the socket told us first (takeover, keepalive, will…). */
   endReason?: PresenceReason;
   closed: boolean;
+  /** Arrival time given to this session's last publish (ms): kept strictly increasing. */
+  lastArrivalMs?: number;
 }

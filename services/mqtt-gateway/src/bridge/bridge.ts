@@ -118,7 +118,11 @@ export function createBridge(deps: {
     forward(session, publish, callback) {
       const { identity } = session;
       const { messageId } = publish;
-      const receivedAt = new Date();
+      // strictly increasing per session: two readings without ts or id that arrive in the same
+      // millisecond with the same bytes still get different arrival ids (never merged, see event-id.ts)
+      const arrivalMs = Math.max(Date.now(), (session.lastArrivalMs ?? 0) + 1);
+      session.lastArrivalMs = arrivalMs;
+      const receivedAt = new Date(arrivalMs);
       const normalized = normalizeMqtt({
         identity,
         topic: publish.topic,
