@@ -158,6 +158,9 @@ describe('assets, devices, alerts, tasks, rules', () => {
     expect(hs.body).toMatchObject({ assigned: false });
     const deviceId = hs.body.device_id as string;
     const root = await h.platformToken();
+    // the seed's firmware handshakes by MAC alone: its tenant opts in knowingly (#20)
+    const optIn = await h.req('patch', `/api/tenants/${w.tenant.id}`, { token: root, body: { allowMacOnly: true } });
+    expect(optIn.status).toBe(200);
     await h.req('post', `/api/devices/${deviceId}/assign`, {
       token: root,
       body: { tenantId: w.tenant.id, assetId: w.ids.machineId },

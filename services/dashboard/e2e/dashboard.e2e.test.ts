@@ -101,11 +101,15 @@ beforeAll(async () => {
   manager = await Api.login(stack.urls.http, managerLogin.username, managerLogin.password);
 
   // The manager creates an operator: username and password generated, shown once.
-  const created = await manager.call<{ username: string; password: string }>('POST', '/api/users', {
-    role: 'operator',
-  });
+  const created = await manager.call<{ user: { id: string }; username: string; password: string }>(
+    'POST',
+    '/api/users',
+    { role: 'operator' },
+  );
   operator.username = created.username;
   operator.password = created.password;
+  // operators see the alerts and tasks of the machines they work on (the car-plant seed, #19)
+  await manager.call('POST', `/api/users/${created.user.id}/assignments`, { assetId: press.id });
 
   // Machine temperature above 80 °C is critical; it clears below 70.
   await manager.call('POST', '/api/rules', {
