@@ -375,6 +375,7 @@ describe('dashboard in a browser', () => {
       `/api/devices/${encodeURIComponent(deviceId)}/commands`,
     );
     expect(items[0]).toMatchObject({ name: 'reboot', status: 'replied' });
+    await page.locator('#commands-h').scrollIntoViewIfNeeded();
     await shot(page, 'commands');
   });
 
