@@ -2,8 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, type Proc, startProcess } from './processes.js';
-import { type Deployment, expectTemperature, provisionDevice, publishReading, signIn } from './scenario.js';
+import { type Proc, startProcess } from './processes.js';
+import {
+  type Deployment,
+  expectTemperature,
+  provisionDevice,
+  publishReading,
+  signIn,
+  startAllInOne,
+} from './scenario.js';
 
 // Issue 10: the README's first command on a fresh data directory, as a child process: publish over
 // MQTT, read it back through the API, stop with SIGINT, start again, and find everything still there.
@@ -16,23 +23,9 @@ describe('npm start (all-in-one, embedded engines)', () => {
   });
 
   async function start(): Promise<{ d: Deployment; banner: string }> {
-    const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
-    proc = startProcess('stack', 'services/stack/src/main.ts', {
-      // embedded engines, whatever the test run's environment: on the shared broker this stack's
-      // consumer groups would take partitions from the distributed tests' services (same topics)
-      KAFKA_BROKERS: '',
-      DATABASE_URL: '',
-      REDIS_URL: '',
-      DATA_DIR: dataDir,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(http),
-      MQTT_HOST: '127.0.0.1',
-      MQTT_PORT: String(mqtt),
-      MQTT_WS_PORT: String(ws),
-      SIMULATE: 'false',
-    });
-    await proc.waitForOutput(/Ctrl\+C stops it/);
-    return { d: { http: `http://127.0.0.1:${http}`, mqtt: `mqtt://127.0.0.1:${mqtt}` }, banner: proc.output() };
+    const started = await startAllInOne('stack', dataDir);
+    proc = started.proc;
+    return started;
   }
 
   it('keeps acknowledged data across a graceful restart', async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { waitFor } from '@telemetry/testing';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type Proc, startProcess } from './processes.js';
-import { api, type Deployment, provisionDevice, signIn } from './scenario.js';
+import type { Proc } from './processes.js';
+import { api, type Deployment, firstAdmin, provisionDevice, signIn, startAllInOne } from './scenario.js';
 
 interface Cmd {
   id: string;
@@ -33,18 +33,7 @@ describe('commands to devices (all-in-one stack)', () => {
   const clients: MqttClient[] = [];
 
   async function start(): Promise<void> {
-    const [http, mq, ws] = [await freePort(), await freePort(), await freePort()];
-    proc = startProcess('stack-commands', 'services/stack/src/main.ts', {
-      DATA_DIR: dataDir,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(http),
-      MQTT_HOST: '127.0.0.1',
-      MQTT_PORT: String(mq),
-      MQTT_WS_PORT: String(ws),
-      SIMULATE: 'false',
-    });
-    await proc.waitForOutput(/Ctrl\+C stops it/);
-    d = { http: `http://127.0.0.1:${http}`, mqtt: `mqtt://127.0.0.1:${mq}` };
+    ({ proc, d } = await startAllInOne('stack-commands', dataDir));
   }
 
   /** Connects as firmware does (esp-mqtt's default client id, a persistent session) and collects commands. */
@@ -67,11 +56,9 @@ describe('commands to devices (all-in-one stack)', () => {
 
   beforeAll(async () => {
     await start();
-    const m = proc?.output().match(/platform admin\s+(\S+) \/ (\S+)/);
-    if (!m) throw new Error(`no admin in the banner:\n${proc?.output()}`);
-    const signedIn = await signIn(d, m[1] as string, m[2] as string, 'a-new-admin-secret-1');
-    admin = { username: m[1] as string, password: signedIn.password };
-    token = signedIn.token;
+    const first = await firstAdmin(d, proc?.output() ?? '');
+    admin = { username: first.username, password: first.password };
+    token = first.token;
     device = await provisionDevice(d, token, 'Pantry');
   }, 180_000);
 

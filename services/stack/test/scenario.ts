@@ -1,4 +1,4 @@
-import { waitFor } from '@telemetry/testing';
+import { freePort, type Proc, startProcess, waitFor } from '@telemetry/testing';
 import mqtt from 'mqtt';
 import { expect } from 'vitest';
 
@@ -105,4 +105,43 @@ export async function expectTemperature(
     timeoutMs: 20_000,
     message: `latest temperature of ${deviceId} = ${value}`,
   });
+}
+
+/**
+ * `npm start` as a child process on a data directory, on free loopback ports, always on the embedded
+ * engines whatever the test run's environment: on the shared broker its consumer groups would take
+ * partitions from the distributed tests' services (same topic names). Resolves once the banner is out.
+ */
+export async function startAllInOne(
+  name: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ proc: Proc; d: Deployment; banner: string }> {
+  const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
+  const proc = startProcess(name, 'services/stack/src/main.ts', {
+    KAFKA_BROKERS: '',
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    DATA_DIR: dataDir,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(http),
+    MQTT_HOST: '127.0.0.1',
+    MQTT_PORT: String(mqtt),
+    MQTT_WS_PORT: String(ws),
+    SIMULATE: 'false',
+    ...env,
+  });
+  await proc.waitForOutput(/Ctrl\+C stops it/);
+  return { proc, d: { http: `http://127.0.0.1:${http}`, mqtt: `mqtt://127.0.0.1:${mqtt}` }, banner: proc.output() };
+}
+
+/** The first platform admin the banner prints once, signed in with a new password. */
+export async function firstAdmin(
+  d: Deployment,
+  banner: string,
+): Promise<{ username: string; password: string; token: string }> {
+  const m = banner.match(/platform admin\s+(\S+) \/ (\S+)/);
+  if (!m) throw new Error(`no admin in the banner:\n${banner}`);
+  const signedIn = await signIn(d, m[1] as string, m[2] as string, 'a-new-admin-secret-1');
+  return { username: m[1] as string, password: signedIn.password, token: signedIn.token };
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { provisionFleet, SIMULATOR_SITE } from '@telemetry/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type Proc, startProcess } from './processes.js';
-import { api, type Deployment, signIn } from './scenario.js';
+import type { Proc } from './processes.js';
+import { api, type Deployment, firstAdmin, startAllInOne } from './scenario.js';
 
 // Issue 21: `pnpm simulate --provision` put simulated devices on a tenant's real assets, where the
 // tenant's rules then fired. It now makes its own site unless told which site to use.
@@ -18,23 +18,12 @@ describe('simulator --provision', () => {
   let realDispenser: string;
 
   beforeAll(async () => {
-    const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
-    proc = startProcess('stack-provision', 'services/stack/src/main.ts', {
-      DATA_DIR: dataDir,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(http),
-      MQTT_HOST: '127.0.0.1',
-      MQTT_PORT: String(mqtt),
-      MQTT_WS_PORT: String(ws),
-      SIMULATE: 'false',
-    });
-    await proc.waitForOutput(/Ctrl\+C stops it/);
-    d = { http: `http://127.0.0.1:${http}`, mqtt: `mqtt://127.0.0.1:${mqtt}` };
-    const m = proc.output().match(/platform admin\s+(\S+) \/ (\S+)/);
-    if (!m) throw new Error(`no admin in the banner:\n${proc.output()}`);
-    const signedIn = await signIn(d, m[1] as string, m[2] as string, 'a-new-admin-secret-1');
-    admin = { username: m[1] as string, password: signedIn.password };
-    token = signedIn.token;
+    const started = await startAllInOne('stack-provision', dataDir);
+    proc = started.proc;
+    d = started.d;
+    const first = await firstAdmin(d, started.banner);
+    admin = { username: first.username, password: first.password };
+    token = first.token;
     // a tenant with a real dispenser on a real floor
     tenantId = (await api(d, 'POST', '/api/tenants', { token, body: { name: 'Office tower' } })).id;
     const site = await api(d, 'POST', '/api/sites', { token, body: { tenantId, name: 'Tower A', timezone: 'UTC' } });
