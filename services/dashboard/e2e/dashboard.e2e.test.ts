@@ -379,6 +379,29 @@ describe('dashboard in a browser', () => {
     await shot(page, 'commands');
   });
 
+  it('lets a manager set a device type’s deadband ("stored only on change")', async () => {
+    const page = await browser.newUserPage();
+    await signIn(page, managerLogin.username, managerLogin.password);
+    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    const row = page.locator('[data-device-type]').first();
+    await row.waitFor({ timeout: WAIT.timeoutMs });
+    const typeName = (await row.getAttribute('data-device-type')) as string;
+    await row.getByLabel(`Deadband of ${typeName}`).fill('{"temperature": 0.5, "*": 0}');
+    await row.getByRole('button', { name: 'Save' }).click();
+    const stored = await waitFor(
+      async () => {
+        const { items } = await manager.call<{ items: Array<{ name: string; deadband: Record<string, number> }> }>(
+          'GET',
+          '/api/device-types',
+        );
+        const t = items.find((x) => x.name === typeName);
+        return t && Object.keys(t.deadband).length > 0 ? t : null;
+      },
+      { ...WAIT, message: 'deadband stored' },
+    );
+    expect(stored.deadband).toEqual({ temperature: 0.5, '*': 0 });
+  });
+
   it('fits a phone screen', async () => {
     const page = await browser.newUserPage({ width: 390, height: 844 });
     await signIn(page, managerLogin.username, managerLogin.password);

@@ -7,6 +7,7 @@ import type {
   Asset,
   Device,
   DeviceEvent,
+  DeviceType,
   Page,
   Recipient,
   Rejection,
@@ -108,6 +109,13 @@ export const commands = {
     body: { name: string; params?: Record<string, unknown>; ttl?: number; expectReply?: boolean },
     waitS = 0,
   ) => http.post<Command>(`/api/devices/${enc(deviceId)}/commands?wait=${waitS}`, body),
+};
+
+export const deviceTypes = {
+  list: (tenantId: string | undefined, signal?: AbortSignal) =>
+    http.get<{ items: DeviceType[] }>('/api/device-types', { tenantId }, signal).then((r) => r.items),
+  update: (name: string, body: { deadband?: Record<string, number>; tenantId?: string }) =>
+    http.put<DeviceType>(`/api/device-types/${enc(name)}`, body),
 };
 
 export const alerts = {

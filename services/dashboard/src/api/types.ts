@@ -167,3 +167,11 @@ export interface Rejection {
   payloadBytes: number;
   receivedAt: string;
 }
+
+export interface DeviceType {
+  name: string;
+  expectedIntervalS: number;
+  /** metric → band; `*` = every other metric; {} = every reading is stored. */
+  deadband: Record<string, number>;
+  devices: number;
+}

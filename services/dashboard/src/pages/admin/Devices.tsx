@@ -8,6 +8,7 @@ import { can } from '../../lib/permissions.js';
 import { browserTimeZone, formatAgo, formatTs } from '../../lib/time.js';
 import { useAction, useResource } from '../../lib/use-resource.js';
 import { href } from '../../router.js';
+import { DeviceTypesPanel } from './DeviceTypes.js';
 
 /** Pending devices (handshook, not yet assigned) and where every device is placed. */
 export function DevicesAdminPage() {
@@ -94,6 +95,7 @@ export function DevicesAdminPage() {
           </table>
         </div>
       ) : null}
+      {can(me.role, 'devices:read') ? <DeviceTypesPanel /> : null}
     </>
   );
 }
