@@ -33,6 +33,7 @@ import { resolveJwtSecret } from './secret.js';
 import { registerSiteRoutes } from './sites/routes.js';
 import { registerTaskRoutes } from './tasks/routes.js';
 import { registerTelemetryRoutes } from './telemetry/routes.js';
+import { registerTelemetryImportRoutes } from './telemetry-import/routes.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 
@@ -122,6 +123,7 @@ export function createApi(deps: ApiDeps): Api {
   registerConflictRoutes(table, ctx);
   registerDecoderRoutes(table, ctx);
   const telemetry = registerTelemetryRoutes(table, ctx);
+  registerTelemetryImportRoutes(table, ctx);
   registerOzoneRoutes(table, ctx, telemetry);
   registerDispenserRoutes(table, ctx);
   registerAggregatorRoutes(table, ctx);
