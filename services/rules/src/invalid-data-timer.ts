@@ -2,6 +2,7 @@ import { evaluateInvalidData } from './evaluate/index.js';
 import { type HandlerDeps, report } from './handlers.js';
 import { commitSteps } from './io/commit.js';
 import { type DeviceContext, deviceLabel } from './io/context.js';
+import { DEVICE_CHAIN_CTE, DEVICE_CHAIN_JSON, RULE_TARGETS_DEVICE } from './io/device-targets.js';
 import { RULE_COLUMNS, type RuleRow, toRule } from './io/rows.js';
 
 /**
@@ -31,24 +32,15 @@ const CANDIDATES_SQL = `
     SELECT d.id, d.tenant_id, d.name, d.asset_id, d.expected_interval_s FROM devices d
     WHERE d.state = 'active' AND d.id IN (SELECT device_id FROM pairs)
   ),
-  chain AS (
-    SELECT dev.id AS device_id, a.id AS asset_id, a.parent_id, a.type, a.name, 0 AS depth
-    FROM dev JOIN assets a ON a.id = dev.asset_id
-    UNION ALL
-    SELECT c.device_id, p.id, p.parent_id, p.type, p.name, c.depth + 1 FROM chain c JOIN assets p ON p.id = c.parent_id
-    WHERE c.depth < 32
-  )
+  ${DEVICE_CHAIN_CTE}
   SELECT row_to_json(r) AS rule, dev.id AS device_id, dev.tenant_id, dev.name, dev.asset_id, dev.expected_interval_s,
          coalesce(rej.n, 0) AS n, rej.last_at, coalesce(rej.reasons, '{}') AS reasons,
-         coalesce((SELECT json_agg(json_build_object('id', c.asset_id, 'type', c.type, 'name', c.name) ORDER BY c.depth)
-                   FROM chain c WHERE c.device_id = dev.id), '[]') AS chain
+         ${DEVICE_CHAIN_JSON} AS chain
   FROM pairs p
   JOIN idr r ON r.id = p.rule_id
   JOIN dev ON dev.id = p.device_id AND dev.tenant_id = r.tenant_id
   LEFT JOIN rej ON rej.rule_id = p.rule_id AND rej.device_id = p.device_id
-  WHERE r.device_id = dev.id
-     OR (r.asset_type IS NOT NULL AND EXISTS (SELECT 1 FROM chain c WHERE c.device_id = dev.id AND c.depth = 0 AND c.type = r.asset_type))
-     OR (r.asset_id IS NOT NULL AND EXISTS (SELECT 1 FROM chain c WHERE c.device_id = dev.id AND c.asset_id = r.asset_id))`;
+  WHERE ${RULE_TARGETS_DEVICE}`;
 
 interface CandidateRow {
   rule: RuleRow;
