@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { listenOn } from './listen-on.js';
 import type { Listener } from './listeners.js';
 import { parseProxyHeader } from './proxy-protocol.js';
 
@@ -65,7 +66,7 @@ export async function listenTcpProxied(
     socket.on('error', () => undefined); // until the gateway takes it
     readHeader(socket, pending, timeoutMs, (address) => onConnection(socket, address), onRefused);
   });
-  return listenOn(server, host, port, pending, async () => undefined);
+  return listenOn(server, host, port, async () => undefined, pending);
 }
 
 /**
@@ -106,35 +107,14 @@ export async function listenWebSocketProxied(
       onRefused,
     );
   });
-  return listenOn(tcp, host, port, pending, async () => {
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-    http.closeAllConnections();
-  });
-}
-
-async function listenOn(
-  server: ReturnType<typeof createServer>,
-  host: string,
-  port: number,
-  pending: Set<Socket>,
-  before: () => Promise<void>,
-): Promise<Listener> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : port,
-    async close() {
-      await before();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // connections still reading their header belong to no one else
-      for (const s of pending) s.destroy();
-      await closed;
+  return listenOn(
+    tcp,
+    host,
+    port,
+    async () => {
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeAllConnections();
     },
-  };
+    pending,
+  );
 }

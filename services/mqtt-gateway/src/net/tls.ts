@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { listenOn } from './listen-on.js';
 import type { Listener } from './listeners.js';
 
 /** Certificate files (PEM); `caFile`: the CA whose client certificates authenticate devices. */
@@ -95,27 +96,4 @@ export async function listenMqttWss(
     stop();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   });
-}
-
-async function listenOn(
-  server: ReturnType<typeof createTlsServer> | ReturnType<typeof createHttpsServer>,
-  host: string,
-  port: number,
-  before: () => Promise<void>,
-): Promise<Listener> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : port,
-    async close() {
-      await before();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
