@@ -38,12 +38,18 @@ export interface Assignments {
   assets: Set<string>;
 }
 
+export interface TenantSettings {
+  /** Operators see every alert and task of the tenant, not only their assignments' (#19). */
+  operatorsSeeAll: boolean;
+}
+
 export interface Directory {
   user(id: string): Promise<UserRecord | null>;
   device(id: string): Promise<DeviceRecord | null>;
   asset(id: string): Promise<AssetRecord | null>;
   site(id: string): Promise<SiteRecord | null>;
   tenantExists(id: string): Promise<boolean>;
+  tenantSettings(id: string): Promise<TenantSettings>;
   assignments(userId: string): Promise<Assignments>;
   /** Drops what is cached about a user, so the next check reads the database (on auth:refresh). */
   forget(userId: string): void;
@@ -63,6 +69,7 @@ export function createDirectory(pool: pg.Pool, opts: { ttlMs: number; max?: numb
   const assets = cache<AssetRecord | null>();
   const sites = cache<SiteRecord | null>();
   const tenants = cache<boolean>();
+  const settings = cache<TenantSettings>();
   const assignments = cache<Assignments>();
 
   return {
@@ -125,6 +132,15 @@ export function createDirectory(pool: pg.Pool, opts: { ttlMs: number; max?: numb
             return (rowCount ?? 0) > 0;
           })
         : Promise.resolve(false),
+
+    tenantSettings: (id) =>
+      settings.get(id, async () => {
+        const { rows } = await pool.query<{ see_all: boolean | null }>(
+          `SELECT (settings -> 'operatorsSeeAll') = 'true'::jsonb AS see_all FROM tenants WHERE id = $1`,
+          [id],
+        );
+        return { operatorsSeeAll: rows[0]?.see_all === true };
+      }),
 
     assignments: (userId) =>
       assignments.get(userId, async () => {

@@ -1,5 +1,6 @@
 import type { RealtimeMetrics } from './metrics.js';
 import { type Delivery, observePush, type RealtimeServer, type Session, withPushed } from './session.js';
+import { seesWork } from './work-view.js';
 
 /**
  * Fans deliveries out to this instance's sockets. Room membership is local to each instance (the
@@ -94,7 +95,9 @@ export function createDispatcher(opts: {
         for (const id of targets) {
           const entry = admitted(id);
           if (!entry) continue;
-          if (d.kind !== 'telemetry' || entry.session.acceptTelemetry(d.data, t, entry.congested)) ids.push(id);
+          if (d.kind === 'alert' || d.kind === 'task') {
+            if (seesWork(entry.session.workView, d)) ids.push(id);
+          } else if (d.kind !== 'telemetry' || entry.session.acceptTelemetry(d.data, t, entry.congested)) ids.push(id);
         }
         if (ids.length > 0) broadcast(ids, d, t);
       }

@@ -17,6 +17,7 @@ import {
 import { changedSince } from './replay.js';
 import { roomsFor } from './routing.js';
 import type { Session } from './session.js';
+import { loadWorkView, seesWork } from './work-view.js';
 
 export interface HandlerContext {
   directory: Directory;
@@ -105,10 +106,18 @@ async function replay(
   const rows = await changedSince(ctx.pool, tenantId, since - ctx.resumeOverlapMs, ctx.replayLimit);
   if (rows.truncated) return { replayed: 0, resync: true };
   // Routed exactly like live messages, so a scope replays what it would have received.
+  // An operator's own view applies to the replay as to live pushes (work-view.ts).
+  const view = session.workView;
   const alerts = [];
-  for (const row of rows.alerts) if ((await roomsFor(ctx.directory, row.alert)).includes(room)) alerts.push(row);
+  for (const row of rows.alerts) {
+    const rooms = await roomsFor(ctx.directory, row.alert);
+    if (rooms.includes(room) && seesWork(view, { kind: 'alert', rooms, data: row.alert })) alerts.push(row);
+  }
   const tasks = [];
-  for (const row of rows.tasks) if ((await roomsFor(ctx.directory, row.task)).includes(room)) tasks.push(row);
+  for (const row of rows.tasks) {
+    const rooms = await roomsFor(ctx.directory, row.task);
+    if (rooms.includes(room) && seesWork(view, { kind: 'task', rooms, data: row.task })) tasks.push(row);
+  }
   // One round of writes (see Session.deliverRound); a client already too slow is cut off here.
   if (!session.admit(ctx.now())) return { replayed: 0, resync: true };
   for (const { cursor, alert } of alerts) session.sendAlert({ cursor, replay: true, alert });
@@ -153,7 +162,8 @@ async function refresh(session: Session, ctx: HandlerContext, raw: unknown): Pro
     return ackError(new AppError('TOKEN_INVALID', 'The new token is for another user'));
   }
   session.user = result.user;
-  session.socket.data = result;
+  session.workView = await loadWorkView(ctx.directory, result.user, ctx.now()).catch(() => session.workView);
+  session.socket.data = { ...result, workView: session.workView };
   session.armExpiry(result.claims.exp, ctx.now());
   await revalidate(session, ctx);
   return { ok: true, exp: result.claims.exp };
@@ -161,6 +171,7 @@ async function refresh(session: Session, ctx: HandlerContext, raw: unknown): Pro
 
 /** Drops (and tells the client about) every subscription the user's current rights no longer allow. */
 export async function revalidate(session: Session, ctx: Pick<HandlerContext, 'directory'>): Promise<void> {
+  session.workView = await loadWorkView(ctx.directory, session.user, Date.now()).catch(() => session.workView);
   let dropped = false;
   for (const [room, { scope, id }] of session.subscriptions) {
     try {

@@ -5,6 +5,7 @@ import type { Bus, Subscription } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
 import type { SessionRevokedV1 } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
+import { startLoop } from '@telemetry/runtime';
 import type { Store } from '@telemetry/store';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
@@ -17,6 +18,7 @@ import { createMetrics } from './metrics.js';
 import { guardCommands, PUBLISHER_COMMANDS, SUBSCRIBER_COMMANDS } from './redis-guard.js';
 import { createRevoker, startRevocationConsumer } from './revocation.js';
 import { type Delivery, type RealtimeServer, Session } from './session.js';
+import { loadWorkView } from './work-view.js';
 
 export type { RealtimeServer } from './session.js';
 
@@ -146,6 +148,19 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     tickMs: opts.tickMs ?? Math.min(100, Math.max(10, Math.floor(minIntervalMs / 5))),
     now,
   });
+  // Operators' work views follow assignment and setting changes within the directory's TTL.
+  const workViews = startLoop(
+    'realtime work views',
+    opts.cacheTtlMs,
+    async () => {
+      for (const session of dispatcher.sessions.values()) {
+        if (!session.workView) continue;
+        session.workView = await loadWorkView(directory, session.user, now());
+      }
+    },
+    logger,
+    { immediate: false },
+  );
   // Deliveries routed by another instance (redis adapter); never our own, the adapter skips those.
   io.on('rt:deliver', (deliveries: Delivery[]) => dispatcher.deliver(deliveries));
   const publish = (deliveries: Delivery[]) => {
@@ -156,20 +171,22 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
   // a signed-out or rotated-away session is refused even while its access token has not expired
   const isRevoked = createRevocationCheck(deps.store.pool);
   io.use((socket, next) => {
-    authenticate(directory, jwtSecret, socket.handshake.auth?.token, now, isRevoked).then(
-      (identity) => {
-        socket.data = identity;
-        next();
-      },
-      (err) => {
-        const refusal = handshakeError(err);
-        metrics.refusedHandshakes.inc({ code: refusal.data.code });
-        if (refusal.data.code === 'INTERNAL' || refusal.data.code === 'UNAVAILABLE') {
-          logger.error({ err }, 'realtime: handshake failed');
-        }
-        next(refusal);
-      },
-    );
+    authenticate(directory, jwtSecret, socket.handshake.auth?.token, now, isRevoked)
+      .then(async (identity) => ({ ...identity, workView: await loadWorkView(directory, identity.user, now()) }))
+      .then(
+        (identity) => {
+          socket.data = identity;
+          next();
+        },
+        (err) => {
+          const refusal = handshakeError(err);
+          metrics.refusedHandshakes.inc({ code: refusal.data.code });
+          if (refusal.data.code === 'INTERNAL' || refusal.data.code === 'UNAVAILABLE') {
+            logger.error({ err }, 'realtime: handshake failed');
+          }
+          next(refusal);
+        },
+      );
   });
 
   const revoke = createRevoker({
@@ -199,6 +216,7 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
 
   io.on('connection', (socket) => {
     const session = new Session(socket, socket.data.user, limits, metrics, (s) => dispatcher.markDirty(s));
+    session.workView = socket.data.workView;
     dispatcher.add(session);
     metrics.connected.inc();
     session.armExpiry(socket.data.claims.exp, now());
@@ -265,6 +283,7 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
           ?.close()
           .catch((err) => logger.warn({ err }, 'realtime: closing the revocation subscription'));
         dispatcher.close();
+        await workViews.stop();
         if (ownServer) {
           ownServer.closeAllConnections();
           await io.close();

@@ -11,6 +11,7 @@ import type {
   ServerToClientEvents,
   TaskMessage,
 } from './protocol.js';
+import type { WorkView } from './work-view.js';
 
 /** Between gateway instances (through the redis adapter): deliveries routed by the consuming instance. */
 export interface InterServerEvents {
@@ -22,6 +23,8 @@ export interface InterServerEvents {
 export interface SocketData {
   claims: AccessClaims;
   user: UserRecord;
+  /** Which alerts and tasks this user may receive (operators only; work-view.ts). */
+  workView: WorkView | null;
 }
 
 export type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -66,6 +69,8 @@ export class Session {
   private expiryTimer: NodeJS.Timeout | undefined;
   private warnTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Read again every directory TTL (realtime.ts); null = every alert and task of the session's rooms. */
+  workView: WorkView | null = null;
 
   constructor(
     readonly socket: RealtimeSocket,

@@ -290,7 +290,7 @@ describe('realtime gateway (memory bus, embedded store)', () => {
     const attached = await startInstance({ bus, store: db.store, httpServer: http });
     try {
       expect(attached.realtime.port()).toBeUndefined();
-      const c = await track(connect(url, tokenFor(w.users.operatorA, w.tenantA, 'operator')));
+      const c = await track(connect(url, tokenFor(w.users.adminA, w.tenantA, 'admin')));
       await c.subscribe('device', w.deviceA);
       const presence: unknown[] = [];
       const tasks: unknown[] = [];
