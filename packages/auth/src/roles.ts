@@ -39,6 +39,8 @@ export const PermissionRoles = {
   'devices:read': EVERYONE,
   'alerts:read': EVERYONE,
   'tasks:read': EVERYONE,
+  /** Dashboards people compose (#21): shared within the tenant, viewed by all of it. */
+  'dashboards:read': EVERYONE,
   'rules:read': STAFF,
   'users:read': MANAGERS,
   'users:write': MANAGERS,
@@ -56,6 +58,7 @@ export const PermissionRoles = {
   'telemetry:write': STAFF,
   'rules:write': MANAGERS,
   'recipients:write': MANAGERS,
+  'dashboards:write': MANAGERS,
   'telemetry:purge': ADMINS,
   'audit:read': ADMINS,
   'tenants:write': ADMINS,

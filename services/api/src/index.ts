@@ -18,6 +18,7 @@ import { registerEnergyRoutes } from './compat/energy/routes.js';
 import { registerOzoneRoutes } from './compat/ozone/routes.js';
 import { registerConflictRoutes } from './conflicts/routes.js';
 import type { ApiContext } from './context.js';
+import { registerDashboardRoutes } from './dashboards/routes.js';
 import { createDeviceRoutes } from './device-routes/index.js';
 import { lateWindowOf } from './device-routes/late-window.js';
 import { registerDecoderRoutes } from './device-types/decoder-routes.js';
@@ -133,6 +134,7 @@ export function createApi(deps: ApiDeps): Api {
   registerRuleRoutes(table, ctx);
   registerAuditRoutes(table, ctx);
   registerCommandRoutes(table, ctx);
+  registerDashboardRoutes(table, ctx);
 
   const deviceRouter =
     deps.deviceRoutes === false

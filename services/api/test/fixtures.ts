@@ -69,6 +69,14 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
   });
   const command = await ok('post', `/api/devices/${deviceId}/commands`, { name: 'reboot' });
   const assignment = await ok('post', `/api/users/${t.users.viewer.id}/assignments`, { assetId: floor.id });
+  const dashboard = await ok('post', '/api/dashboards', {
+    name: `${name} overview`,
+    layout: {
+      widgets: [
+        { id: 'w1', kind: 'latest', position: { x: 0, y: 0, w: 3, h: 2 }, binding: { deviceId, metric: 'reading' } },
+      ],
+    },
+  });
   const meter = await ok('post', '/api/devices/create/', {
     name: `${name} Thermostat`,
     max_consumption: 150,
@@ -110,6 +118,7 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
       recipientId: recipient.id,
       taskId: task.id,
       commandId: command.id,
+      dashboardId: dashboard.id,
       alertId: rows[0]?.id as string,
     },
   };
