@@ -84,7 +84,8 @@ export function buildApp(parts: AppParts): { app: Express; openapi: ReturnType<t
       },
     }),
   );
-  table.mount(router, ctx.authenticate);
+  // outside production every answer is checked against its route's response schema (#17)
+  table.mount(router, ctx.authenticate, { checkResponses: ctx.config.env !== 'production' });
   app.use(router);
 
   const openapi = buildOpenApi(table.routes, {

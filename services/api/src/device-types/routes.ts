@@ -1,3 +1,4 @@
+import { DeviceType, page } from '@telemetry/api-contract';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
@@ -33,6 +34,7 @@ export function registerDeviceTypeRoutes(table: RouteTable, ctx: ApiContext): vo
     tags: ['devices'],
     access: 'devices:read',
     query: z.object({ tenantId: id.optional() }),
+    response: page(DeviceType),
     handler: async ({ query, principal }) => ({
       items: (await listDeviceTypes(store.pool, readTenant(principal, query.tenantId))).map(present),
       nextCursor: null,
@@ -58,6 +60,7 @@ export function registerDeviceTypeRoutes(table: RouteTable, ctx: ApiContext): vo
       tenantId: id.optional(),
     }),
     example: { deadband: { temperature: 0.5, '*': 0 } },
+    response: DeviceType,
     handler: async ({ params, body, principal }) => {
       const tenantId = writeTenant(principal, body.tenantId);
       return store.withTransaction(async (c) => {

@@ -4,8 +4,8 @@ import type { AnyRoute } from './route-table.js';
 
 type JsonSchema = Record<string, unknown>;
 
-function toSchema(schema: z.ZodType): JsonSchema {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+function toSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
   delete json.$schema;
   return json;
 }
@@ -50,7 +50,10 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
         ? { description: 'CSV, streamed', content: { 'text/csv': { schema: { type: 'string' } } } }
         : status === '204'
           ? { description: 'Done, no content' }
-          : { description: 'Success', content: { 'application/json': { schema: {} } } };
+          : {
+              description: 'Success',
+              content: { 'application/json': { schema: r.response ? toSchema(r.response, 'output') : {} } },
+            };
     const responses: Record<string, unknown> = {
       [status]: success,
       400: problemResponse('Validation failed: see `errors`'),

@@ -2,6 +2,7 @@ import { hasPermission, type Permission, type Principal } from '@telemetry/auth'
 import { AppError } from '@telemetry/contracts';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
+import { problem, sendProblem } from './problem.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -50,6 +51,11 @@ export interface RouteSpec<
   status?: number;
   /** What a success answers: JSON (default), a CSV stream, or nothing. */
   produces?: 'json' | 'csv' | 'none';
+  /**
+   * The JSON of a success (a schema of @telemetry/api-contract, which the dashboard types come
+   * from): in the OpenAPI document, and checked against every answer outside production.
+   */
+  response?: Schema;
   /** Extra middleware run before validation (rate limits). */
   before?: RequestHandler[];
   /** The canonical route this one mirrors (seed compatibility aliases). */
@@ -81,14 +87,30 @@ export class RouteTable {
     this.routes.push(spec as AnyRoute);
   }
 
-  mount(router: Router, authenticate: Authenticate): void {
+  /**
+   * `checkResponses`: every JSON answer is parsed with its route's `response` schema and a
+   * mismatch is a 500 (development and test; see CONTRIBUTING.md: production skips the cost).
+   */
+  mount(router: Router, authenticate: Authenticate, opts: { checkResponses?: boolean } = {}): void {
     for (const route of this.routes) {
-      router[route.method](route.path, ...(route.before ?? []), handlerFor(route, authenticate));
+      const check = opts.checkResponses ? route.response : undefined;
+      router[route.method](route.path, ...(route.before ?? []), handlerFor(route, authenticate, check));
     }
   }
 }
 
-function handlerFor(route: AnyRoute, authenticate: Authenticate): RequestHandler {
+/**
+ * The wire JSON (Dates become strings, as `res.json` sends them) against the route's schema: the
+ * mismatch, when there is one. Only outside production, so the 500 may say what drifted.
+ */
+function responseDrift(route: AnyRoute, schema: Schema, result: unknown): string | undefined {
+  const parsed = schema.safeParse(JSON.parse(JSON.stringify(result)));
+  if (parsed.success) return undefined;
+  const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  return `${route.method.toUpperCase()} ${route.path} answered off its response schema: ${where}`;
+}
+
+function handlerFor(route: AnyRoute, authenticate: Authenticate, check: Schema | undefined): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const auth = route.access === 'public' ? undefined : await authenticate(req);
@@ -115,6 +137,8 @@ function handlerFor(route: AnyRoute, authenticate: Authenticate): RequestHandler
         res.status(status === 200 && result === undefined ? 204 : status).end();
         return;
       }
+      const drift = check && responseDrift(route, check, result);
+      if (drift) return sendProblem(res, { ...problem('INTERNAL', drift), instance: req.path });
       res.status(status).json(result);
     } catch (err) {
       next(err);

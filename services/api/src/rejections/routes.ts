@@ -1,3 +1,4 @@
+import { page, Rejection, RejectionSummary } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -23,6 +24,7 @@ export function registerRejectionRoutes(table: RouteTable, ctx: ApiContext): voi
     access: 'devices:read',
     params: z.object({ deviceId }),
     query: z.object({ ...pageQuery, reason: Reason.optional(), since: z.coerce.date().optional() }),
+    response: page(Rejection),
     handler: ({ params, query, principal }) => deviceRejections(store.pool, principal, params.deviceId, query),
   });
 
@@ -34,6 +36,7 @@ export function registerRejectionRoutes(table: RouteTable, ctx: ApiContext): voi
     tags: ['devices'],
     access: 'devices:read',
     query: z.object({ since: z.coerce.date().optional(), tenantId: id.optional() }),
+    response: RejectionSummary,
     handler: ({ query, principal }) =>
       summary(store.pool, principal, query.tenantId, query.since ?? new Date(ctx.now() - DEFAULT_WINDOW_MS)),
   });

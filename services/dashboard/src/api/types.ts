@@ -1,6 +1,12 @@
 import type { Role } from '../lib/permissions.js';
 
-/** The API's resources as the dashboard uses them (services/api's response shapes). */
+/**
+ * The API's resources as the dashboard uses them. Those services/api describes with a response
+ * schema come from @telemetry/api-contract (types only: no zod in the bundle); the others are
+ * still hand-written here until their resource has a schema (#17).
+ */
+export type { DeviceType, Rejection } from '@telemetry/api-contract';
+
 export interface Page<T> {
   items: T[];
   nextCursor?: string | null;
@@ -152,26 +158,4 @@ export interface SeriesPoint {
   bucket: string;
   metric: string;
   values: Partial<Record<'avg' | 'min' | 'max' | 'last' | 'count' | 'sum', number | null>>;
-}
-
-/** GET /api/devices/{id}/rejections: a message the edge or the pipeline refused (#14). */
-export interface Rejection {
-  id: string;
-  deviceId: string | null;
-  reason: string;
-  detail: string;
-  source: string;
-  channel: string;
-  eventId: string | null;
-  excerpt: string;
-  payloadBytes: number;
-  receivedAt: string;
-}
-
-export interface DeviceType {
-  name: string;
-  expectedIntervalS: number;
-  /** metric → band; `*` = every other metric; {} = every reading is stored. */
-  deadband: Record<string, number>;
-  devices: number;
 }

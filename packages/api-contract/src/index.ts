@@ -1,0 +1,8 @@
+/**
+ * The API's response schemas (zod), shared by services/api (route specs → OpenAPI, response
+ * checks outside production) and the dashboard (`import type` of the z.infer types: no zod in
+ * the bundle). No server code here: this package must stay importable by the browser.
+ */
+export { isoString, page } from './common.js';
+export { DeviceType } from './device-types.js';
+export { Rejection, RejectionSummary } from './rejections.js';
