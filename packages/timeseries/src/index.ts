@@ -13,7 +13,14 @@ export {
   policyFromSettings,
   type TelemetryPolicy,
 } from './policies.js';
-export { type Bucket, isUtcZone, parseBucket, type RollupTable, sourceFor } from './query/buckets.js';
+export {
+  assertBucketCount,
+  type Bucket,
+  isUtcZone,
+  parseBucket,
+  type RollupTable,
+  sourceFor,
+} from './query/buckets.js';
 export {
   type ConflictsQuery,
   countConflicts,

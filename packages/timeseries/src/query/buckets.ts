@@ -41,6 +41,25 @@ export function parseBucket(spec: string): Bucket {
   }
 }
 
+/** The longest a calendar bucket can be: a day with a DST hour, a week of them, a 31-day month. */
+const LONGEST_MS = { day: 25 * HOUR, week: 7 * 25 * HOUR, month: 31 * 24 * HOUR + HOUR } as const;
+
+/**
+ * Refuses, in JS and before any SQL, a range holding more than `max` buckets (#15). For calendar
+ * buckets the range is divided by their longest possible length: a lower bound of the count, so
+ * nothing valid is refused, and what passes has at most ~`max` x 1.1 buckets.
+ */
+export function assertBucketCount(bucket: Bucket, from: Date, to: Date, limit: { max: number; field?: string }): void {
+  const span = to.getTime() - from.getTime();
+  const longest = bucket.kind === 'fixed' ? bucket.ms : LONGEST_MS[bucket.unit] * bucket.count;
+  if (span / longest <= limit.max) return;
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `more than ${limit.max} ${bucket.label} buckets: use a larger bucket or a shorter range`,
+    { details: { field: limit.field ?? 'bucket' } },
+  );
+}
+
 function invalid(spec: string): AppError {
   return new AppError(
     'VALIDATION_FAILED',

@@ -48,13 +48,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * query per request.
  */
 export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
-  return async (req) => {
+  const verify = (req: Request) => {
     const found = accessTokenOf(req);
     if (!found) return undefined;
     if (found.fromCookie && UNSAFE.has(req.method)) assertSameOrigin(req, deps.corsOrigins);
     const claims = deps.tokens.verifyAccess(found.token);
     // we sign sid as a uuid (the refresh family); anything else is not one of our sessions
     if (claims.sid !== undefined && !UUID.test(claims.sid)) throw new AppError('TOKEN_INVALID', 'Access token invalid');
+    return claims;
+  };
+  const authenticate = async (req: Request): Promise<Principal | undefined> => {
+    const claims = verify(req);
+    if (!claims) return undefined;
     const { rows } = await deps.pool.query<{
       tenant_id: string | null;
       role: Principal['role'];
@@ -79,6 +84,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       setupRequired: u.must_change_password || !u.profile_completed,
     };
   };
+  return Object.assign(authenticate, { precheck: (req: Request) => verify(req) !== undefined });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AppError } from '@telemetry/contracts';
 import {
   AGGREGATIONS,
+  assertBucketCount,
   deviceSummary,
   latestValues,
   listRawEvents,
@@ -18,7 +19,7 @@ import { purgeTelemetry } from '../tenants/routes.js';
 import { csvLine, startCsv, writeWithBackpressure } from './csv.js';
 import { selectDevices } from './devices.js';
 import { streamRawCsv } from './export.js';
-import { assertBucketCount, computeStats, OZONE_USAGE_METRICS } from './stats.js';
+import { assertStatsBuckets, computeStats, OZONE_USAGE_METRICS } from './stats.js';
 
 const DAY = 86_400_000;
 const MAX_POINTS = 100_000;
@@ -175,15 +176,7 @@ export function registerTelemetryRoutes(table: RouteTable, ctx: ApiContext) {
     query: AggregateQuery,
     handler: async ({ query, principal }) => {
       const bucket = parseBucket(query.bucket);
-      if (bucket.kind === 'fixed' && (query.to.getTime() - query.from.getTime()) / bucket.ms > MAX_POINTS) {
-        throw new AppError(
-          'VALIDATION_FAILED',
-          `more than ${MAX_POINTS} buckets: use a larger bucket or a shorter range`,
-          {
-            details: { field: 'bucket' },
-          },
-        );
-      }
+      assertBucketCount(bucket, query.from, query.to, { max: MAX_POINTS });
       const sel = await selectDevices(db, principal, {
         deviceIds: query.deviceId,
         assetIds: query.assetId,
@@ -208,7 +201,7 @@ export function registerTelemetryRoutes(table: RouteTable, ctx: ApiContext) {
   const stats = async (p: Parameters<typeof selectDevices>[1], q: StatsInput) => {
     // bounded before any query (#15): a refusal costs no database time
     const { from, to } = range({ from: q.start, to: q.end, days: q.days }, ctx.now(), 7);
-    assertBucketCount(q.granularity, from, to);
+    assertStatsBuckets(q.granularity, from, to);
     const assetIds = [q.machineId, q.outletId, q.assetId].filter((x): x is string => Boolean(x));
     const selection = await selectDevices(db, p, {
       deviceIds: q.deviceId ? [q.deviceId] : undefined,
@@ -359,13 +352,7 @@ export function registerTelemetryRoutes(table: RouteTable, ctx: ApiContext) {
       return;
     }
     const bucket = parseBucket(q.bucket);
-    if (bucket.kind === 'fixed' && (to.getTime() - from.getTime()) / bucket.ms > MAX_POINTS) {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        `more than ${MAX_POINTS} buckets: use a larger bucket or a shorter range`,
-        { details: { field: 'bucket' } },
-      );
-    }
+    assertBucketCount(bucket, from, to, { max: MAX_POINTS });
     const points =
       sel.deviceIds?.length === 0
         ? []

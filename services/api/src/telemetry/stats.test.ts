@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvField } from './csv.js';
-import { assertBucketCount, movingAverage, runningSum } from './stats.js';
+import { assertStatsBuckets, movingAverage, runningSum } from './stats.js';
 
 describe('stats helpers', () => {
   it('accumulates and smooths', () => {
@@ -18,17 +18,17 @@ describe('stats helpers', () => {
   });
 });
 
-describe('assertBucketCount', () => {
+describe('assertStatsBuckets', () => {
   const at = (iso: string) => new Date(iso);
   it('refuses 130 years of minutes (or hours) without asking the database', () => {
-    expect(() => assertBucketCount('minute', at('1970-01-01T00:00:00Z'), at('2100-01-01T00:00:00Z'))).toThrow(
+    expect(() => assertStatsBuckets('minute', at('1970-01-01T00:00:00Z'), at('2100-01-01T00:00:00Z'))).toThrow(
       /buckets/,
     );
-    expect(() => assertBucketCount('hour', at('1970-01-01T00:00:00Z'), at('2100-01-01T00:00:00Z'))).toThrow(/buckets/);
+    expect(() => assertStatsBuckets('hour', at('1970-01-01T00:00:00Z'), at('2100-01-01T00:00:00Z'))).toThrow(/buckets/);
   });
   it('lets through what fits: a week of minutes, 130 years of days or months', () => {
-    expect(() => assertBucketCount('minute', at('2025-01-01T00:00:00Z'), at('2025-01-07T00:00:00Z'))).not.toThrow();
-    expect(() => assertBucketCount('day', at('2000-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z'))).not.toThrow();
-    expect(() => assertBucketCount('month', at('1970-01-01T00:00:00Z'), at('2100-01-01T00:00:00Z'))).not.toThrow();
+    expect(() => assertStatsBuckets('minute', at('2025-01-01T00:00:00Z'), at('2025-01-07T00:00:00Z'))).not.toThrow();
+    expect(() => assertStatsBuckets('day', at('2000-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z'))).not.toThrow();
+    expect(() => assertStatsBuckets('month', at('1970-01-01T00:00:00Z'), at('2100-01-01T00:00:00Z'))).not.toThrow();
   });
 });

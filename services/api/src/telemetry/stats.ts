@@ -1,5 +1,5 @@
 import { AppError } from '@telemetry/contracts';
-import { type Aggregation, queryRollups } from '@telemetry/timeseries';
+import { type Aggregation, assertBucketCount, parseBucket, queryRollups } from '@telemetry/timeseries';
 import type pg from 'pg';
 import type { DeviceSelection } from './devices.js';
 
@@ -51,7 +51,7 @@ export interface StatsResult {
 export async function computeStats(db: Db, q: StatsQuery): Promise<StatsResult> {
   if (!(q.start < q.end))
     throw new AppError('VALIDATION_FAILED', 'start must be before end', { details: { field: 'start' } });
-  assertBucketCount(q.granularity, q.start, q.end);
+  assertStatsBuckets(q.granularity, q.start, q.end);
   const current = await period(db, q, q.start, q.end);
   const result: StatsResult = {
     granularity: q.granularity,
@@ -117,28 +117,9 @@ async function period(
  * The longest a bucket of each granularity can be in any zone: a local day is 23-25 h around DST
  * (26 h to be safe), an hour up to 90 min (Lord Howe's half-hour shift), a month 28-31 days.
  */
-const LONGEST_BUCKET_MS: Record<Granularity, number> = {
-  minute: 60_000,
-  hour: 2 * 3_600_000,
-  day: 26 * 3_600_000,
-  month: 32 * 86_400_000,
-};
-
-/**
- * Refuses a range with too many buckets in JS, before any SQL (#15): counting them in SQL first
- * made the viewer's `granularity=minute` over 1970-2100 (68 M buckets) hold the single embedded
- * session for 30-45 s. Dividing by the longest bucket gives a lower bound of the count, so nothing
- * valid is refused; what passes has at most ~MAX_LABELS x 1.2 buckets, which SQL counts in a moment.
- */
-export function assertBucketCount(g: Granularity, start: Date, end: Date): void {
-  const atLeast = Math.floor((end.getTime() - start.getTime()) / LONGEST_BUCKET_MS[g]);
-  if (atLeast > MAX_LABELS) {
-    throw new AppError(
-      'VALIDATION_FAILED',
-      `more than ${MAX_LABELS} ${g} buckets: use a coarser granularity or a shorter range`,
-      { details: { field: 'granularity' } },
-    );
-  }
+/** Refuses too many buckets in JS, before any SQL (#15): counting them in SQL first froze the embedded session for 30-45 s. */
+export function assertStatsBuckets(g: Granularity, start: Date, end: Date): void {
+  assertBucketCount(parseBucket(BUCKET[g]), start, end, { max: MAX_LABELS, field: 'granularity' });
 }
 
 /** Bucket starts from start to end in the zone: local midnights for day/month, so DST days fit. */
