@@ -14,6 +14,8 @@ const DevicePage = lazy(() => import('./pages/Device.js').then((m) => ({ default
 const UsersAdminPage = lazy(() => import('./pages/admin/Users.js').then((m) => ({ default: m.UsersAdminPage })));
 const SitesAdminPage = lazy(() => import('./pages/admin/Sites.js').then((m) => ({ default: m.SitesAdminPage })));
 const DevicesAdminPage = lazy(() => import('./pages/admin/Devices.js').then((m) => ({ default: m.DevicesAdminPage })));
+const BoardsPage = lazy(() => import('./pages/boards/Boards.js').then((m) => ({ default: m.BoardsPage })));
+const BoardPage = lazy(() => import('./pages/boards/Board.js').then((m) => ({ default: m.BoardPage })));
 const RulesAdminPage = lazy(() => import('./pages/admin/Rules.js').then((m) => ({ default: m.RulesAdminPage })));
 
 export function App() {
@@ -43,6 +45,13 @@ const ROUTES: Route[] = [
   { path: '/devices/:id', title: 'Device', render: (p) => <DevicePage id={p.id ?? ''} /> },
   { path: '/alerts', title: 'Alerts', render: () => <AlertsPage />, nav: { label: 'Alerts', allowed: everyone } },
   { path: '/tasks', title: 'Tasks', render: () => <TasksPage />, nav: { label: 'Tasks', allowed: everyone } },
+  {
+    path: '/boards',
+    title: 'Dashboards',
+    render: () => <BoardsPage />,
+    nav: { label: 'Dashboards', allowed: (me) => can(me.role, 'dashboards:read') },
+  },
+  { path: '/boards/:id', title: 'Dashboard', render: (p) => <BoardPage id={p.id ?? ''} /> },
   {
     path: '/admin/users',
     title: 'Users',

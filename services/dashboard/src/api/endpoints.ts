@@ -1,5 +1,6 @@
 import type { Command } from '@telemetry/commands';
 import type { Role } from '../lib/permissions.js';
+import type { Dashboard, DashboardDraft, DashboardSummary } from '../pages/boards/types.js';
 import { download, http } from './http.js';
 import type {
   Alert,
@@ -75,6 +76,9 @@ export const rejections = {
 export const devices = {
   list: (q: { state?: 'pending' | 'active' | 'revoked' } = {}) => all<Device>('/api/devices', q),
   get: (id: string, signal?: AbortSignal) => http.get<Device>(`/api/devices/${enc(id)}`, undefined, signal),
+  /** One page (a picker, a dashboard's device table): not the whole fleet. */
+  page: (q: { assetId?: string; state?: 'active'; limit: number }, signal?: AbortSignal) =>
+    http.get<Page<Device>>('/api/devices', q, signal),
   assign: (id: string, body: { tenantId?: string; assetId: string | null; name?: string }) =>
     http.post<Device>(`/api/devices/${enc(id)}/assign`, body),
   /** What the edge and the pipeline refused from this device (#14), newest first. */
@@ -120,7 +124,7 @@ export const deviceTypes = {
 
 export const alerts = {
   list: (
-    q: { state?: AlertState | 'active'; deviceId?: string; severity?: string; limit?: number } = {},
+    q: { state?: AlertState | 'active'; deviceId?: string; assetId?: string; severity?: string; limit?: number } = {},
     signal?: AbortSignal,
   ) => http.get<Page<Alert>>('/api/alerts', { limit: 200, ...q }, signal),
   acknowledge: (id: string, note?: string) => http.post<Alert>(`/api/alerts/${enc(id)}/acknowledge`, { note }),
@@ -160,4 +164,15 @@ export const recipients = {
     tenantId?: string;
   }) => http.post<Recipient>('/api/recipients', r),
   remove: (id: string) => http.del<void>(`/api/recipients/${enc(id)}`),
+};
+
+/** Dashboards people compose (#21): everybody in the tenant reads them, managers and admins save them. */
+export const dashboards = {
+  list: (signal?: AbortSignal) => http.get<Page<DashboardSummary>>('/api/dashboards', { limit: 200 }, signal),
+  get: (id: string, signal?: AbortSignal) => http.get<Dashboard>(`/api/dashboards/${enc(id)}`, undefined, signal),
+  create: (d: Partial<DashboardDraft> & { name: string; tenantId?: string }) =>
+    http.post<Dashboard>('/api/dashboards', d),
+  /** `version`: the one loaded; a 409 says someone saved since. */
+  save: (id: string, d: DashboardDraft & { version: number }) => http.put<Dashboard>(`/api/dashboards/${enc(id)}`, d),
+  remove: (id: string) => http.del<void>(`/api/dashboards/${enc(id)}`),
 };
