@@ -4,5 +4,6 @@
  * the bundle). No server code here: this package must stay importable by the browser.
  */
 export { isoString, page } from './common.js';
+export { Dashboard, DashboardLayout, DashboardSummary, Widget } from './dashboards.js';
 export { DeviceType } from './device-types.js';
 export { Rejection, RejectionSummary } from './rejections.js';

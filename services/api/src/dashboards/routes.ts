@@ -1,15 +1,15 @@
+import { Dashboard, DashboardLayout, DashboardSummary, page } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { RouteTable } from '../http/route-table.js';
 import { id, pageQuery } from '../http/validation.js';
-import { Layout } from './layout.js';
 import { createDashboardService } from './service.js';
 
 const Params = z.object({ dashboardId: id });
 const Draft = {
   name: z.string().trim().min(1).max(80),
   description: z.string().max(500).default(''),
-  layout: Layout.default({ widgets: [] }),
+  layout: DashboardLayout.default({ widgets: [] }),
 };
 const EXAMPLE_LAYOUT = {
   widgets: [
@@ -39,6 +39,7 @@ export function registerDashboardRoutes(table: RouteTable, ctx: ApiContext): voi
     tags: ['dashboards'],
     access: 'dashboards:read',
     query: z.object({ ...pageQuery, tenantId: id.optional() }),
+    response: page(DashboardSummary),
     handler: ({ query, principal }) => service.list(principal, query),
   });
 
@@ -51,6 +52,7 @@ export function registerDashboardRoutes(table: RouteTable, ctx: ApiContext): voi
     body: z.object({ ...Draft, tenantId: id.optional() }),
     example: { name: 'Line A overview', layout: EXAMPLE_LAYOUT },
     status: 201,
+    response: Dashboard,
     handler: ({ body, principal }) => service.create(principal, body),
   });
 
@@ -61,6 +63,7 @@ export function registerDashboardRoutes(table: RouteTable, ctx: ApiContext): voi
     tags: ['dashboards'],
     access: 'dashboards:read',
     params: Params,
+    response: Dashboard,
     handler: ({ params, principal }) => service.get(principal, params.dashboardId),
   });
 
@@ -73,6 +76,7 @@ export function registerDashboardRoutes(table: RouteTable, ctx: ApiContext): voi
     params: Params,
     body: z.object({ ...Draft, version: z.number().int().min(1) }),
     example: { name: 'Line A overview', layout: EXAMPLE_LAYOUT, version: 1 },
+    response: Dashboard,
     handler: ({ params, body, principal }) => service.update(principal, params.dashboardId, body),
   });
 

@@ -1,10 +1,11 @@
+import type { DashboardLayout as Layout } from '@telemetry/api-contract';
 import type { Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import type { Store } from '@telemetry/store';
 import { auditRow, deleteAudited } from '../http/audited.js';
 import type { Page } from '../http/pagination.js';
 import { notFound, writeTenant } from '../scope.js';
-import { boundIds, type Layout } from './layout.js';
+import { boundIds } from './layout.js';
 import {
   countDashboards,
   type DashboardRow,

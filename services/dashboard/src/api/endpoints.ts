@@ -1,11 +1,12 @@
 import type { Command } from '@telemetry/commands';
 import type { Role } from '../lib/permissions.js';
-import type { Dashboard, DashboardDraft, DashboardSummary } from '../pages/boards/types.js';
 import { download, http } from './http.js';
 import type {
   Alert,
   AlertState,
   Asset,
+  Dashboard,
+  DashboardSummary,
   Device,
   DeviceEvent,
   DeviceType,
@@ -165,6 +166,8 @@ export const recipients = {
   }) => http.post<Recipient>('/api/recipients', r),
   remove: (id: string) => http.del<void>(`/api/recipients/${enc(id)}`),
 };
+
+type DashboardDraft = Pick<Dashboard, 'name' | 'description' | 'layout'>;
 
 /** Dashboards people compose (#21): everybody in the tenant reads them, managers and admins save them. */
 export const dashboards = {

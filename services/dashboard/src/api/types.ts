@@ -5,7 +5,7 @@ import type { Role } from '../lib/permissions.js';
  * schema come from @telemetry/api-contract (types only: no zod in the bundle); the others are
  * still hand-written here until their resource has a schema (#17).
  */
-export type { DeviceType, Rejection } from '@telemetry/api-contract';
+export type { Dashboard, DashboardSummary, DeviceType, Rejection } from '@telemetry/api-contract';
 
 export interface Page<T> {
   items: T[];

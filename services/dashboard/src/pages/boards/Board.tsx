@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { assets as assetsApi, dashboards as dashboardsApi, devices as devicesApi } from '../../api/endpoints.js';
 import { useMe } from '../../api/session.js';
-import type { Asset, Device } from '../../api/types.js';
+import type { Asset, Dashboard, Device } from '../../api/types.js';
 import { ErrorBox, Loading } from '../../components/ui.js';
 import { can } from '../../lib/permissions.js';
 import { ApiError } from '../../lib/problem.js';
@@ -9,7 +9,6 @@ import { useAction, useResource } from '../../lib/use-resource.js';
 import { href, navigate, useLocation } from '../../router.js';
 import { BoardGrid } from './BoardGrid.js';
 import { KINDS, MAX_WIDGETS, newWidget, problems, type WidgetKind } from './layout.js';
-import type { Dashboard } from './types.js';
 
 export interface Picks {
   devices: Device[];

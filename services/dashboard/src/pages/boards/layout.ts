@@ -1,54 +1,19 @@
+import type { DashboardLayout, Widget } from '@telemetry/api-contract';
+
 /**
- * A dashboard's layout as the builder edits it: the shape services/api/src/dashboards/layout.ts
- * validates (12-column grid, at most 24 widgets). Pure functions, so the builder's moves are unit
- * tested without a DOM.
+ * A dashboard's layout as the builder edits it: the shape the API's contract (@telemetry/api-contract
+ * dashboards.ts) validates (12-column grid, at most 24 widgets). Pure functions, so the builder's
+ * moves are unit tested without a DOM.
  */
 export const COLUMNS = 12;
 export const MAX_WIDGETS = 24;
 const MAX_ROWS = 100;
 
-export interface Position {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-interface Base {
-  id: string;
-  title: string;
-  position: Position;
-}
-
-export type Widget =
-  | (Base & {
-      kind: 'latest';
-      binding: { deviceId: string; metric: string };
-      options: { unit: string; decimals: number };
-    })
-  | (Base & { kind: 'chart'; binding: { deviceId: string; metric: string }; options: { rangeMinutes: number } })
-  | (Base & {
-      kind: 'gauge';
-      binding: { deviceId: string; metric: string };
-      options: { min: number; max: number; unit: string };
-    })
-  | (Base & {
-      kind: 'alerts';
-      binding: { deviceId?: string; assetId?: string };
-      options: { limit: number; activeOnly: boolean };
-    })
-  | (Base & { kind: 'devices'; binding: { assetId?: string; metric?: string }; options: { limit: number } })
-  | (Base & {
-      kind: 'command';
-      binding: { deviceId: string };
-      options: { name: string; params: Record<string, string | number | boolean>; label: string };
-    });
-
+/** The contract's types (`import type`: no zod in the bundle). */
+export type Layout = DashboardLayout;
+export type { Widget };
 export type WidgetKind = Widget['kind'];
-
-export interface Layout {
-  widgets: Widget[];
-}
+type Position = Widget['position'];
 
 export const KINDS: ReadonlyArray<{ kind: WidgetKind; label: string; size: { w: number; h: number } }> = [
   { kind: 'latest', label: 'Latest value', size: { w: 3, h: 2 } },
