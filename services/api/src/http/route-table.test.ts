@@ -17,7 +17,8 @@ async function serve(answer: unknown, checkResponses: boolean) {
     handler: () => answer,
   });
   const router = express.Router();
-  table.mount(router, async () => undefined, { checkResponses });
+  const anonymous = Object.assign(async () => undefined, { precheck: () => false });
+  table.mount(router, anonymous, { checkResponses });
   const server = express().use(router).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/thing`);
