@@ -178,3 +178,19 @@ export const DeviceCommandV1 = z.object({
   at: z.string().datetime({ offset: true }),
 });
 export type DeviceCommandV1 = z.infer<typeof DeviceCommandV1>;
+
+/**
+ * device.desired.v1: the desired configuration of a device (`deviceId`) or of every device of a
+ * type (`deviceType`) changed. Only a hint, like device.commands.v1: the gateway instance holding
+ * a connection reads the store and pushes the document when its version is newer than what that
+ * session was given. Keyed by device id (or tenant:type).
+ */
+export const DeviceDesiredV1 = z.object({
+  v: z.literal(1),
+  tenantId: z.string().uuid(),
+  deviceId: z.string().min(1).nullable(),
+  deviceType: z.string().min(1).nullable(),
+  version: z.number().int().nonnegative(),
+  at: z.string().datetime({ offset: true }),
+});
+export type DeviceDesiredV1 = z.infer<typeof DeviceDesiredV1>;

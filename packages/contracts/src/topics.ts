@@ -12,6 +12,8 @@ export const Topics = {
   deadLetter: 'dead-letter.v1',
   /** A command for a device was created or changed state: the gateway holding its connection delivers it (#18). */
   deviceCommands: 'device.commands.v1',
+  /** A device's (or a device type's) desired configuration changed: the gateway holding the connection pushes it (#18). */
+  deviceDesired: 'device.desired.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -26,4 +28,8 @@ export const DeviceTopics = {
   commands: (id: string) => `devices/${id}/commands`,
   /** Where a device answers a command: `{"id": "<command id>", "status": "ok"|"error", "result": ...}`. */
   commandReplies: (id: string) => `devices/${id}/commands/reply`,
+  /** Desired configuration, to the device (QoS 1): `{"version": N, "desired": {...}}`, the whole document each time. */
+  desired: (id: string) => `devices/${id}/desired`,
+  /** What the device applied: `{"version": N, "reported": {...}}`; N is the desired version it applied. */
+  reported: (id: string) => `devices/${id}/reported`,
 } as const;

@@ -31,6 +31,7 @@ import { type ApiTopics, createPublisher } from './publish.js';
 import { registerRejectionRoutes } from './rejections/routes.js';
 import { registerRuleRoutes } from './rules/routes.js';
 import { resolveJwtSecret } from './secret.js';
+import { registerShadowRoutes } from './shadow/routes.js';
 import { registerSiteRoutes } from './sites/routes.js';
 import { registerTaskRoutes } from './tasks/routes.js';
 import { registerTelemetryRoutes } from './telemetry/routes.js';
@@ -135,6 +136,7 @@ export function createApi(deps: ApiDeps): Api {
   registerAuditRoutes(table, ctx);
   registerCommandRoutes(table, ctx);
   registerDashboardRoutes(table, ctx);
+  registerShadowRoutes(table, ctx);
 
   const deviceRouter =
     deps.deviceRoutes === false

@@ -23,6 +23,8 @@ export interface ApiTopics {
   sessions: string;
   /** device.commands.v1: a command was queued (#18). */
   commands: string;
+  /** device.desired.v1: a desired configuration changed (#18). */
+  desired: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export function createPublisher(deps: {
     raw: Topics.telemetryRaw,
     sessions: Topics.sessions,
     commands: Topics.deviceCommands,
+    desired: Topics.deviceDesired,
     ...deps.topics,
   };
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Bus } from '@telemetry/bus';
-import type { CommandStore } from '@telemetry/commands';
+import type { CommandStore, ShadowStore } from '@telemetry/commands';
 import { DeviceTopics, Topics } from '@telemetry/contracts';
 import type { Logger, Registry as MetricsRegistry } from '@telemetry/observability';
 import { createRateLimiter, type Registry } from '@telemetry/registry';
@@ -10,6 +10,8 @@ import { Aedes, type Client } from 'aedes';
 import { type Bridge, createBridge } from './bridge/bridge.js';
 import { createDecoderCache } from './bridge/decoders.js';
 import { type ClusterBackends, createClusterBackends } from './cluster.js';
+import { createAckTracker } from './commands/acks.js';
+import { createDesiredPusher, type DesiredPusher } from './commands/desired.js';
 import { createDispatcher, type Dispatcher } from './commands/dispatcher.js';
 import { createConnectHandlers } from './handlers/connect.js';
 import { createForeignWillBridge } from './handlers/foreign-will.js';
@@ -100,6 +102,8 @@ export interface GatewayDeps {
   topics?: Partial<GatewayTopics>;
   /** Commands to devices (#18), delivered from the store; without it the gateway sends none. */
   commands?: CommandStore;
+  /** Desired configuration (#18), pushed from the store; reports stored there. Without it none. */
+  shadows?: ShadowStore;
 }
 
 export interface GatewayTopics {
@@ -108,6 +112,8 @@ export interface GatewayTopics {
   presence: string;
   /** device.commands.v1 announcements (#18); default the contracts' name. */
   commands?: string;
+  /** device.desired.v1 announcements (#18); default the contracts' name. */
+  desired?: string;
 }
 
 export interface Gateway {
@@ -153,6 +159,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     dead: Topics.telemetryDead,
     presence: Topics.devicePresence,
     commands: Topics.deviceCommands,
+    desired: Topics.deviceDesired,
     ...deps.topics,
   };
   const sessions = new Sessions();
@@ -189,6 +196,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     certificateOf: (client) => certificates.get((client as unknown as { conn: object }).conn),
   });
   let dispatcher: Dispatcher | undefined;
+  let desired: DesiredPusher | undefined;
   const pendingTtlMs = options.pendingTtlMs ?? 30 * 86_400_000;
   const cluster: ClusterBackends | undefined = options.redisUrl
     ? createClusterBackends({
@@ -208,8 +216,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ? createForeignWillBridge({ registry, bridge, claims: cluster.willClaims, logger })
       : undefined,
     onCommandReply: (session, payload) => dispatcher?.reply(session, payload) ?? Promise.resolve(),
+    onReported: deps.shadows ? (session, payload) => desired?.report(session, payload) ?? Promise.resolve() : undefined,
   });
 
+  const acks = createAckTracker((client, packet) => dispatcher?.acknowledged(client, packet));
+  const forward = createAuthorizeForward({ sessions });
   const broker = new Aedes({
     id: cluster?.brokerId ?? gatewayId,
     ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence } : {}),
@@ -221,7 +232,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     authenticate: connect.authenticate,
     authorizePublish: publish.authorizePublish,
     authorizeSubscribe: createAuthorizeSubscribe({ sessions, metrics }),
-    authorizeForward: createAuthorizeForward({ sessions }),
+    authorizeForward: (client, packet) => {
+      const allowed = forward(client, packet);
+      return allowed && acks.track(client, allowed);
+    },
   });
   publish.dropDenied(broker);
   if (deps.commands) {
@@ -233,6 +247,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       topic: topics.commands ?? Topics.deviceCommands,
       gatewayId,
       logger: logger.child({ component: 'commands' }),
+    });
+  }
+  if (deps.shadows) {
+    desired = createDesiredPusher({
+      broker,
+      sessions,
+      store: deps.shadows,
+      bus,
+      topic: topics.desired ?? Topics.deviceDesired,
+      gatewayId,
+      logger: logger.child({ component: 'desired' }),
     });
   }
   if (cluster) {
@@ -442,6 +467,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (stopping) throw new Error('mqtt gateway closed before it started');
       await broker.listen();
       confineStoredSubscriptions(broker, sessions);
+      acks.attach(broker);
       // Sessions this id held before a crash are gone.
       await registry
         .recordGatewayDown(gatewayId, new Date())
@@ -475,6 +501,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (dispatcher) {
         await dispatcher.start();
         every(options.commandSweepMs ?? 5_000, () => dispatcher?.sweep() ?? Promise.resolve(), 'command sweep');
+      }
+      if (desired) {
+        await desired.start();
+        every(options.commandSweepMs ?? 5_000, () => desired?.sweep() ?? Promise.resolve(), 'desired sweep');
       }
       listening = true;
       logger.info({ port: tcp.port, wsPort, ...secure, ...proxied, gatewayId }, 'mqtt gateway listening');
@@ -513,6 +543,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const closed = listeners.map((l) => l.close());
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await dispatcher?.close();
+      await desired?.close();
       await cluster?.close();
       for (const raw of rawSockets) raw.destroy(); // sockets that never completed CONNECT
       await Promise.all(closed);

@@ -1,5 +1,5 @@
 import { createBus } from '@telemetry/bus';
-import { createCommandStore } from '@telemetry/commands';
+import { createCommandStore, createShadowStore } from '@telemetry/commands';
 import { loadConfig } from '@telemetry/config';
 import {
   createHealth,
@@ -36,6 +36,7 @@ const gateway = createGateway({
   // Not in gatewayOptions(): the all-in-one stack is one process, one broker, in memory.
   options: { ...gatewayOptions(cfg), redisUrl: cfg.redisUrl },
   commands: createCommandStore(store.pool),
+  shadows: createShadowStore(store.pool),
 });
 health.addReadiness('mqtt', () => gateway.ready());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);

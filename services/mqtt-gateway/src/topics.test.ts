@@ -13,8 +13,11 @@ describe('device topic ACL', () => {
     expect(kindOf('events')).toBe('event');
   });
 
-  it('lets a device subscribe only to its own commands', () => {
+  it('lets a device subscribe only to its own commands and desired configuration', () => {
     expect(maySubscribe('d1', 'devices/d1/commands')).toBe(true);
+    expect(maySubscribe('d1', 'devices/d1/desired')).toBe(true);
+    expect(maySubscribe('d1', 'devices/d2/desired')).toBe(false);
+    expect(maySubscribe('d1', 'devices/d1/reported')).toBe(false);
     expect(maySubscribe('d1', 'devices/+/commands')).toBe(false);
     expect(maySubscribe('d1', '$SYS/#')).toBe(false);
     expect(maySubscribe('d1', '#')).toBe(false);

@@ -21,7 +21,7 @@ export function publishChannel(deviceId: string, topic: string): Channel | undef
   return rest === 'telemetry' || rest === 'events' || rest === 'status' ? rest : undefined;
 }
 
-/** A device may subscribe only to its own command topic, exactly (no wildcards, no `$SYS`). */
+/** A device may subscribe only to its own command and desired-configuration topics, exactly (no wildcards, no `$SYS`). */
 export function maySubscribe(deviceId: string, topicFilter: string): boolean {
-  return topicFilter === DeviceTopics.commands(deviceId);
+  return topicFilter === DeviceTopics.commands(deviceId) || topicFilter === DeviceTopics.desired(deviceId);
 }

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApi, createApiServer, resolveJwtSecret } from '@telemetry/api';
 import { type Bus, createBus } from '@telemetry/bus';
-import { createCommandStore } from '@telemetry/commands';
+import { createCommandStore, createShadowStore } from '@telemetry/commands';
 import type { Config } from '@telemetry/config';
 import { dashboardDir } from '@telemetry/dashboard';
 import { createGateway, gatewayOptions } from '@telemetry/mqtt-gateway';
@@ -166,6 +166,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
       // REDIS_URL: this broker joins the others on that Redis (sessions, commands and wills shared)
       options: { ...gatewayOptions(config), redisUrl: config.redisUrl },
       commands: createCommandStore(store.pool),
+      shadows: createShadowStore(store.pool),
     });
     const mqtt = await gateway.start();
     step('MQTT gateway listening');

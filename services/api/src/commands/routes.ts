@@ -1,10 +1,10 @@
 import { type CommandStore, createCommandStore, parseReply, toWire } from '@telemetry/commands';
 import { AppError } from '@telemetry/contracts';
-import type { Request } from 'express';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id } from '../http/validation.js';
+import { deviceOfRequest } from './device-auth.js';
 import { createCommandService } from './service.js';
 
 const COMMAND_NAME = z
@@ -95,16 +95,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
   });
 
   // HTTP-only firmware (the ozone seed's): the device token, as on the other device routes.
-  const device = async (req: Request): Promise<string> => {
-    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) throw new AppError('UNAUTHENTICATED', 'Authorization: Bearer <device token> required');
-    const result = await ctx.devices.verifyBearer(token);
-    if (result.ok) return result.identity.deviceId;
-    if (result.reason === 'pending')
-      throw new AppError('DEVICE_NOT_ASSIGNED', 'device is waiting for an admin to assign it');
-    if (result.reason === 'revoked') throw new AppError('DEVICE_REVOKED', 'device credentials revoked');
-    throw new AppError('TOKEN_INVALID', 'unknown or expired device token: handshake again');
-  };
+  const device = deviceOfRequest(ctx);
 
   table.add({
     method: 'get',

@@ -2,7 +2,7 @@ import type { Bus, Subscription } from '@telemetry/bus';
 import { type Command, type CommandStore, parseReply, toWire } from '@telemetry/commands';
 import { DeviceCommandV1, DeviceTopics, decodeMessage } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
-import type { Aedes, Client, PublishPacket, PubrelPacket } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import type { Sessions } from '../handlers/sessions.js';
 import type { Session } from '../session.js';
 
@@ -86,18 +86,18 @@ export function createDispatcher(deps: DispatcherDeps) {
     const session = sessions.get(client);
     if (session) later([session.identity.deviceId], false);
   });
-  broker.on('ack', (packet: PublishPacket | PubrelPacket, client: Client) => {
-    const session = sessions.get(client);
-    // aedes-persistence may hand back no packet for an unknown message id
-    if (!session || !packet || packet.cmd !== 'publish' || packet.topic !== topicOf(session.identity.deviceId)) return;
-    const id = commandIdOf(packet.payload);
-    if (!id) return;
-    store
-      .markDelivered(session.identity.deviceId, id)
-      .catch((err: unknown) => logger.warn({ err, commandId: id }, 'recording a command delivery failed'));
-  });
-
   return {
+    /** The device PUBACKed a message (see acks.ts): a command's is recorded as delivered. */
+    acknowledged(client: Client, packet: { topic: string; payload: Buffer }): void {
+      const session = sessions.get(client);
+      if (!session || packet.topic !== topicOf(session.identity.deviceId)) return;
+      const id = commandIdOf(packet.payload);
+      if (!id) return;
+      store
+        .markDelivered(session.identity.deviceId, id)
+        .catch((err: unknown) => logger.warn({ err, commandId: id }, 'recording a command delivery failed'));
+    },
+
     /** The device answered on devices/{id}/commands/reply. */
     async reply(session: Session, payload: Buffer): Promise<void> {
       const deviceId = session.identity.deviceId;

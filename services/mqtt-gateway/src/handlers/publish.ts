@@ -32,6 +32,8 @@ export function createAuthorizePublish(deps: {
   foreignWill?: (will: StoredWill & { brokerId: string }, callback: (error?: Error | null) => void) => void;
   /** A device's answer on devices/{id}/commands/reply: recorded in the store, not sent to the bus. */
   onCommandReply?: (session: Session, payload: Buffer) => Promise<void>;
+  /** What a device applied, on devices/{id}/reported: recorded in the store, not sent to the bus. */
+  onReported?: (session: Session, payload: Buffer) => Promise<void>;
 }) {
   const { sessions, bridge, metrics, logger, brokerId, foreignWill } = deps;
   const denied = new WeakSet<PublishPacket>();
@@ -56,12 +58,16 @@ export function createAuthorizePublish(deps: {
     const will = client.closed;
     if (will) session.endReason ??= 'will';
     else session.lastSeen = Date.now();
-    if (!will && deps.onCommandReply && packet.topic === DeviceTopics.commandReplies(session.identity.deviceId)) {
+    const answer = will ? undefined : answerHandler(session, packet.topic);
+    if (answer) {
       denied.add(packet); // recorded, never routed to other clients
-      deps.onCommandReply(session, toBuffer(packet.payload)).then(
+      answer(session, toBuffer(packet.payload)).then(
         () => callback(null),
         (err: unknown) => {
-          logger.warn({ err, deviceId: session.identity.deviceId }, 'recording a command reply failed');
+          logger.warn(
+            { err, deviceId: session.identity.deviceId, topic: packet.topic },
+            'recording a device answer failed',
+          );
           callback(err instanceof Error ? err : new Error(String(err))); // no PUBACK: the device resends it
         },
       );
@@ -92,6 +98,14 @@ export function createAuthorizePublish(deps: {
       },
       callback,
     );
+  }
+
+  /** The store-side handler of a device's answer topic (command reply, configuration report), if it is one. */
+  function answerHandler(session: Session, topic: string) {
+    const id = session.identity.deviceId;
+    if (topic === DeviceTopics.commandReplies(id)) return deps.onCommandReply;
+    if (topic === DeviceTopics.reported(id)) return deps.onReported;
+    return undefined;
   }
 
   /** Wraps broker.publish so a denied packet, acknowledged by aedes after the callback, goes nowhere. */

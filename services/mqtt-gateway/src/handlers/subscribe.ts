@@ -1,11 +1,10 @@
-import { DeviceTopics } from '@telemetry/contracts';
 import type { Aedes, AedesPublishPacket, Client, Subscription } from 'aedes';
 import type { GatewayMetrics } from '../metrics.js';
 import { maySubscribe } from '../topics.js';
 import type { Sessions } from './sessions.js';
 
 /**
- * authorizeSubscribe: a device subscribes to `devices/{own id}/commands` only. aedes answers a
+ * authorizeSubscribe: a device subscribes to `devices/{own id}/commands` and `/desired` only. aedes answers a
  * filter refused with a null subscription by SUBACK 0x80 [MQTT-3.9.3] and keeps the connection.
  * `$SYS/#` is open to every client in aedes 1.2; here it is refused like any other foreign topic.
  */
@@ -27,7 +26,7 @@ export function createAuthorizeSubscribe(deps: { sessions: Sessions; metrics: Ga
 }
 
 /**
- * Belt and braces: a device is sent its own command topic only, whatever was subscribed or queued
+ * Belt and braces: a device is sent its own command and desired topics only, whatever was subscribed or queued
  * for it (nothing under `$`, no other device's commands), also from the persisted queue of a
  * clean=false session replayed at CONNECT, which aedes filters through this hook only.
  */
@@ -35,7 +34,7 @@ export function createAuthorizeForward(deps: { sessions: Sessions }) {
   const { sessions } = deps;
   return function authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     const session = sessions.get(client);
-    return session && packet.topic === DeviceTopics.commands(session.identity.deviceId) ? packet : null;
+    return session && maySubscribe(session.identity.deviceId, packet.topic) ? packet : null;
   };
 }
 
