@@ -11,7 +11,7 @@ import { type RunningStack, startTestStack } from './stack.js';
  * Dashboards people compose (#21) in a real browser against the real stack (one start): a manager
  * builds a board of three widgets bound to a device, saves it and reloads; the device publishes over
  * MQTT and the widgets follow live; a viewer of the tenant sees the board but cannot edit it (no
- * button, and the API refuses); another tenant cannot read it. Screenshot: e2e/screenshots/boards.png.
+ * button, and the API refuses); another tenant cannot read it. Screenshots: e2e/screenshots/boards*.png.
  */
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const WAIT = { timeoutMs: 20_000 };
@@ -201,6 +201,35 @@ describe('dashboards people compose', () => {
     await page.screenshot({ path: `${SHOTS}boards.png`, fullPage: false });
   });
 
+  it('lets the manager edit the board again: a command button that reaches the device', async () => {
+    await device.answerCommands();
+    const page = await browser.newUserPage();
+    await signIn(page, managerLogin.username, managerLogin.password);
+    await page.goto(`${stack.urls.http}/#/boards/${boardId}`);
+    await page.getByRole('button', { name: 'Edit dashboard' }).click();
+    await page.getByLabel('Widget kind').selectOption({ label: 'Command button' });
+    await page.getByRole('button', { name: 'Add widget' }).click();
+    const button = widget(page, 'command');
+    await button.getByLabel('Device').selectOption(deviceId);
+    await button.getByLabel('Command', { exact: true }).fill('vent');
+    await button.getByLabel('Button label').fill('Vent the press');
+    await page.screenshot({ path: `${SHOTS}boards-builder.png`, fullPage: false });
+    await page.getByRole('button', { name: 'Save dashboard' }).click();
+    await page.getByRole('button', { name: 'Edit dashboard' }).waitFor({ timeout: WAIT.timeoutMs });
+
+    await button.getByRole('button', { name: 'Vent the press' }).click();
+    await waitForText(
+      button.getByRole('status'),
+      (t) => t.includes('vent') && t.includes('replied'),
+      'command replied',
+    );
+    const { items } = await manager.call<{ items: Array<{ name: string; status: string }> }>(
+      'GET',
+      `/api/devices/${encodeURIComponent(deviceId)}/commands`,
+    );
+    expect(items[0]).toMatchObject({ name: 'vent', status: 'replied' });
+  });
+
   it('shows the board to a viewer of the tenant, live, without letting them edit it', async () => {
     const page = await browser.newUserPage();
     await signIn(page, viewerLogin.username, viewerLogin.password);
@@ -211,10 +240,23 @@ describe('dashboards people compose', () => {
     await device.send({ temperature: 94.1 });
     await waitForText(value, (t) => t === '94.1', 'viewer sees it live');
     expect(await page.getByRole('button', { name: 'Edit dashboard' }).count()).toBe(0);
+    // a viewer sees the command button, not enabled (the API would refuse the command too)
+    expect(await widget(page, 'command').getByRole('button', { name: 'Vent the press' }).isDisabled()).toBe(true);
+    // a phone: one widget per row, no sideways scrolling
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitFor(
+      async () => (await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0,
+      {
+        ...WAIT,
+        message: 'board fits 390 px',
+      },
+    );
+    await page.goto(`${stack.urls.http}/#/boards`);
+    await page.getByRole('heading', { name: 'Dashboards' }).waitFor();
     expect(await page.getByRole('button', { name: 'Create dashboard' }).count()).toBe(0);
 
     // the server decides, not the missing button
-    const body = { name: 'Mine', layout: { widgets: [] }, version: 2 };
+    const body = { name: 'Mine', layout: { widgets: [] }, version: 3 };
     expect(await viewer.status('PUT', `/api/dashboards/${boardId}`, body)).toBe(403);
     expect(await viewer.status('DELETE', `/api/dashboards/${boardId}`)).toBe(403);
     expect(await viewer.status('POST', '/api/dashboards', { name: 'Mine' })).toBe(403);
@@ -222,13 +264,13 @@ describe('dashboards people compose', () => {
       'GET',
       `/api/dashboards/${boardId}`,
     );
-    expect(still).toMatchObject({ version: 2 });
-    expect(still.layout.widgets).toHaveLength(3);
+    expect(still).toMatchObject({ version: 3 });
+    expect(still.layout.widgets).toHaveLength(4);
   });
 
   it('keeps the board from another tenant', async () => {
     await expect(otherTenant.call('GET', `/api/dashboards/${boardId}`)).rejects.toThrow(/answered 404/);
-    expect(await otherTenant.status('PUT', `/api/dashboards/${boardId}`, { name: 'x', version: 2 })).toBe(404);
+    expect(await otherTenant.status('PUT', `/api/dashboards/${boardId}`, { name: 'x', version: 3 })).toBe(404);
     const list = await otherTenant.call<{ items: Array<{ id: string }> }>('GET', '/api/dashboards');
     expect(list.items.map((d) => d.id)).not.toContain(boardId);
   });
