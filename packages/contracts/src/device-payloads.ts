@@ -21,6 +21,12 @@ export const HandshakeResponse = z.object({
 });
 export type HandshakeResponse = z.infer<typeof HandshakeResponse>;
 
+/** What the device HTTP endpoints acknowledge (services/api/src/device-routes), once the bus did. */
+export const EventAck = z.object({ ack: z.literal(true), event_id: z.string() });
+export const ReadingsAck = z.object({ ack: z.literal(true), count: z.number().int() });
+/** The ozone seed's legacy `POST /api/iot/` answer. */
+export const LegacyIotAck = z.object({ status: z.literal('ok') });
+
 /** Device time: ISO 8601, epoch seconds or epoch milliseconds (device-time.ts tells them apart). */
 const DeviceTime = z.union([z.string().min(1), z.number().finite().positive()]);
 

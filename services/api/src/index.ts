@@ -142,16 +142,20 @@ export function createApi(deps: ApiDeps): Api {
     deps.deviceRoutes === false
       ? undefined
       : (deps.deviceRoutes ??
-        createDeviceRoutes({
-          bus: deps.bus,
-          deviceRegistry: ctx.devices,
-          logger,
-          registry: deps.registry,
-          topics: { raw: ctx.publish.topics.raw },
-          config,
-          lateWindow: lateWindowOf(deps.store, config.pipeline.lateWindowMs),
-          futureSkewMs: config.pipeline.futureSkewMs,
-        }));
+        createDeviceRoutes(
+          {
+            bus: deps.bus,
+            deviceRegistry: ctx.devices,
+            logger,
+            registry: deps.registry,
+            topics: { raw: ctx.publish.topics.raw },
+            config,
+            lateWindow: lateWindowOf(deps.store, config.pipeline.lateWindowMs),
+            futureSkewMs: config.pipeline.futureSkewMs,
+            checkResponses: config.env !== 'production',
+          },
+          table,
+        ));
   const { app, openapi } = buildApp({
     ctx,
     table,

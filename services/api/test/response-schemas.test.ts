@@ -21,7 +21,8 @@ const answersJson = (r: AnyRoute) => r.produces !== 'csv' && r.produces !== 'non
 describe('response schemas', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startApi();
+    // with the device endpoints (createDeviceRoutes), as in production: they are in the table too
+    h = await startApi('embedded', { deviceRoutes: undefined });
   });
   afterAll(() => h?.close());
 
@@ -49,5 +50,18 @@ describe('response schemas', () => {
     }
     const summary = doc.paths['/api/rejections/summary'].get.responses['200'].content['application/json'].schema;
     expect(summary.required).toContain('byDevice');
+    // the five device endpoints, served raw before the JSON parser, are documented like the rest
+    for (const path of [
+      '/api/handshake/',
+      '/api/device/events/',
+      '/api/iot/',
+      '/api/device/readings/',
+      '/api/device/level/',
+    ]) {
+      expect(doc.paths[path]?.post?.responses['200'], path).toBeDefined();
+    }
+    const iot = doc.paths['/api/iot/'].post;
+    expect(Object.keys(iot.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(doc.paths['/api/device/events/'].post.security).toEqual([{ device: [] }]);
   });
 });

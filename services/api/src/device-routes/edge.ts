@@ -13,7 +13,7 @@ import {
 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import { createRateLimiter, type DeviceIdentity, type Registry } from '@telemetry/registry';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { z } from 'zod';
 import { sendProblem, toProblem } from '../http/problem.js';
 import type { DeviceRouteMetrics } from './metrics.js';
@@ -40,8 +40,12 @@ export interface Edge {
   publish(route: string, messages: OutgoingMessage[]): Promise<void>;
   /** A bad payload, kept on telemetry.dead.v1 with the original bytes when its device is known. */
   deadLetter(req: Request, identity: DeviceIdentity | undefined, bad: BadPayload): Promise<void>;
-  /** Express handler around an async route: errors become problem+json, outcomes are counted. */
-  route(name: string, fn: (req: Request, res: Response) => Promise<void>): RequestHandler;
+  /**
+   * Runs a device route and counts its outcome: resolves with its answer (the route table sends
+   * it), or answers the error itself as problem+json (dead-lettering a bad payload) and resolves
+   * undefined.
+   */
+  serve(name: string, fn: (req: Request) => Promise<unknown>): (req: Request, res: Response) => Promise<unknown>;
   /** For errors raised before a route runs (body too large, aborted upload). */
   errorHandler: ErrorRequestHandler;
 }
@@ -255,10 +259,13 @@ export function createEdge(deps: {
       sendProblem(res, p);
     },
 
-    route(name, fn) {
-      return (req, res) => {
-        fn(req, res).then(
-          () => metrics.requests.inc({ route: name, outcome: String(res.statusCode) }),
+    serve(name, fn) {
+      return (req, res) =>
+        fn(req).then(
+          (answer) => {
+            metrics.requests.inc({ route: name, outcome: '200' });
+            return answer;
+          },
           async (err: unknown) => {
             if (err instanceof BadPayload) await deadLetter(req, senders.get(req), err);
             const p = toProblem(err);
@@ -268,7 +275,6 @@ export function createEdge(deps: {
             sendProblem(res, p);
           },
         );
-      };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { AppError, fromOzoneEvent, OzoneEvent } from '@telemetry/contracts';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { BadPayload, type Edge } from './edge.js';
 
 /**
@@ -9,7 +9,7 @@ import { BadPayload, type Edge } from './edge.js';
  * `device_id` in the body must be the token's device: a device reports only for itself.
  */
 export function deviceEvents(edge: Edge) {
-  return async (req: Request, res: Response) => {
+  return async (req: Request) => {
     const identity = await edge.authenticate(req);
     edge.limit(identity.deviceId);
     const receivedAt = new Date();
@@ -24,6 +24,6 @@ export function deviceEvents(edge: Edge) {
       throw new BadPayload('schema_invalid', (err as Error).message, event.event_id);
     }
     await edge.publish('events', [edge.rawMessage(identity.tenantId, identity.deviceId, normalized, receivedAt)]);
-    res.status(200).json({ ack: true, event_id: event.event_id });
+    return { ack: true, event_id: event.event_id } as const;
   };
 }

@@ -1,5 +1,5 @@
 import { HandshakeRequest, type HandshakeResponse } from '@telemetry/contracts';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { Edge } from './edge.js';
 
 /**
@@ -18,7 +18,7 @@ import type { Edge } from './edge.js';
  * A revoked device gets 403 DEVICE_REVOKED and no token.
  */
 export function handshake(edge: Edge) {
-  return async (req: Request, res: Response) => {
+  return async (req: Request) => {
     edge.limit(`ip:${req.ip ?? 'unknown'}`);
     const body = edge.json(req);
     const input = edge.parse(HandshakeRequest, body);
@@ -33,7 +33,6 @@ export function handshake(edge: Edge) {
       source: req.ip ?? 'unknown',
       ...edge.pendingBounds,
     });
-    const response: HandshakeResponse = { device_id: result.deviceId, token: result.token, assigned: result.assigned };
-    res.status(200).json(response);
+    return { device_id: result.deviceId, token: result.token, assigned: result.assigned } satisfies HandshakeResponse;
   };
 }

@@ -1,12 +1,24 @@
 import type { Bus } from '@telemetry/bus';
 import {
+  DispenserLevel,
+  EventAck,
+  HandshakeRequest,
+  HandshakeResponse,
+  LegacyIotAck,
+  LegacyIotForm,
+  OzoneEvent,
+  ReadingBatch,
+  ReadingsAck,
+} from '@telemetry/contracts';
+import {
   createRegistry as createMetricsRegistry,
   type Logger,
   type Registry as MetricsRegistry,
 } from '@telemetry/observability';
 import type { Registry as DeviceRegistry } from '@telemetry/registry';
 import express, { type Router } from 'express';
-import { createEdge, DEFAULT_TOPICS } from './edge.js';
+import { type AnyRoute, mountRoutes, type RouteTable } from '../http/route-table.js';
+import { createEdge, DEFAULT_TOPICS, type Edge } from './edge.js';
 import { deviceEvents } from './events.js';
 import { handshake } from './handshake.js';
 import { legacyIot } from './legacy-iot.js';
@@ -42,18 +54,108 @@ export interface DeviceRoutesDeps {
   lateWindow?: (tenantId: string) => Promise<number>;
   /** FUTURE_SKEW (ms); default 5 min. */
   futureSkewMs?: number;
+  /** Check every answer against its response schema (outside production: the API passes config.env). */
+  checkResponses?: boolean;
 }
 
-/** Body limits per endpoint: a reading batch may be big, a single event is not. */
-const LIMITS = { handshake: '4kb', events: '32kb', iot: '16kb', readings: '2mb', level: '4kb' } as const;
+const TAGS = ['device'];
+
+/**
+ * The five device endpoints as route specs: in the route table (so in OpenAPI, with their bodies
+ * and answers) but served raw, by the router `mountDeviceRoutes` builds: the edge validates the
+ * bytes itself so a bad payload is dead-lettered as it came. Paths end in "/" as the seeds' do.
+ */
+function deviceRouteSpecs(edge: Edge): AnyRoute[] {
+  /** `name`: the route label of the device request metrics. */
+  const spec = (
+    name: string,
+    s: Omit<AnyRoute, 'method' | 'tags' | 'handler' | 'raw'> & { raw: { limit: string; contentType?: string } },
+    serve: (req: express.Request) => Promise<unknown>,
+  ): AnyRoute => {
+    const run = edge.serve(name, serve);
+    return {
+      ...s,
+      method: 'post',
+      tags: TAGS,
+      before: [express.raw({ type: () => true, limit: s.raw.limit })],
+      handler: ({ req, res }) => run(req, res),
+    };
+  };
+  return [
+    spec(
+      'handshake',
+      {
+        path: '/api/handshake/',
+        summary: 'Device handshake (ozone seed): a new device token for a MAC; an unknown MAC becomes a pending device',
+        description:
+          'Optional `claim_code` in the body and `Authorization: Bearer <current token>` as proof; see device-routes/README.md for the handshake policies.',
+        access: 'public',
+        raw: { limit: '4kb' },
+        body: HandshakeRequest,
+        response: HandshakeResponse,
+      },
+      handshake(edge),
+    ),
+    spec(
+      'events',
+      {
+        path: '/api/device/events/',
+        summary: 'A device event (ozone seed), idempotent on event_id; acknowledged once the bus stored it',
+        access: 'device',
+        raw: { limit: '32kb' },
+        body: OzoneEvent,
+        response: EventAck,
+      },
+      deviceEvents(edge),
+    ),
+    spec(
+      'iot',
+      {
+        path: '/api/iot/',
+        summary: 'Legacy firmware (ozone seed): a form identified by macaddr, for devices an admin opted in',
+        access: 'public',
+        raw: { limit: '16kb', contentType: 'application/x-www-form-urlencoded' },
+        body: LegacyIotForm,
+        response: LegacyIotAck,
+      },
+      legacyIot(edge),
+    ),
+    spec(
+      'readings',
+      {
+        path: '/api/device/readings/',
+        summary:
+          'A batch of readings (aggregator seed): the device’s own, or its tenant’s with can_relay; all or nothing',
+        access: 'device',
+        raw: { limit: '2mb' },
+        body: ReadingBatch,
+        response: ReadingsAck,
+      },
+      readings(edge),
+    ),
+    spec(
+      'level',
+      {
+        path: '/api/device/level/',
+        summary: 'A dispenser’s level, sent by the device itself (dispenser seed)',
+        access: 'device',
+        raw: { limit: '4kb' },
+        body: DispenserLevel,
+        response: EventAck,
+      },
+      level(edge),
+    ),
+  ];
+}
 
 /**
  * The device HTTP endpoints (ozone handshake/events/legacy, aggregator readings, dispenser level):
  * the same validation and the same topic (telemetry.raw.v1) as MQTT, a 2xx only once the bus
  * acknowledged, RFC 9457 problem+json otherwise. Bodies are read raw (mount before a JSON parser),
- * so a malformed payload can be dead-lettered with its original bytes.
+ * so a malformed payload can be dead-lettered with its original bytes. With `table`, the specs
+ * join it (the API's OpenAPI document lists them).
  */
-export function createDeviceRoutes(deps: DeviceRoutesDeps): Router {
+export function createDeviceRoutes(deps: DeviceRoutesDeps, table?: RouteTable): Router {
   const metrics = createDeviceRouteMetrics(deps.registry ?? createMetricsRegistry());
   const edge = createEdge({
     bus: deps.bus,
@@ -74,13 +176,13 @@ export function createDeviceRoutes(deps: DeviceRoutesDeps): Router {
     lateWindow: deps.lateWindow,
     futureSkewMs: deps.futureSkewMs,
   });
-  const raw = (limit: string) => express.raw({ type: () => true, limit });
+  const specs = deviceRouteSpecs(edge);
+  for (const s of specs) table?.add(s);
+  // not strict, as before the route table: `/api/handshake` without the slash is served too
   const router = express.Router();
-  router.post('/api/handshake/', raw(LIMITS.handshake), edge.route('handshake', handshake(edge)));
-  router.post('/api/device/events/', raw(LIMITS.events), edge.route('events', deviceEvents(edge)));
-  router.post('/api/iot/', raw(LIMITS.iot), edge.route('iot', legacyIot(edge)));
-  router.post('/api/device/readings/', raw(LIMITS.readings), edge.route('readings', readings(edge)));
-  router.post('/api/device/level/', raw(LIMITS.level), edge.route('level', level(edge)));
+  // no user is authenticated on these routes (access public/device): the edge checks device tokens
+  const noUser = Object.assign(async () => undefined, { precheck: () => false });
+  mountRoutes(specs, router, noUser, { checkResponses: deps.checkResponses });
   // A body over its limit (or unreadable) fails in express.raw, before the route: same encoder.
   router.use(edge.errorHandler);
   return router;

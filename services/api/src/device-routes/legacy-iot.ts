@@ -1,5 +1,5 @@
 import { AppError, fromLegacyForm, hasNul, jsonHazardMessage, LegacyIotForm } from '@telemetry/contracts';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { BadPayload, type Edge } from './edge.js';
 
 /**
@@ -14,7 +14,7 @@ import { BadPayload, type Edge } from './edge.js';
  * them to firmware that handshakes. Rate-limited per MAC (and per IP by the API).
  */
 export function legacyIot(edge: Edge) {
-  return async (req: Request, res: Response) => {
+  return async (req: Request) => {
     const receivedAt = new Date();
     const form = edge.parse(LegacyIotForm, formFields(req));
     edge.limit(`mac:${form.macaddr.toUpperCase()}`);
@@ -46,7 +46,7 @@ export function legacyIot(edge: Edge) {
       throw new BadPayload('schema_invalid', (err as Error).message);
     }
     await edge.publish('iot', [edge.rawMessage(device.tenantId, device.id, normalized, receivedAt)]);
-    res.status(200).json({ status: 'ok' });
+    return { status: 'ok' } as const;
   };
 }
 

@@ -1,5 +1,5 @@
 import { DispenserLevel, derivedEventId, parseDeviceTime } from '@telemetry/contracts';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { BadPayload, type Edge } from './edge.js';
 
 /**
@@ -10,7 +10,7 @@ import { BadPayload, type Edge } from './edge.js';
  * retransmissions deduplicated sends an event_id or a ts. -> {ack: true, event_id}.
  */
 export function level(edge: Edge) {
-  return async (req: Request, res: Response) => {
+  return async (req: Request) => {
     const identity = await edge.authenticate(req);
     edge.limit(identity.deviceId);
     const receivedAt = new Date();
@@ -29,6 +29,6 @@ export function level(edge: Edge) {
       receivedAt,
     );
     await edge.publish('level', [message]);
-    res.status(200).json({ ack: true, event_id: eventId });
+    return { ack: true, event_id: eventId } as const;
   };
 }

@@ -63,6 +63,12 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
       responses[403] = problemResponse('Not allowed for this role, or first-login setup pending');
     }
     if (r.params) responses[404] = problemResponse('Not found (also: belongs to another tenant)');
+    if (r.raw) {
+      responses[413] = problemResponse('Body over its limit');
+      responses[422] = problemResponse('Payload refused (`reason`); dead-lettered when the device is known');
+      responses[429] = problemResponse('Too many requests from this device, MAC or address');
+      responses[503] = problemResponse('The message bus did not acknowledge: retry (Retry-After)');
+    }
     const op: Record<string, unknown> = {
       operationId: `${r.method}${r.path.replace(/[^A-Za-z0-9]+(\w)?/g, (_: string, c?: string) => (c ? c.toUpperCase() : ''))}`,
       summary: r.summary,
@@ -72,9 +78,11 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
       security:
         r.access === 'public'
           ? []
-          : r.access === 'optional'
-            ? [{}, { bearer: [] }, { cookie: [] }]
-            : [{ bearer: [] }, { cookie: [] }],
+          : r.access === 'device'
+            ? [{ device: [] }]
+            : r.access === 'optional'
+              ? [{}, { bearer: [] }, { cookie: [] }]
+              : [{ bearer: [] }, { cookie: [] }],
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
       responses,
       'x-access': r.access,
@@ -84,7 +92,10 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
       op.requestBody = {
         required: true,
         content: {
-          'application/json': { schema: toSchema(r.body), ...(r.example !== undefined ? { example: r.example } : {}) },
+          [r.raw?.contentType ?? 'application/json']: {
+            schema: toSchema(r.body),
+            ...(r.example !== undefined ? { example: r.example } : {}),
+          },
         },
       };
     }
@@ -102,6 +113,11 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: 'Access token from POST /api/auth/login',
+        },
+        device: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Device token from POST /api/handshake/ (the device endpoints)',
         },
         cookie: {
           type: 'apiKey',

@@ -8,10 +8,11 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
  * Who may call a route: `public` (nobody signed in needed), `optional` (a token is used when
- * present), `user` (any signed-in user), a permission of @telemetry/auth, or `platform`
- * (a platform admin: admin without tenant).
+ * present), `user` (any signed-in user), a permission of @telemetry/auth, `platform`
+ * (a platform admin: admin without tenant), or `device` (a device token, which the device
+ * endpoint checks itself: no user is authenticated).
  */
-export type Access = 'public' | 'optional' | 'user' | 'platform' | Permission;
+export type Access = 'public' | 'optional' | 'user' | 'platform' | 'device' | Permission;
 
 type Schema = z.ZodType;
 type Out<T> = T extends Schema ? z.output<T> : Record<string, never>;
@@ -56,6 +57,12 @@ export interface RouteSpec<
    * from): in the OpenAPI document, and checked against every answer outside production.
    */
   response?: Schema;
+  /**
+   * The device endpoints (src/device-routes): the handler reads the raw body itself, so a bad
+   * payload is dead-lettered with its original bytes; `body` only documents it. These routes are
+   * mounted by their own router, before the JSON parser (`mountRoutes`), not by `mount`.
+   */
+  raw?: { limit: string; contentType?: string };
   /** Extra middleware run before validation (rate limits). */
   before?: RequestHandler[];
   /** The canonical route this one mirrors (seed compatibility aliases). */
@@ -94,15 +101,29 @@ export class RouteTable {
     this.routes.push(spec as AnyRoute);
   }
 
+  /** Every route but the raw-body ones (see `raw`). */
+  mount(router: Router, authenticate: Authenticate, opts: MountOptions = {}): void {
+    mountRoutes(
+      this.routes.filter((r) => !r.raw),
+      router,
+      authenticate,
+      opts,
+    );
+  }
+}
+
+export interface MountOptions {
   /**
-   * `checkResponses`: every JSON answer is parsed with its route's `response` schema and a
-   * mismatch is a 500 (development and test; see CONTRIBUTING.md: production skips the cost).
+   * Every JSON answer is parsed with its route's `response` schema and a mismatch is a 500
+   * (development and test; see CONTRIBUTING.md: production skips the cost).
    */
-  mount(router: Router, authenticate: Authenticate, opts: { checkResponses?: boolean } = {}): void {
-    for (const route of this.routes) {
-      const check = opts.checkResponses ? route.response : undefined;
-      router[route.method](route.path, ...(route.before ?? []), handlerFor(route, authenticate, check));
-    }
+  checkResponses?: boolean;
+}
+
+export function mountRoutes(routes: AnyRoute[], router: Router, authenticate: Authenticate, opts: MountOptions): void {
+  for (const route of routes) {
+    const check = opts.checkResponses ? route.response : undefined;
+    router[route.method](route.path, ...(route.before ?? []), handlerFor(route, authenticate, check));
   }
 }
 
@@ -122,11 +143,12 @@ function handlerFor(route: AnyRoute, authenticate: Authenticate, check: Schema |
     try {
       // Token, then input, then the session: no database work for a request that cannot succeed
       // (on the embedded default the one database session is shared with the whole pipeline).
-      const hasToken = route.access !== 'public' && authenticate.precheck(req);
+      // A device route's Bearer is a device token: its edge checks it, no user is authenticated.
+      const hasToken = route.access !== 'public' && route.access !== 'device' && authenticate.precheck(req);
       if (!hasToken) authorize(route, undefined);
       const params = parse(route.params, req.params, 'params');
       const query = parse(route.query, req.query, 'query');
-      const body = parse(route.body, req.body ?? {}, 'body');
+      const body = route.raw ? req.body : parse(route.body, req.body ?? {}, 'body');
       const auth = hasToken ? await authenticate(req) : undefined;
       authorize(route, auth);
       const ctx: RouteContext<unknown, unknown, unknown> = {
@@ -160,6 +182,7 @@ function handlerFor(route: AnyRoute, authenticate: Authenticate, check: Schema |
 export const SETUP_PROBLEM_TYPE = '/docs/problems#setup-required';
 
 function authorize(route: AnyRoute, auth: Principal | undefined): void {
+  if (route.access === 'device') return;
   if (route.access === 'public' || route.access === 'optional') {
     if (auth?.setupRequired && !route.duringSetup && route.access === 'optional') setupRequired();
     return;
