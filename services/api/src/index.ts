@@ -8,7 +8,7 @@ import type { Express, RequestHandler, Router } from 'express';
 import { registerAlertRoutes } from './alerts/routes.js';
 import { buildApp } from './app.js';
 import { registerAssetRoutes } from './assets/routes.js';
-import { registerAuditRoutes } from './audit-routes.js';
+import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerCommandRoutes } from './commands/routes.js';
 import { registerAggregatorRoutes } from './compat/aggregator/routes.js';

@@ -1,13 +1,11 @@
 import type { Principal } from '@telemetry/auth';
-import { AppError } from '@telemetry/contracts';
 import type pg from 'pg';
-import { audit } from '../audit.js';
 import { type Keyset, listPage, type Page } from '../http/pagination.js';
-import { notFound, tenantWhere, visibleAssetWhere, writeTenant } from '../scope.js';
-import { checkAttributes } from './attributes.js';
+import { tenantWhere, visibleAssetWhere } from '../scope.js';
 
 type Db = Pick<pg.ClientBase, 'query'>;
 
+/** The assets table's SQL: every statement scoped by the caller (scope.ts) or by a tenant id already checked. */
 export interface AssetRow {
   id: string;
   tenant_id: string;
@@ -20,23 +18,8 @@ export interface AssetRow {
   created_at: Date;
   updated_at: Date;
 }
-export const ASSET_COLUMNS =
+const COLUMNS =
   'a.id, a.tenant_id, a.site_id, a.parent_id, a.type, a.name, a.is_active, a.attributes, a.created_at, a.updated_at';
-
-export function presentAsset(r: AssetRow) {
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    siteId: r.site_id,
-    parentId: r.parent_id,
-    type: r.type,
-    name: r.name,
-    isActive: r.is_active,
-    attributes: r.attributes,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  };
-}
 
 export interface AssetFilter {
   types?: string[];
@@ -52,7 +35,7 @@ export interface AssetFilter {
   cursor?: string;
 }
 
-export async function listAssets(db: Db, p: Principal, f: AssetFilter): Promise<Page<AssetRow>> {
+export function selectAssets(db: Db, p: Principal, f: AssetFilter): Promise<Page<AssetRow>> {
   const params: unknown[] = [];
   const where = [tenantWhere(p, 'a.tenant_id', params), visibleAssetWhere(p, 'a.id', params)];
   if (f.tenantId) where.push(`a.tenant_id = $${params.push(f.tenantId)}`);
@@ -68,159 +51,102 @@ export async function listAssets(db: Db, p: Principal, f: AssetFilter): Promise<
     );
   }
   const keyset: Keyset = { column: 'a.created_at', type: 'timestamptz', id: 'a.id', direction: 'asc' };
-  return listPage(db, { columns: ASSET_COLUMNS, from: 'assets a', where, params, keyset }, f, (r: AssetRow) => r);
+  return listPage(db, { columns: COLUMNS, from: 'assets a', where, params, keyset }, f, (r: AssetRow) => r);
 }
 
-/** One asset the caller may see (of `type` when given); else 404. */
-export async function getAsset(db: Db, p: Principal, id: string, type?: string): Promise<AssetRow> {
+/** One asset the caller may see (of `type` when given). */
+export async function selectAsset(db: Db, p: Principal, id: string, type?: string): Promise<AssetRow | undefined> {
   const params: unknown[] = [id];
-  const where = [`a.id = $1`, tenantWhere(p, 'a.tenant_id', params), visibleAssetWhere(p, 'a.id', params)];
+  const where = ['a.id = $1', tenantWhere(p, 'a.tenant_id', params), visibleAssetWhere(p, 'a.id', params)];
   if (type) where.push(`a.type = $${params.push(type)}`);
-  const { rows } = await db.query<AssetRow>(
-    `SELECT ${ASSET_COLUMNS} FROM assets a WHERE ${where.join(' AND ')}`,
-    params,
-  );
-  if (!rows[0]) throw notFound(type ?? 'asset');
+  const { rows } = await db.query<AssetRow>(`SELECT ${COLUMNS} FROM assets a WHERE ${where.join(' AND ')}`, params);
   return rows[0];
 }
 
-export interface AssetInput {
-  tenantId?: string | null;
-  siteId?: string | null;
-  parentId?: string | null;
-  type: string;
-  name: string;
-  isActive?: boolean;
-  attributes?: Record<string, unknown>;
-}
-
-/** The parent and site must be of the same tenant; a child inherits its parent's site by default. */
-async function checkRefs(
+/** The parent's site and type, when the parent is of `tenantId`. */
+export async function selectParent(
   db: Db,
   tenantId: string,
-  input: { siteId?: string | null; parentId?: string | null },
-  parentType?: string,
-): Promise<{ siteFromParent: string | null }> {
-  let siteFromParent: string | null = null;
-  if (input.parentId) {
-    const { rows } = await db.query<{ site_id: string | null; type: string }>(
-      'SELECT site_id, type FROM assets WHERE id = $1 AND tenant_id = $2',
-      [input.parentId, tenantId],
-    );
-    const parent = rows[0];
-    if (!parent || (parentType && parent.type !== parentType)) throw notFound(parentType ?? 'parent asset');
-    siteFromParent = parent.site_id;
-  }
-  if (input.siteId) {
-    const { rowCount } = await db.query('SELECT 1 FROM sites WHERE id = $1 AND tenant_id = $2', [
-      input.siteId,
-      tenantId,
-    ]);
-    if (!rowCount) throw notFound('site');
-  }
-  return { siteFromParent };
+  parentId: string,
+): Promise<{ site_id: string | null; type: string } | undefined> {
+  const { rows } = await db.query<{ site_id: string | null; type: string }>(
+    'SELECT site_id, type FROM assets WHERE id = $1 AND tenant_id = $2',
+    [parentId, tenantId],
+  );
+  return rows[0];
 }
 
-export async function createAsset(db: Db, p: Principal, input: AssetInput, parentType?: string): Promise<AssetRow> {
-  checkAttributes(input.attributes);
-  const tenantId = writeTenant(p, input.tenantId);
-  const { siteFromParent } = await checkRefs(db, tenantId, input, parentType);
+export async function siteOfTenant(db: Db, tenantId: string, siteId: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM sites WHERE id = $1 AND tenant_id = $2', [siteId, tenantId]);
+  return Boolean(rowCount);
+}
+
+/** Whether `candidate` is `id` itself or one of its descendants (a move there would make a cycle). */
+export async function isInSubtree(db: Db, id: string, candidate: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `WITH RECURSIVE sub AS (SELECT id FROM assets WHERE id = $1 UNION SELECT c.id FROM assets c JOIN sub s ON c.parent_id = s.id)
+     SELECT 1 FROM sub WHERE id = $2`,
+    [id, candidate],
+  );
+  return Boolean(rowCount);
+}
+
+/** What hangs on an asset: its direct children and the devices bound to it. */
+export async function countContents(db: Db, id: string): Promise<{ children: number; devices: number }> {
+  const { rows } = await db.query<{ children: number; devices: number }>(
+    `SELECT (SELECT count(*)::int FROM assets WHERE parent_id = $1) AS children,
+            (SELECT count(*)::int FROM devices WHERE asset_id = $1) AS devices`,
+    [id],
+  );
+  return rows[0] ?? { children: 0, devices: 0 };
+}
+
+export interface AssetValues {
+  tenantId: string;
+  siteId: string | null;
+  parentId: string | null;
+  type: string;
+  name: string;
+  isActive: boolean;
+  attributes: Record<string, unknown>;
+}
+
+export async function insertAsset(db: Db, v: AssetValues): Promise<AssetRow> {
   const { rows } = await db.query<AssetRow>(
     `INSERT INTO assets AS a (tenant_id, site_id, parent_id, type, name, is_active, attributes)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${ASSET_COLUMNS}`,
-    [
-      tenantId,
-      input.siteId ?? siteFromParent,
-      input.parentId ?? null,
-      input.type,
-      input.name,
-      input.isActive ?? true,
-      JSON.stringify(input.attributes ?? {}),
-    ],
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+    [v.tenantId, v.siteId, v.parentId, v.type, v.name, v.isActive, JSON.stringify(v.attributes)],
   );
-  const row = rows[0] as AssetRow;
-  await audit(db, p, {
-    action: 'create',
-    entity: 'asset',
-    entityId: row.id,
-    tenantId,
-    details: { type: row.type, name: row.name },
-  });
-  return row;
+  return rows[0] as AssetRow;
 }
 
-export interface AssetPatch {
-  siteId?: string | null;
-  parentId?: string | null;
-  name?: string;
-  isActive?: boolean;
-  /** Merged into the stored attributes (null values remove keys) unless `replaceAttributes`. */
-  attributes?: Record<string, unknown>;
-  replaceAttributes?: boolean;
-}
-
-export async function updateAsset(
+/** Sets the fields given; `siteId`/`parentId` undefined = unchanged, null = cleared. */
+export async function updateAssetRow(
   db: Db,
-  p: Principal,
   id: string,
-  patch: AssetPatch,
-  type?: string,
-  parentType?: string,
+  v: { siteId?: string | null; parentId?: string | null; name?: string; isActive?: boolean; attributes: object },
 ): Promise<AssetRow> {
-  checkAttributes(patch.attributes);
-  const current = await getAsset(db, p, id, type);
-  await checkRefs(db, current.tenant_id, patch, parentType);
-  if (patch.parentId) {
-    // no cycles: the new parent must not be the asset itself or one of its descendants
-    const { rowCount } = await db.query(
-      `WITH RECURSIVE sub AS (SELECT id FROM assets WHERE id = $1 UNION SELECT c.id FROM assets c JOIN sub s ON c.parent_id = s.id)
-       SELECT 1 FROM sub WHERE id = $2`,
-      [id, patch.parentId],
-    );
-    if (rowCount) throw new AppError('CONFLICT', 'an asset cannot be moved under itself or its descendants');
-  }
-  let attrs = current.attributes;
-  if (patch.attributes) {
-    attrs = patch.replaceAttributes ? patch.attributes : { ...current.attributes, ...patch.attributes };
-    for (const [k, v] of Object.entries(attrs)) if (v === null) delete attrs[k];
-  }
   const { rows } = await db.query<AssetRow>(
     `UPDATE assets a SET
        site_id = CASE WHEN $2 THEN $3::uuid ELSE site_id END,
        parent_id = CASE WHEN $4 THEN $5::uuid ELSE parent_id END,
        name = coalesce($6, name), is_active = coalesce($7, is_active), attributes = $8, updated_at = now()
-     WHERE id = $1 RETURNING ${ASSET_COLUMNS}`,
+     WHERE id = $1 RETURNING ${COLUMNS}`,
     [
       id,
-      patch.siteId !== undefined,
-      patch.siteId ?? null,
-      patch.parentId !== undefined,
-      patch.parentId ?? null,
-      patch.name ?? null,
-      patch.isActive ?? null,
-      JSON.stringify(attrs),
+      v.siteId !== undefined,
+      v.siteId ?? null,
+      v.parentId !== undefined,
+      v.parentId ?? null,
+      v.name ?? null,
+      v.isActive ?? null,
+      JSON.stringify(v.attributes),
     ],
   );
-  await audit(db, p, {
-    action: 'update',
-    entity: 'asset',
-    entityId: id,
-    tenantId: current.tenant_id,
-    details: { ...patch },
-  });
   return rows[0] as AssetRow;
 }
 
-/** Deletes the asset and its subtree; devices bound to them become unbound. */
-export async function deleteAsset(db: Db, p: Principal, id: string, type?: string): Promise<void> {
-  const current = await getAsset(db, p, id, type);
-  // children go by ON DELETE CASCADE; devices keep existing with asset_id NULL (0001_core.sql)
+/** Children go by ON DELETE CASCADE; devices keep existing with asset_id NULL (0001_core.sql). */
+export async function deleteAssetRow(db: Db, id: string): Promise<void> {
   await db.query('DELETE FROM assets WHERE id = $1', [id]);
-  await audit(db, p, {
-    action: 'delete',
-    entity: 'asset',
-    entityId: id,
-    tenantId: current.tenant_id,
-    details: { type: current.type, name: current.name },
-  });
 }

@@ -2,14 +2,7 @@ import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { RouteTable } from '../http/route-table.js';
 import { attributes, id, pageQuery, qBool, qList } from '../http/validation.js';
-import { createAsset, deleteAsset, getAsset, listAssets, presentAsset, updateAsset } from './repository.js';
-
-export const assetType = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9_]{0,31}$/,
-    'lower-case letters, digits and _, e.g. floor, pantry, dispenser, outlet, machine, line, meter',
-  );
+import { assetType, createAsset, deleteAsset, getAsset, listAssets, presentAsset, updateAsset } from './service.js';
 
 const AssetParams = z.object({ assetId: id });
 const AssetBody = z.object({
@@ -95,7 +88,7 @@ export function registerAssetRoutes(table: RouteTable, ctx: ApiContext): void {
       path: '/api/assets/:assetId',
       summary:
         method === 'patch'
-          ? 'Change an asset (attributes are merged; null removes a key)'
+          ? 'Change or move an asset (attributes are merged; null removes a key; parentId moves it in the tree)'
           : 'Change an asset (same as PATCH)',
       tags: ['assets'],
       access: 'assets:write',
@@ -110,13 +103,16 @@ export function registerAssetRoutes(table: RouteTable, ctx: ApiContext): void {
   table.add({
     method: 'delete',
     path: '/api/assets/:assetId',
-    summary: 'Delete an asset and its subtree',
+    summary: 'Delete an asset; one with assets under it or devices on it is refused (409) unless ?cascade=true',
     tags: ['assets'],
     access: 'assets:write',
     params: AssetParams,
+    query: z.object({ cascade: qBool.optional() }),
     status: 204,
-    handler: async ({ params, principal }) => {
-      await store.withTransaction((c) => deleteAsset(c, principal, params.assetId));
+    handler: async ({ params, query, principal }) => {
+      await store.withTransaction((c) =>
+        deleteAsset(c, principal, params.assetId, undefined, { cascade: query.cascade ?? false }),
+      );
     },
   });
 }

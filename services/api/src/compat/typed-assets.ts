@@ -1,7 +1,8 @@
 import { hasPermission, type Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
-import { type AssetRow, createAsset, deleteAsset, getAsset, listAssets, updateAsset } from '../assets/repository.js';
+import type { AssetRow } from '../assets/repository.js';
+import { createAsset, deleteAsset, getAsset, listAssets, updateAsset } from '../assets/service.js';
 import type { ApiContext } from '../context.js';
 import { cursorInHeader } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';

@@ -2,7 +2,7 @@ import type { Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import type pg from 'pg';
 import { z } from 'zod';
-import { assetType } from '../assets/routes.js';
+import { assetType } from '../assets/service.js';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { auditRow, deleteAudited } from '../http/audited.js';

@@ -1,15 +1,23 @@
 import { generatePassword, hasPermission, isPlatformAdmin, type Principal, Roles } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
-import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { type Keyset, listPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { id, pageQuery } from '../http/validation.js';
 import { notFound, tenantWhere, writeTenant } from '../scope.js';
 import { assignUser, listAssignments, presentAssignment, unassignUser } from './assignments.js';
-import { presentUser, USER_COLUMNS, type UserRow } from './present.js';
-import { assertCanManage, createUser, deleteUser, findUser, password, updateUser, username } from './service.js';
+import { presentUser, type UserRow } from './present.js';
+import {
+  assertCanManage,
+  createUser,
+  deleteUser,
+  findUser,
+  listUsers,
+  password,
+  resetPassword,
+  updateUser,
+  username,
+} from './service.js';
 
 const UserParams = z.object({ userId: id });
 const NewUserBody = z.object({
@@ -60,22 +68,8 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
       tenantId: id.optional(),
     }),
     handler: async ({ query, principal }) => {
-      const params: unknown[] = [];
-      const where = [tenantWhere(principal, 'u.tenant_id', params)];
-      if (query.tenantId) where.push(`u.tenant_id = $${params.push(query.tenantId)}`);
-      if (query.role) where.push(`u.role = $${params.push(query.role)}`);
-      if (query.q) {
-        where.push(
-          `(u.username ILIKE $${params.push(`%${query.q}%`)} OR u.first_name ILIKE $${params.length} OR u.last_name ILIKE $${params.length})`,
-        );
-      }
-      const keyset: Keyset = { column: 'u.username', type: 'text', id: 'u.id', direction: 'asc' };
-      return listPage(
-        store.pool,
-        { columns: USER_COLUMNS, from: 'users u', where, params, keyset },
-        query,
-        presentUser,
-      );
+      const page = await listUsers(store.pool, principal, query);
+      return { items: page.items.map(presentUser), nextCursor: page.nextCursor };
     },
   });
 
@@ -159,23 +153,13 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
     access: 'users:write',
     params: UserParams,
     handler: async ({ params, principal }) => {
+      // hashed before the transaction: scrypt must not hold the embedded default's one DB session
       const plain = generatePassword();
       const hash = await ctx.passwords.hash(plain);
       const target = await ctx.publish.inTransaction(async (client, emit) => {
         const t = await load(principal, params.userId, client);
-        assertCanManage(principal, t);
+        await resetPassword(client, ctx.refreshTokens, principal, t, hash);
         emit(ctx.publish.revocation({ userId: t.id, tenantId: t.tenant_id, reason: 'password_reset' }));
-        await client.query(
-          'UPDATE users SET password_hash = $2, must_change_password = true, updated_at = now() WHERE id = $1',
-          [t.id, hash],
-        );
-        await ctx.refreshTokens.revokeAllOfUser(t.id, client);
-        await audit(client, principal, {
-          action: 'reset_password',
-          entity: 'user',
-          entityId: t.id,
-          tenantId: t.tenant_id,
-        });
         return t;
       });
       return { username: target.username, password: plain };

@@ -6,13 +6,24 @@ import {
   type PasswordHasher,
   type Principal,
   passwordWeakness,
+  type RefreshTokens,
   type Role,
 } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import type pg from 'pg';
 import { z } from 'zod';
 import { audit } from '../audit.js';
-import { USER_COLUMNS, type UserRow } from './present.js';
+import type { Page } from '../http/pagination.js';
+import type { UserRow } from './present.js';
+import {
+  deleteUserRows,
+  insertUser,
+  selectUser,
+  selectUsers,
+  setTemporaryPassword,
+  type UserFilter,
+  updateUserRow,
+} from './repository.js';
 
 export const username = z
   .string()
@@ -68,27 +79,19 @@ export async function createUser(
   let name = input.username ?? generateUsername(input.role);
   const hash = await passwords.hash(plain);
   for (let attempt = 0; ; attempt++) {
-    const res = await db.query<UserRow>(
-      `INSERT INTO users AS u (tenant_id, username, email, password_hash, role, first_name, last_name, phone,
-                               must_change_password, profile_completed, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (username) DO NOTHING
-       RETURNING ${USER_COLUMNS}`,
-      [
-        input.tenantId,
-        name,
-        input.email ?? null,
-        hash,
-        input.role,
-        input.firstName ?? '',
-        input.lastName ?? '',
-        input.phone ?? null,
-        generated,
-        !generated,
-        actor?.userId ?? null,
-      ],
-    );
-    const row = res.rows[0];
+    const row = await insertUser(db, {
+      tenantId: input.tenantId,
+      username: name,
+      email: input.email ?? null,
+      passwordHash: hash,
+      role: input.role,
+      firstName: input.firstName ?? '',
+      lastName: input.lastName ?? '',
+      phone: input.phone ?? null,
+      mustChangePassword: generated,
+      profileCompleted: !generated,
+      createdBy: actor?.userId ?? null,
+    });
     if (row) {
       await audit(db, actor, {
         action: 'create',
@@ -109,25 +112,27 @@ export async function createUser(
  * needed a saga for across three services). `db` must be in a transaction.
  */
 export async function deleteUser(db: pg.ClientBase, actor: Principal, row: UserRow): Promise<void> {
-  const assignments = await db.query('DELETE FROM user_assignments WHERE user_id = $1', [row.id]);
-  const sessions = await db.query('DELETE FROM refresh_tokens WHERE user_id = $1', [row.id]);
-  await db.query('DELETE FROM users WHERE id = $1', [row.id]);
+  const gone = await deleteUserRows(db, row.id);
   await audit(db, actor, {
     action: 'delete',
     entity: 'user',
     entityId: row.id,
     tenantId: row.tenant_id,
-    details: { username: row.username, assignments: assignments.rowCount, sessions: sessions.rowCount },
+    details: { username: row.username, ...gone },
   });
 }
 
-export async function findUser(
+/** Users the caller may see, one page. */
+export function listUsers(db: Pick<pg.ClientBase, 'query'>, p: Principal, f: UserFilter): Promise<Page<UserRow>> {
+  return selectUsers(db, p, f);
+}
+
+export function findUser(
   db: Pick<pg.ClientBase, 'query'>,
   where: string,
   params: unknown[],
 ): Promise<UserRow | undefined> {
-  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE ${where}`, params);
-  return rows[0];
+  return selectUser(db, where, params);
 }
 
 /** An actor may touch a user whose role it could grant (a manager: operators and viewers; never itself upward). */
@@ -159,23 +164,7 @@ export async function updateUser(
       throw new AppError('FORBIDDEN', `A ${actor.role} may not grant ${patch.role}`);
     if (target.id === actor.userId) throw new AppError('FORBIDDEN', 'You may not change your own role');
   }
-  const { rows } = await db.query<UserRow>(
-    `UPDATE users u SET role = coalesce($2, role),
-       email = CASE WHEN $7 THEN $3 ELSE email END,
-       first_name = coalesce($4, first_name), last_name = coalesce($5, last_name),
-       phone = CASE WHEN $8 THEN $6 ELSE phone END, updated_at = now()
-     WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-    [
-      target.id,
-      patch.role ?? null,
-      patch.email ?? null,
-      patch.firstName ?? null,
-      patch.lastName ?? null,
-      patch.phone ?? null,
-      patch.email !== undefined,
-      patch.phone !== undefined,
-    ],
-  );
+  const row = await updateUserRow(db, target.id, patch);
   await audit(db, actor, {
     action: 'update',
     entity: 'user',
@@ -183,5 +172,28 @@ export async function updateUser(
     tenantId: target.tenant_id,
     details: { ...patch },
   });
-  return rows[0] as UserRow;
+  return row;
+}
+
+/**
+ * Sets a password someone else generated for `target` (`hash`, computed before the transaction:
+ * scrypt must not hold the embedded default's one DB session): they must change it at next
+ * sign-in and every session of theirs ends. `db` in a transaction (the audit row goes with it).
+ */
+export async function resetPassword(
+  db: pg.ClientBase,
+  refreshTokens: Pick<RefreshTokens, 'revokeAllOfUser'>,
+  actor: Principal,
+  target: UserRow,
+  hash: string,
+): Promise<void> {
+  assertCanManage(actor, target);
+  await setTemporaryPassword(db, target.id, hash);
+  await refreshTokens.revokeAllOfUser(target.id, db);
+  await audit(db, actor, {
+    action: 'reset_password',
+    entity: 'user',
+    entityId: target.id,
+    tenantId: target.tenant_id,
+  });
 }

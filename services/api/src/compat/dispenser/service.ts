@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@telemetry/auth';
-import { type AssetRow, getAsset } from '../../assets/repository.js';
+import type { AssetRow } from '../../assets/repository.js';
+import { getAsset } from '../../assets/service.js';
 import { audit } from '../../audit.js';
 import type { ApiContext } from '../../context.js';
 

@@ -1,6 +1,6 @@
 import type { Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
-import { createAsset, deleteAsset, getAsset, listAssets, updateAsset } from '../../assets/repository.js';
+import { createAsset, deleteAsset, getAsset, listAssets, updateAsset } from '../../assets/service.js';
 import type { ApiContext } from '../../context.js';
 import { notFound, tenantWhere } from '../../scope.js';
 import { assignUser, listAssignments, unassignUser } from '../../users/assignments.js';

@@ -1,6 +1,6 @@
 import { latestValues, listRawEvents } from '@telemetry/timeseries';
 import { z } from 'zod';
-import { createAsset, getAsset } from '../../assets/repository.js';
+import { createAsset, getAsset } from '../../assets/service.js';
 import type { ApiContext } from '../../context.js';
 import { bindDevice, getDevice, listDevices } from '../../devices/repository.js';
 import { cursorInHeader } from '../../http/pagination.js';
