@@ -17,6 +17,8 @@ const DevicesAdminPage = lazy(() => import('./pages/admin/Devices.js').then((m) 
 const BoardsPage = lazy(() => import('./pages/boards/Boards.js').then((m) => ({ default: m.BoardsPage })));
 const BoardPage = lazy(() => import('./pages/boards/Board.js').then((m) => ({ default: m.BoardPage })));
 const RulesAdminPage = lazy(() => import('./pages/admin/Rules.js').then((m) => ({ default: m.RulesAdminPage })));
+const TenantsAdminPage = lazy(() => import('./pages/admin/Tenants.js').then((m) => ({ default: m.TenantsAdminPage })));
+const AuditPage = lazy(() => import('./pages/admin/Audit.js').then((m) => ({ default: m.AuditPage })));
 
 export function App() {
   const session = useSession();
@@ -75,6 +77,18 @@ const ROUTES: Route[] = [
     title: 'Rules and recipients',
     render: () => <RulesAdminPage />,
     nav: { label: 'Rules and recipients', section: 'admin', allowed: (me) => can(me.role, 'rules:read') },
+  },
+  {
+    path: '/admin/tenants',
+    title: 'Tenants',
+    render: () => <TenantsAdminPage />,
+    nav: { label: 'Tenants', section: 'admin', allowed: (me) => can(me.role, 'tenants:write') },
+  },
+  {
+    path: '/admin/audit',
+    title: 'Audit log',
+    render: () => <AuditPage />,
+    nav: { label: 'Audit log', section: 'admin', allowed: (me) => can(me.role, 'audit:read') },
   },
 ];
 

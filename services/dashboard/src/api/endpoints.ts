@@ -5,6 +5,8 @@ import type {
   Alert,
   AlertState,
   Asset,
+  Assignment,
+  AuditEntry,
   Dashboard,
   DashboardSummary,
   Device,
@@ -19,6 +21,7 @@ import type {
   Task,
   TaskStatus,
   Tenant,
+  TenantPatch,
   User,
 } from './types.js';
 
@@ -51,10 +54,13 @@ export const auth = {
 export const tenants = {
   list: () => all<Tenant>('/api/tenants'),
   create: (t: { name: string; timezone?: string }) => http.post<Tenant>('/api/tenants', t),
+  get: (id: string) => http.get<Tenant>(`/api/tenants/${enc(id)}`),
+  /** `settings` replaces the whole object: send the current one with the change. */
+  update: (id: string, t: TenantPatch) => http.patch<Tenant>(`/api/tenants/${enc(id)}`, t),
 };
 
 export const sites = {
-  list: () => all<Site>('/api/sites'),
+  list: (q: { tenantId?: string } = {}) => all<Site>('/api/sites', q),
   create: (s: { name: string; timezone: string; address?: string; contactPerson?: string; tenantId?: string }) =>
     http.post<Site>('/api/sites', s),
   update: (id: string, s: Partial<Site>) => http.patch<Site>(`/api/sites/${enc(id)}`, s),
@@ -62,10 +68,15 @@ export const sites = {
 };
 
 export const assets = {
-  list: (q: { siteId?: string; type?: string } = {}) => all<Asset>('/api/assets', q),
-  create: (a: { name: string; type: string; siteId: string | null; parentId: string | null }) =>
+  list: (q: { siteId?: string; type?: string; tenantId?: string } = {}) => all<Asset>('/api/assets', q),
+  create: (a: { name: string; type: string; siteId: string | null; parentId: string | null; tenantId?: string }) =>
     http.post<Asset>('/api/assets', a),
-  remove: (id: string) => http.del<void>(`/api/assets/${enc(id)}`),
+  /** `parentId` moves it in the tree (null: to the top of its site). */
+  update: (id: string, a: { name?: string; parentId?: string | null; siteId?: string | null; isActive?: boolean }) =>
+    http.patch<Asset>(`/api/assets/${enc(id)}`, a),
+  /** Without `cascade` an asset with assets under it or devices on it is refused (409). */
+  remove: (id: string, opts: { cascade?: boolean } = {}) =>
+    http.del<void>(`/api/assets/${enc(id)}`, opts.cascade ? { cascade: 'true' } : undefined),
 };
 
 /** Tenant-wide counts of rejected messages (#14), the last 24 h by default. */
@@ -140,11 +151,43 @@ export const tasks = {
 };
 
 export const users = {
-  list: () => all<User>('/api/users'),
+  list: (q: { tenantId?: string } = {}) => all<User>('/api/users', q),
   /** The generated password is in the answer once, never again. */
-  create: (u: { role: Role; username?: string; email?: string; firstName?: string; lastName?: string }) =>
-    http.post<{ user: User; username: string; password: string | null }>('/api/users', u),
+  create: (u: {
+    role: Role;
+    username?: string;
+    email?: string;
+    firstName?: string;
+    lastName?: string;
+    tenantId?: string;
+  }) => http.post<{ user: User; username: string; password: string | null }>('/api/users', u),
+  update: (id: string, u: { role?: Role; email?: string | null; firstName?: string; lastName?: string }) =>
+    http.patch<User>(`/api/users/${enc(id)}`, u),
+  /** A new generated password, shown once; the user changes it at next sign-in. */
+  resetPassword: (id: string) =>
+    http.post<{ username: string; password: string }>(`/api/users/${enc(id)}/reset-password`),
   remove: (id: string) => http.del<void>(`/api/users/${enc(id)}`),
+  assignments: (id: string) => http.get<Page<Assignment>>(`/api/users/${enc(id)}/assignments`).then((r) => r.items),
+  assign: (id: string, target: { siteId: string } | { assetId: string }) =>
+    http.post<Assignment>(`/api/users/${enc(id)}/assignments`, target),
+  unassign: (id: string, assignmentId: string) =>
+    http.del<void>(`/api/users/${enc(id)}/assignments/${enc(assignmentId)}`),
+};
+
+export interface AuditQuery {
+  actorId?: string;
+  action?: string;
+  entity?: string;
+  from?: string;
+  to?: string;
+  tenantId?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** One page of the audit log, newest first (filters and paging on the server). */
+export const audit = {
+  page: (q: AuditQuery, signal?: AbortSignal) => http.get<Page<AuditEntry>>('/api/audit', { limit: 50, ...q }, signal),
 };
 
 export const rules = {

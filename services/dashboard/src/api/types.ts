@@ -16,7 +16,36 @@ export interface Page<T> {
 export interface Tenant {
   id: string;
   name: string;
+  externalId: string | null;
   timezone: string;
+  /** Free-form, with checked keys; `operatorsSeeAll`: operators see every alert and task of the tenant. */
+  settings: Record<string, unknown> & { operatorsSeeAll?: boolean };
+  allowMacOnly: boolean;
+  createdAt: string;
+}
+
+export type TenantPatch = Partial<Pick<Tenant, 'name' | 'timezone' | 'settings' | 'externalId'>>;
+
+/** A user's assignment to a site or an asset (operators and viewers see what they are assigned to). */
+export interface Assignment {
+  id: string;
+  userId: string;
+  siteId: string | null;
+  assetId: string | null;
+  createdAt: string;
+}
+
+/** GET /api/audit: one change made by a person. */
+export interface AuditEntry {
+  id: string;
+  tenantId: string | null;
+  actorId: string | null;
+  actorUsername: string | null;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  details: Record<string, unknown>;
+  at: string;
 }
 
 export interface Site {

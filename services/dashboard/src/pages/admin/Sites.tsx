@@ -5,16 +5,18 @@ import { useWorkingTenant } from '../../components/TenantPicker.js';
 import { Empty, ErrorBox, Field, Loading } from '../../components/ui.js';
 import { browserTimeZone, isValidTimeZone } from '../../lib/time.js';
 import { useAction, useResource } from '../../lib/use-resource.js';
+import { AssetTree, subtreeIds } from './AssetTree.js';
 
 const ASSET_TYPES = ['floor', 'pantry', 'dispenser', 'outlet', 'machine', 'line', 'meter', 'room'];
 
 /** Sites (each with its time zone) and the typed asset tree under them. */
 export function SitesAdminPage() {
-  const data = useResource(async () => {
-    const [sites, assets] = await Promise.all([sitesApi.list(), assetsApi.list()]);
-    return { sites, assets };
-  }, []);
   const working = useWorkingTenant();
+  const data = useResource(async () => {
+    const q = { tenantId: working.tenantId };
+    const [sites, assets] = await Promise.all([sitesApi.list(q), assetsApi.list(q)]);
+    return { sites, assets };
+  }, [working.tenantId]);
 
   return (
     <>
@@ -36,8 +38,20 @@ export function SitesAdminPage() {
           key={s.id}
           site={s}
           assets={data.data?.assets ?? []}
-          onAsset={(a) => data.mutate((d) => d && { ...d, assets: [...d.assets, a] })}
-          onRemoveAsset={(id) => data.mutate((d) => d && { ...d, assets: d.assets.filter((a) => a.id !== id) })}
+          onAsset={(a) =>
+            data.mutate(
+              (d) =>
+                d && {
+                  ...d,
+                  assets: d.assets.some((x) => x.id === a.id)
+                    ? d.assets.map((x) => (x.id === a.id ? a : x))
+                    : [...d.assets, a],
+                },
+            )
+          }
+          onRemoveAssets={(ids) => data.mutate((d) => d && { ...d, assets: d.assets.filter((a) => !ids.has(a.id)) })}
+          onSite={(site) => data.mutate((d) => d && { ...d, sites: d.sites.map((x) => (x.id === site.id ? site : x)) })}
+          onRemoveSite={() => data.mutate((d) => d && { ...d, sites: d.sites.filter((x) => x.id !== s.id) })}
         />
       ))}
     </>
@@ -110,64 +124,42 @@ function SitePanel({
   site,
   assets,
   onAsset,
-  onRemoveAsset,
+  onRemoveAssets,
+  onSite,
+  onRemoveSite,
 }: {
   site: Site;
   assets: Asset[];
   onAsset: (a: Asset) => void;
-  onRemoveAsset: (id: string) => void;
+  onRemoveAssets: (ids: Set<string>) => void;
+  onSite: (s: Site) => void;
+  onRemoveSite: () => void;
 }) {
   const mine = useMemo(() => {
-    // the site's assets: rooted at the site, plus their descendants
-    const ids = new Set(assets.filter((a) => a.siteId === site.id).map((a) => a.id));
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const a of assets) {
-        if (!ids.has(a.id) && a.parentId && ids.has(a.parentId)) {
-          ids.add(a.id);
-          grew = true;
-        }
-      }
-    }
+    // the site's assets: placed at the site, plus their descendants
+    const ids = new Set<string>();
+    for (const a of assets) if (a.siteId === site.id) for (const id of subtreeIds(assets, a.id)) ids.add(id);
     return assets.filter((a) => ids.has(a.id));
   }, [assets, site.id]);
   const [name, setName] = useState('');
   const [type, setType] = useState('machine');
   const [parentId, setParentId] = useState('');
+  const [editing, setEditing] = useState(false);
   const create = useAction(async () => {
-    const a = await assetsApi.create({ name: name.trim(), type, siteId: site.id, parentId: parentId || null });
+    const a = await assetsApi.create({
+      name: name.trim(),
+      type,
+      siteId: site.id,
+      parentId: parentId || null,
+      tenantId: site.tenantId,
+    });
     onAsset(a);
     setName('');
   });
-  const remove = useAction(async (a: Asset) => {
-    if (!window.confirm(`Delete ${a.name} and everything under it?`)) return;
-    await assetsApi.remove(a.id);
-    onRemoveAsset(a.id);
+  const removeSite = useAction(async () => {
+    await sitesApi.remove(site.id);
+    onRemoveSite();
   });
-  const roots = mine.filter((a) => !a.parentId || !mine.some((m) => m.id === a.parentId));
-  const children = (id: string) => mine.filter((a) => a.parentId === id);
-  const renderTree = (list: Asset[]) => (
-    <ul>
-      {list.map((a) => (
-        <li key={a.id}>
-          <span>
-            {a.name} <span className="muted">({a.type})</span>
-          </span>{' '}
-          <button
-            type="button"
-            className="danger"
-            onClick={() => void remove.run(a)}
-            aria-label={`Delete ${a.name}`}
-            style={{ minHeight: 0, padding: '0 0.4rem' }}
-          >
-            Delete
-          </button>
-          {children(a.id).length ? renderTree(children(a.id)) : null}
-        </li>
-      ))}
-    </ul>
-  );
   const prefix = `site-${site.id}`;
   return (
     <section className="panel" aria-labelledby={`${prefix}-h`}>
@@ -178,8 +170,25 @@ function SitePanel({
         </span>
       </h2>
       {site.address ? <p className="muted">{site.address}</p> : null}
-      {roots.length ? renderTree(roots) : <p className="muted">No assets yet: add the first one below.</p>}
-      <ErrorBox error={remove.error} />
+      <p>
+        <button type="button" aria-expanded={editing} onClick={() => setEditing((e) => !e)}>
+          Edit site
+        </button>{' '}
+        <button type="button" className="danger" onClick={() => void removeSite.run()}>
+          Delete site
+        </button>
+      </p>
+      <ErrorBox error={removeSite.error} />
+      {editing ? (
+        <EditSite
+          site={site}
+          onSaved={(s) => {
+            onSite(s);
+            setEditing(false);
+          }}
+        />
+      ) : null}
+      <AssetTree siteName={site.name} assets={mine} onChanged={onAsset} onRemoved={onRemoveAssets} />
       <form
         className="inline-form"
         onSubmit={(e) => {
@@ -222,5 +231,45 @@ function SitePanel({
       </form>
       <ErrorBox error={create.error} />
     </section>
+  );
+}
+
+function EditSite({ site, onSaved }: { site: Site; onSaved: (s: Site) => void }) {
+  const [name, setName] = useState(site.name);
+  const [timezone, setTimezone] = useState(site.timezone);
+  const [address, setAddress] = useState(site.address);
+  const save = useAction(async () =>
+    onSaved(await sitesApi.update(site.id, { name: name.trim(), timezone: timezone.trim(), address: address.trim() })),
+  );
+  const tzInvalid = !isValidTimeZone(timezone.trim());
+  return (
+    <form
+      className="inline-form"
+      aria-label={`Edit ${site.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (name.trim() && !tzInvalid) void save.run();
+      }}
+      noValidate
+    >
+      <Field label="Site name" name="name" error={save.error}>
+        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <Field
+        label="Time zone"
+        name="timezone"
+        error={save.error}
+        hint={tzInvalid ? 'Not a known IANA time zone.' : undefined}
+      >
+        {(p) => <input {...p} value={timezone} onChange={(e) => setTimezone(e.target.value)} />}
+      </Field>
+      <Field label="Address" name="address" error={save.error}>
+        {(p) => <input {...p} value={address} onChange={(e) => setAddress(e.target.value)} />}
+      </Field>
+      <button type="submit" disabled={save.pending || !name.trim() || tzInvalid}>
+        Save site
+      </button>
+      <ErrorBox error={save.error} />
+    </form>
   );
 }
