@@ -10,7 +10,8 @@ import { type RunningStack, startTestStack } from './stack.js';
 /**
  * Dashboards people compose (#21) in a real browser against the real stack (one start): a manager
  * builds a board of three widgets bound to a device, saves it and reloads; the device publishes over
- * MQTT and the widgets follow live; a viewer of the tenant sees the board but cannot edit it (no
+ * MQTT and the widgets follow live; the board is edited again (gauge, device table, a command button
+ * the device answers); a viewer of the tenant sees the board but cannot edit it (no
  * button, and the API refuses); another tenant cannot read it. Screenshots: e2e/screenshots/boards*.png.
  */
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -198,10 +199,9 @@ describe('dashboards people compose', () => {
     await alert.waitFor({ timeout: WAIT.timeoutMs });
     expect(await alert.getAttribute('data-state')).toBe('open');
     expect(await alert.textContent()).toContain('critical');
-    await page.screenshot({ path: `${SHOTS}boards.png`, fullPage: false });
   });
 
-  it('lets the manager edit the board again: a command button that reaches the device', async () => {
+  it('lets the manager edit the board again: a gauge, a device table and a command button that reaches the device', async () => {
     await device.answerCommands();
     const page = await browser.newUserPage();
     await signIn(page, managerLogin.username, managerLogin.password);
@@ -213,9 +213,22 @@ describe('dashboards people compose', () => {
     await button.getByLabel('Device').selectOption(deviceId);
     await button.getByLabel('Command', { exact: true }).fill('vent');
     await button.getByLabel('Button label').fill('Vent the press');
+    await page.getByLabel('Widget kind').selectOption({ label: 'Gauge' });
+    await page.getByRole('button', { name: 'Add widget' }).click();
+    const gauge = widget(page, 'gauge');
+    await gauge.getByLabel('Device').selectOption(deviceId);
+    await gauge.getByLabel('Metric').fill('temperature');
+    await gauge.getByLabel('Maximum').fill('120');
+    await page.getByLabel('Widget kind').selectOption({ label: 'Device table' });
+    await page.getByRole('button', { name: 'Add widget' }).click();
+    await widget(page, 'devices').getByLabel('Metric').fill('temperature');
     await page.screenshot({ path: `${SHOTS}boards-builder.png`, fullPage: false });
     await page.getByRole('button', { name: 'Save dashboard' }).click();
     await page.getByRole('button', { name: 'Edit dashboard' }).waitFor({ timeout: WAIT.timeoutMs });
+    await waitForText(gauge.locator('[data-metric="temperature"]'), (t) => t === '93.4', 'gauge value');
+    const row = widget(page, 'devices').locator(`tr[data-device-id="${deviceId}"]`);
+    await waitForText(row.locator('[data-metric="temperature"]'), (t) => t === '93.4', 'device table value');
+    expect(await row.textContent()).toContain('Press 7 controller');
 
     await button.getByRole('button', { name: 'Vent the press' }).click();
     await waitForText(
@@ -228,6 +241,7 @@ describe('dashboards people compose', () => {
       `/api/devices/${encodeURIComponent(deviceId)}/commands`,
     );
     expect(items[0]).toMatchObject({ name: 'vent', status: 'replied' });
+    await page.screenshot({ path: `${SHOTS}boards.png`, fullPage: true });
   });
 
   it('shows the board to a viewer of the tenant, live, without letting them edit it', async () => {
@@ -265,7 +279,14 @@ describe('dashboards people compose', () => {
       `/api/dashboards/${boardId}`,
     );
     expect(still).toMatchObject({ version: 3 });
-    expect(still.layout.widgets).toHaveLength(4);
+    expect(still.layout.widgets.map((w) => (w as { kind: string }).kind)).toEqual([
+      'latest',
+      'chart',
+      'alerts',
+      'command',
+      'gauge',
+      'devices',
+    ]);
   });
 
   it('keeps the board from another tenant', async () => {
