@@ -15,6 +15,8 @@ export interface RulesTopics {
   presence: string;
   alerts: string;
   tasks: string;
+  /** device.commands.v1, where a rule's command is announced to the gateways (#18). */
+  commands?: string;
   /** Where a message the worker fails on for good goes (see SubscribeOptions.deadLetter). */
   deadLetter: string;
 }
@@ -64,6 +66,7 @@ export function createRules(deps: RulesDeps): RulesService {
     deadLetter: Topics.deadLetter,
     ...deps.topics,
   };
+  const commandsTopic = topics.commands ?? Topics.deviceCommands;
   const logger = deps.logger.child({ component: 'rules' });
   const cfg = deps.config.rules;
   const lookups = createLookups(deps.store.pool, cfg.cacheTtlMs, now);
@@ -71,7 +74,7 @@ export function createRules(deps: RulesDeps): RulesService {
     store: deps.store,
     bus: deps.bus,
     lookups,
-    topics,
+    topics: { ...topics, commands: commandsTopic },
     now,
     logger,
     metrics: createRulesMetrics(deps.registry),
@@ -96,7 +99,9 @@ export function createRules(deps: RulesDeps): RulesService {
   return {
     async start() {
       await deps.bus.ensureTopics(
-        [topics.accepted, topics.presence, topics.alerts, topics.tasks, topics.deadLetter].map((name) => ({ name })),
+        [topics.accepted, topics.presence, topics.alerts, topics.tasks, commandsTopic, topics.deadLetter].map(
+          (name) => ({ name }),
+        ),
       );
       subscription = await deps.bus.subscribe({
         groupId: deps.groupId ?? 'rules',

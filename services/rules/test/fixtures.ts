@@ -45,6 +45,7 @@ const COLUMNS: [keyof RuleDraft, string][] = [
   ['preset', 'preset'],
   ['enabled', 'enabled'],
   ['reminderS', 'reminder_s'],
+  ['command', 'command'],
 ];
 
 /** Inserts a rule as the API would; fields not given keep the column defaults. */

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { assetType } from '../assets/service.js';
 import { audit } from '../audit.js';
+import { RuleCommand } from '../commands/rule-command.js';
 import type { ApiContext } from '../context.js';
 import { auditRow, deleteAudited } from '../http/audited.js';
 import { type Keyset, listPage } from '../http/pagination.js';
@@ -34,6 +35,7 @@ const FIELDS = {
   preset: 'preset',
   enabled: 'enabled',
   reminderS: 'reminder_s',
+  command: 'command',
 } as const;
 type Field = keyof typeof FIELDS;
 
@@ -67,6 +69,8 @@ const RuleFields = z.object({
     .min(0)
     .max(86_400 * 30)
     .optional(),
+  /** Sent to the rule's device when it fires, once per episode (#18). */
+  command: RuleCommand.nullable().optional(),
 });
 type RuleInput = z.infer<typeof RuleFields>;
 

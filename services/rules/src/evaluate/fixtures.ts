@@ -18,6 +18,7 @@ export function makeRule(overrides: Partial<Rule> = {}): Rule {
     clearThreshold: null,
     clearHigh: null,
     minDurationS: 0,
+    command: null,
     offlineFactor: 3,
     serviceInterval: null,
     taskDueDays: 7,

@@ -68,6 +68,7 @@ export function presetRule(preset: PresetName, options: PresetOptions): RuleDraf
     preset,
     enabled: true,
     reminderS: options.reminderS ?? 3600,
+    command: null,
   };
 }
 

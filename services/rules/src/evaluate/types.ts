@@ -30,6 +30,15 @@ export interface Rule {
   preset: string | null;
   enabled: boolean;
   reminderS: number;
+  /** Sent to the device when the rule fires (a new episode), e.g. `refill_request` (#18). */
+  command: RuleCommand | null;
+}
+
+/** A command a rule sends when it opens an episode (rules.command). */
+export interface RuleCommand {
+  name: string;
+  params: Record<string, unknown>;
+  ttlS: number;
 }
 
 export type RuleStatus = 'normal' | 'pending' | 'active';

@@ -16,6 +16,8 @@ export interface CommitResult {
   opened: number;
   resolved: number;
   tasks: number;
+  /** Commands rules queued for devices (#18). */
+  commands: number;
   published: number;
   /** Publishing after COMMIT failed: the rows stay in rules_outbox for the relay. */
   publishError?: Error;
@@ -32,7 +34,7 @@ export async function commitSteps(
   steps: Step[],
   init: { lastTs?: number | null } = {},
 ): Promise<CommitResult> {
-  const result: CommitResult = { opened: 0, resolved: 0, tasks: 0, published: 0 };
+  const result: CommitResult = { opened: 0, resolved: 0, tasks: 0, commands: 0, published: 0 };
   if (steps.length === 0) return result;
   const stored = await deps.store.withTransaction(async (client) => {
     const keys = new Map<string, { ruleId: string; deviceId: string; tenantId: string }>();
@@ -65,6 +67,7 @@ export async function commitSteps(
         result.opened += applied.opened;
         result.resolved += applied.resolved;
         result.tasks += applied.tasks;
+        result.commands += applied.commands;
       }
       if (next !== before) {
         states.set(key, next);

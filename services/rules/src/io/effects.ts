@@ -1,4 +1,4 @@
-import { AlertV1, TaskV1 } from '@telemetry/contracts';
+import { AlertV1, DeviceCommandV1, encodeMessage, TaskV1 } from '@telemetry/contracts';
 import { type AlertRow, alertColumns, type OutboxMessage, toAlertV1 } from '@telemetry/store';
 import type pg from 'pg';
 import type { Effect, Rule, RuleState } from '../evaluate/index.js';
@@ -8,6 +8,8 @@ import { iso } from './rows.js';
 export interface TopicNames {
   alerts: string;
   tasks: string;
+  /** device.commands.v1: a rule's command was queued for the gateway to deliver (#18). */
+  commands: string;
 }
 
 export interface AppliedEffects {
@@ -16,6 +18,7 @@ export interface AppliedEffects {
   opened: number;
   resolved: number;
   tasks: number;
+  commands: number;
 }
 
 const ALERT_COLUMNS = alertColumns();
@@ -31,7 +34,7 @@ export async function applyEffects(
 ): Promise<AppliedEffects> {
   const { rule, ctx, effects, topics } = input;
   let state = input.state;
-  const out: AppliedEffects = { state, messages: [], opened: 0, resolved: 0, tasks: 0 };
+  const out: AppliedEffects = { state, messages: [], opened: 0, resolved: 0, tasks: 0, commands: 0 };
   for (const effect of effects) {
     switch (effect.type) {
       case 'open_alert': {
@@ -72,6 +75,14 @@ export async function applyEffects(
         ]);
         out.messages.push(alertMessage(topics.alerts, row, 'opened', effect.at));
         out.opened++;
+        // a late reading's episode is history: it commands nothing now
+        if (rule.command && !effect.historical) {
+          const sent = await queueCommand(client, rule, ctx.deviceId, row.id, topics.commands);
+          if (sent) {
+            out.messages.push(sent);
+            out.commands++;
+          }
+        }
         break;
       }
       case 'resolve_alert': {
@@ -131,6 +142,37 @@ export async function applyEffects(
   }
   out.state = state;
   return out;
+}
+
+/**
+ * The rule's command for this episode, in the same transaction as the alert: once per episode by
+ * device_commands_alert (a replayed batch finds it queued), delivered by the gateway from the store.
+ */
+async function queueCommand(
+  client: pg.ClientBase,
+  rule: Rule,
+  deviceId: string,
+  alertId: string,
+  topic: string,
+): Promise<OutboxMessage | undefined> {
+  const command = rule.command;
+  if (!command) return undefined;
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO device_commands (tenant_id, device_id, name, params, expires_at, alert_id)
+     VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6)
+     ON CONFLICT (alert_id) WHERE alert_id IS NOT NULL DO NOTHING RETURNING id`,
+    [rule.tenantId, deviceId, command.name, JSON.stringify(command.params), command.ttlS, alertId],
+  );
+  const id = rows[0]?.id;
+  if (!id) return undefined;
+  const payload = encodeMessage(DeviceCommandV1, {
+    v: 1,
+    tenantId: rule.tenantId,
+    deviceId,
+    commandId: id,
+    at: new Date().toISOString(),
+  }).toString();
+  return { topic, key: deviceId, payload };
 }
 
 function alertMessage(topic: string, row: AlertRow, change: AlertV1['change'], at: number): OutboxMessage {

@@ -3,7 +3,7 @@ import type { Rule, RuleState } from '../evaluate/index.js';
 /** `rules` columns as the evaluators want them. */
 export const RULE_COLUMNS = `id, tenant_id, name, kind, device_id, asset_type, asset_id, metric, operator,
   threshold, threshold_high, clear_threshold, clear_high, min_duration_s, offline_factor, service_interval,
-  task_due_days, severity, preset, enabled, reminder_s`;
+  task_due_days, severity, preset, enabled, reminder_s, command`;
 
 export interface RuleRow {
   id: string;
@@ -27,6 +27,7 @@ export interface RuleRow {
   preset: string | null;
   enabled: boolean;
   reminder_s: number;
+  command: { name?: unknown; params?: unknown; ttlS?: unknown } | null;
 }
 
 export function toRule(r: RuleRow): Rule {
@@ -52,7 +53,16 @@ export function toRule(r: RuleRow): Rule {
     preset: r.preset,
     enabled: r.enabled,
     reminderS: r.reminder_s,
+    command: toCommand(r.command),
   };
+}
+
+/** The API validated it; a row written otherwise without a name sends nothing. */
+function toCommand(c: RuleRow['command']): Rule['command'] {
+  if (!c || typeof c.name !== 'string') return null;
+  const params = typeof c.params === 'object' && c.params !== null ? (c.params as Record<string, unknown>) : {};
+  const ttlS = typeof c.ttlS === 'number' && c.ttlS > 0 ? c.ttlS : 3_600;
+  return { name: c.name, params, ttlS };
 }
 
 export interface StateRow {
