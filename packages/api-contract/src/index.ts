@@ -3,7 +3,11 @@
  * checks outside production) and the dashboard (`import type` of the z.infer types: no zod in
  * the bundle). No server code here: this package must stay importable by the browser.
  */
+export { AuditEntry } from './audit.js';
 export { isoString, page } from './common.js';
 export { Dashboard, DashboardLayout, DashboardSummary, Widget } from './dashboards.js';
 export { DeviceType } from './device-types.js';
 export { Rejection, RejectionSummary } from './rejections.js';
+export { Asset, Site } from './sites.js';
+export { Tenant } from './tenants.js';
+export { Assignment, CreatedUser, PasswordReset, User } from './users.js';

@@ -1,3 +1,4 @@
+import { Asset, page } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -44,6 +45,7 @@ export function registerAssetRoutes(table: RouteTable, ctx: ApiContext): void {
       q: z.string().max(100).optional(),
       tenantId: id.optional(),
     }),
+    response: page(Asset),
     handler: async ({ query, principal }) => {
       const page = await listAssets(store.pool, principal, {
         types: query.type,
@@ -68,6 +70,7 @@ export function registerAssetRoutes(table: RouteTable, ctx: ApiContext): void {
     body: AssetBody,
     example: { type: 'floor', name: 'Floor 1' },
     status: 201,
+    response: Asset,
     handler: async ({ body, principal }) =>
       presentAsset(await store.withTransaction((c) => createAsset(c, principal, body))),
   });
@@ -79,6 +82,7 @@ export function registerAssetRoutes(table: RouteTable, ctx: ApiContext): void {
     tags: ['assets'],
     access: 'assets:read',
     params: AssetParams,
+    response: Asset,
     handler: async ({ params, principal }) => presentAsset(await getAsset(store.pool, principal, params.assetId)),
   });
 
@@ -95,6 +99,7 @@ export function registerAssetRoutes(table: RouteTable, ctx: ApiContext): void {
       params: AssetParams,
       body: AssetPatch,
       example: { name: 'Floor 1 (east)', attributes: { note: 'renovated' } },
+      response: Asset,
       handler: async ({ params, body, principal }) =>
         presentAsset(await store.withTransaction((c) => updateAsset(c, principal, params.assetId, body))),
     });

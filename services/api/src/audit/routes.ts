@@ -1,3 +1,4 @@
+import { AuditEntry, page } from '@telemetry/api-contract';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
@@ -28,6 +29,7 @@ export function registerAuditRoutes(table: RouteTable, ctx: ApiContext): void {
       from: isoTime.optional(),
       to: isoTime.optional(),
     }),
+    response: page(AuditEntry),
     handler: ({ query, principal }) => {
       const from = query.from ?? query.since;
       if (from && query.to && from >= query.to)

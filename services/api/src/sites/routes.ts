@@ -1,3 +1,4 @@
+import { page, Site } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -30,6 +31,7 @@ export function registerSiteRoutes(table: RouteTable, ctx: ApiContext): void {
       q: z.string().max(100).optional(),
       tenantId: id.optional(),
     }),
+    response: page(Site),
     handler: async ({ query, principal }) => {
       const page = await sites.list(principal, query);
       return { items: page.items.map(presentSite), nextCursor: page.nextCursor };
@@ -45,6 +47,7 @@ export function registerSiteRoutes(table: RouteTable, ctx: ApiContext): void {
     body: SiteBody,
     example: { name: 'Head office', address: '1 Main St', timezone: 'Europe/Berlin' },
     status: 201,
+    response: Site,
     handler: async ({ body, principal }) => presentSite(await sites.create(principal, body)),
   });
 
@@ -55,6 +58,7 @@ export function registerSiteRoutes(table: RouteTable, ctx: ApiContext): void {
     tags: ['assets'],
     access: 'assets:read',
     params: SiteParams,
+    response: Site,
     handler: async ({ params, principal }) => presentSite(await sites.get(principal, params.siteId)),
   });
 
@@ -68,6 +72,7 @@ export function registerSiteRoutes(table: RouteTable, ctx: ApiContext): void {
       params: SiteParams,
       body: SiteBody.omit({ tenantId: true }).partial(),
       example: { contactPerson: 'Jane Roe' },
+      response: Site,
       handler: async ({ params, body, principal }) => presentSite(await sites.update(principal, params.siteId, body)),
     });
   }

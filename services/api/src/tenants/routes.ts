@@ -1,3 +1,4 @@
+import { page, Tenant } from '@telemetry/api-contract';
 import { MAX_LATE_WINDOW_DAYS } from '@telemetry/contracts';
 import type { TelemetryPolicy } from '@telemetry/timeseries';
 import { z } from 'zod';
@@ -61,6 +62,7 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
     tags: ['tenants'],
     access: 'user',
     query: z.object({ ...pageQuery }),
+    response: page(Tenant),
     handler: async ({ query, principal }) => {
       const page = await tenants.list(principal, query);
       return { items: page.items.map(presentTenant), nextCursor: page.nextCursor };
@@ -76,6 +78,7 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
     body: TenantBody,
     example: { name: 'Acme Plant', externalId: 'b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df', timezone: 'Europe/Berlin' },
     status: 201,
+    response: Tenant,
     handler: async ({ body, principal }) => presentTenant(await tenants.create(principal, body)),
   });
 
@@ -86,6 +89,7 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
     tags: ['tenants'],
     access: 'user',
     params: TenantParams,
+    response: Tenant,
     handler: async ({ params, principal }) => presentTenant(await tenants.get(principal, params.tenantId)),
   });
 
@@ -98,6 +102,7 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
     params: TenantParams,
     body: TenantBody.partial(),
     example: { timezone: 'Europe/Paris' },
+    response: Tenant,
     handler: async ({ params, body, principal }) =>
       presentTenant(await tenants.update(principal, params.tenantId, body)),
   });

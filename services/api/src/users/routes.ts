@@ -1,3 +1,4 @@
+import { Assignment, CreatedUser, PasswordReset, page, User } from '@telemetry/api-contract';
 import { generatePassword, hasPermission, isPlatformAdmin, type Principal, Roles } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
@@ -67,6 +68,7 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
       q: z.string().max(100).optional(),
       tenantId: id.optional(),
     }),
+    response: page(User),
     handler: async ({ query, principal }) => {
       const page = await listUsers(store.pool, principal, query);
       return { items: page.items.map(presentUser), nextCursor: page.nextCursor };
@@ -83,6 +85,7 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
     body: NewUserBody,
     example: { role: 'operator', firstName: 'Olga' },
     status: 201,
+    response: CreatedUser,
     handler: async ({ body, principal }) => {
       const tenantId =
         isPlatformAdmin(principal) && body.tenantId === null ? null : writeTenant(principal, body.tenantId);
@@ -100,6 +103,7 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
     tags: ['users'],
     access: 'user',
     params: UserParams,
+    response: User,
     handler: async ({ params, principal }) => {
       if (params.userId !== principal.userId && !hasPermission(principal.role, 'users:read')) throw notFound('user');
       return presentUser(await load(principal, params.userId));
@@ -115,6 +119,7 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
     params: UserParams,
     body: UpdateUserBody,
     example: { firstName: 'Olga', lastName: 'Petrova' },
+    response: User,
     handler: async ({ params, body, principal }) =>
       ctx.publish.inTransaction(async (client, emit) => {
         const target = await load(principal, params.userId, client);
@@ -152,6 +157,7 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
     tags: ['users'],
     access: 'users:write',
     params: UserParams,
+    response: PasswordReset,
     handler: async ({ params, principal }) => {
       // hashed before the transaction: scrypt must not hold the embedded default's one DB session
       const plain = generatePassword();
@@ -184,6 +190,7 @@ function registerAssignmentRoutes(
     tags: ['users'],
     access: 'user',
     params: z.object({ userId: id }),
+    response: page(Assignment),
     handler: async ({ params, principal }) => {
       if (params.userId !== principal.userId && !hasPermission(principal.role, 'users:read')) throw notFound('user');
       const user = await load(principal, params.userId);
@@ -204,6 +211,7 @@ function registerAssignmentRoutes(
       .refine((b) => (b.siteId === undefined) !== (b.assetId === undefined), 'give exactly one of siteId and assetId'),
     example: { assetId: '00000000-0000-4000-8000-000000000000' },
     status: 201,
+    response: Assignment,
     handler: async ({ params, body, principal }) =>
       store.withTransaction(async (client) => {
         const user = await load(principal, params.userId, client);

@@ -1,11 +1,22 @@
-import type { Role } from '../lib/permissions.js';
-
 /**
  * The API's resources as the dashboard uses them. Those services/api describes with a response
  * schema come from @telemetry/api-contract (types only: no zod in the bundle); the others are
  * still hand-written here until their resource has a schema (#17).
  */
-export type { Dashboard, DashboardSummary, DeviceType, Rejection } from '@telemetry/api-contract';
+import type { Tenant } from '@telemetry/api-contract';
+
+export type {
+  Asset,
+  Assignment,
+  AuditEntry,
+  Dashboard,
+  DashboardSummary,
+  DeviceType,
+  Rejection,
+  Site,
+  Tenant,
+  User,
+} from '@telemetry/api-contract';
 
 export interface Page<T> {
   items: T[];
@@ -13,61 +24,7 @@ export interface Page<T> {
   total?: number;
 }
 
-export interface Tenant {
-  id: string;
-  name: string;
-  externalId: string | null;
-  timezone: string;
-  /** Free-form, with checked keys; `operatorsSeeAll`: operators see every alert and task of the tenant. */
-  settings: Record<string, unknown> & { operatorsSeeAll?: boolean };
-  allowMacOnly: boolean;
-  createdAt: string;
-}
-
 export type TenantPatch = Partial<Pick<Tenant, 'name' | 'timezone' | 'settings' | 'externalId'>>;
-
-/** A user's assignment to a site or an asset (operators and viewers see what they are assigned to). */
-export interface Assignment {
-  id: string;
-  userId: string;
-  siteId: string | null;
-  assetId: string | null;
-  createdAt: string;
-}
-
-/** GET /api/audit: one change made by a person. */
-export interface AuditEntry {
-  id: string;
-  tenantId: string | null;
-  actorId: string | null;
-  actorUsername: string | null;
-  action: string;
-  entity: string;
-  entityId: string | null;
-  details: Record<string, unknown>;
-  at: string;
-}
-
-export interface Site {
-  id: string;
-  tenantId: string;
-  name: string;
-  address: string;
-  contactPerson: string;
-  timezone: string;
-  isActive: boolean;
-}
-
-export interface Asset {
-  id: string;
-  tenantId: string;
-  siteId: string | null;
-  parentId: string | null;
-  type: string;
-  name: string;
-  isActive: boolean;
-  attributes: Record<string, unknown>;
-}
 
 export interface LatestValue {
   v: number;
@@ -129,19 +86,6 @@ export interface Task {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-}
-
-export interface User {
-  id: string;
-  tenantId: string | null;
-  username: string;
-  role: Role;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  phone: string | null;
-  mustChangePassword: boolean;
-  createdAt: string;
 }
 
 export interface Rule {

@@ -11,6 +11,8 @@ const asset = (id: string, parentId: string | null, siteId: string | null): Asse
   name: id.toUpperCase(),
   isActive: true,
   attributes: {},
+  createdAt: '2025-01-01T00:00:00Z',
+  updatedAt: '2025-01-01T00:00:00Z',
 });
 const device = (id: string, assetId: string | null, extra: Partial<Device> = {}): Device => ({
   id,
@@ -36,6 +38,8 @@ const site = (id: string): Site => ({
   contactPerson: '',
   timezone: 'UTC',
   isActive: true,
+  attributes: {},
+  createdAt: '2025-01-01T00:00:00Z',
 });
 
 describe('fleet helpers', () => {
