@@ -114,6 +114,9 @@ describe('dashboards', () => {
     }
     expect((await post({ widgets: [] }, 'Twice')).status).toBe(201);
     expect((await post({ widgets: [] }, 'twice')).status).toBe(409);
+    // at once: one is created, the other refused visibly (never a 500 from the unique index)
+    const racing = await Promise.all([post({ widgets: [] }, 'Race'), post({ widgets: [] }, 'race')]);
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 409]);
   });
 
   it('keeps each tenant’s dashboards to itself', async () => {

@@ -47,6 +47,16 @@ export function createDashboardService(store: Pick<Store, 'pool' | 'withTransact
   });
   type Db = Parameters<Parameters<Store['withTransaction']>[0]>[0];
 
+  /**
+   * Serializes the tenant's creations and renames, so the cap and the name check hold under
+   * concurrency (the unique index would otherwise answer a race with a 500). NO KEY UPDATE: the
+   * foreign-key checks of rows written meanwhile for the tenant (readings, alerts) do not wait on it.
+   */
+  async function lockTenant(db: Db, tenantId: string): Promise<boolean> {
+    const { rowCount } = await db.query('SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE', [tenantId]);
+    return Boolean(rowCount);
+  }
+
   async function checkBindings(db: Db, tenantId: string, layout: Layout): Promise<void> {
     const foreign = await foreignBindings(db, tenantId, boundIds(layout));
     const errors = [
@@ -88,9 +98,7 @@ export function createDashboardService(store: Pick<Store, 'pool' | 'withTransact
     async create(p: Principal, draft: DashboardDraft & { tenantId?: string }) {
       const tenantId = writeTenant(p, draft.tenantId);
       return store.withTransaction(async (db) => {
-        // serializes creations of one tenant, so the cap and the name check hold under concurrency
-        const tenant = await db.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [tenantId]);
-        if (!tenant.rowCount) throw notFound('tenant');
+        if (!(await lockTenant(db, tenantId))) throw notFound('tenant');
         if ((await countDashboards(db, tenantId)) >= MAX_DASHBOARDS_PER_TENANT)
           throw new AppError('CONFLICT', `A tenant keeps at most ${MAX_DASHBOARDS_PER_TENANT} dashboards`);
         await checkName(db, tenantId, draft.name);
@@ -105,6 +113,7 @@ export function createDashboardService(store: Pick<Store, 'pool' | 'withTransact
       return store.withTransaction(async (db) => {
         const row = await getDashboard(db, p, dashboardId, { forUpdate: true });
         if (!row) throw notFound('dashboard');
+        await lockTenant(db, row.tenant_id);
         if (row.version !== draft.version)
           throw new AppError(
             'CONFLICT',
