@@ -2,6 +2,7 @@
  * Memory of the embedded store under a plain query loop.
  * node --expose-gc --import tsx bench/src/store-memory.ts [queries=20000] [every=2000] [dataDir=memory://]
  * Prints heapUsed / external / arrayBuffers / rss after a forced GC every `every` queries.
+ * heap/ext/ab are this thread's (pg and the socket); PGlite runs in its worker thread (#23): rss covers both.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

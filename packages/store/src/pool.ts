@@ -59,7 +59,9 @@ export function createPool(options: PoolOptions): pg.Pool {
     idleTimeoutMillis: options.embedded ? 0 : 10_000,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     // A dead server must not make pool.connect() wait forever (the OS connect timeout is minutes).
-    connectionTimeoutMillis: 5_000,
+    // The embedded store has no network: a dead worker fails the connection at once; a live one
+    // on a loaded machine may take seconds for its first startup after an unclean stop (#23).
+    connectionTimeoutMillis: options.embedded ? 60_000 : 5_000,
   });
   pool.on('error', (err) => options.onError?.(err));
   return pool;

