@@ -3,6 +3,7 @@ import type { Logger } from '@telemetry/observability';
 import type { Clock } from './clock.js';
 import { createDeviceMemory, type DeviceSnapshot } from './device-memory.js';
 import { createFaultInjector, type Faults } from './faults.js';
+import { type FirmwareFaults, parseFirmwareUpdate, runFirmwareUpdate } from './firmware.js';
 import { createGenerator, type Generator, mqttPayload, ozoneHttpBody, type SimMessage } from './generator.js';
 import { handshake } from './handshake.js';
 import type { FleetHooks } from './hooks.js';
@@ -24,6 +25,8 @@ export interface DeviceOptions {
   mqttUrl: string;
   seed: number;
   faults: Faults;
+  /** How firmware rollouts (#18) misbehave: a dropped download, a corrupted image. */
+  firmwareFaults: FirmwareFaults;
   /** Connect with a wrong token (the badcreds fault). */
   badCredentials: boolean;
   ratePerDevice: number;
@@ -93,6 +96,9 @@ export function createDevice(o: DeviceOptions): Device {
   let ticking: Promise<void> = Promise.resolve();
   let lastError: string | undefined;
   let connectedOnce = false;
+  /** The version running: the profile's until a rollout installs another. */
+  let firmware = profile.firmware;
+  let updating = false;
 
   const memory = createDeviceMemory({
     store: o.stateStore,
@@ -118,7 +124,7 @@ export function createDevice(o: DeviceOptions): Device {
     logger: log,
     deviceId: () => deviceId ?? '',
     encode: (msg: SimMessage) =>
-      JSON.stringify(o.transport === 'http' ? ozoneHttpBody(msg, deviceId ?? '', profile.firmware) : mqttPayload(msg)),
+      JSON.stringify(o.transport === 'http' ? ozoneHttpBody(msg, deviceId ?? '', firmware) : mqttPayload(msg)),
     onAuthError: (err) => authFailed(err),
     onDelivered: () => {
       if (phase === 'auth_failed') phase = 'online';
@@ -141,7 +147,7 @@ export function createDevice(o: DeviceOptions): Device {
     let hs: HandshakeResponse;
     try {
       // like firmware should (services/api/src/device-routes/README.md): prove itself with the last token
-      hs = await handshake(o.apiUrl, { mac: o.mac, firmware: profile.firmware }, 10_000, proof);
+      hs = await handshake(o.apiUrl, { mac: o.mac, firmware }, 10_000, proof);
       o.counters.handshakes += 1;
       if (!o.badCredentials) proof = hs.token;
     } catch (err) {
@@ -259,9 +265,17 @@ export function createDevice(o: DeviceOptions): Device {
     let command = payload.trim();
     let id: string | undefined;
     let expectReply = false;
+    let params: unknown;
     try {
       // the API's shape {id, name, params, expectReply}; older callers sent {command} or a bare word
-      const parsed = JSON.parse(payload) as { id?: unknown; name?: unknown; command?: unknown; expectReply?: unknown };
+      const parsed = JSON.parse(payload) as {
+        id?: unknown;
+        name?: unknown;
+        command?: unknown;
+        expectReply?: unknown;
+        params?: unknown;
+      };
+      params = parsed?.params;
       if (typeof parsed?.name === 'string') command = parsed.name;
       else if (typeof parsed?.command === 'string') command = parsed.command;
       if (typeof parsed?.id === 'string') id = parsed.id;
@@ -277,6 +291,11 @@ export function createDevice(o: DeviceOptions): Device {
       seenCommands.add(id);
       if (seenCommands.size > 256) seenCommands.delete(seenCommands.values().next().value as string);
     }
+    if (command === 'firmware_update') {
+      if (deviceId) o.hooks.onCommand?.({ deviceId, payload });
+      updateFirmware(params);
+      return;
+    }
     const understood = gen?.command(command) ?? false;
     log.info({ command, understood }, 'command received');
     if (deviceId) o.hooks.onCommand?.({ deviceId, payload });
@@ -286,6 +305,32 @@ export function createDevice(o: DeviceOptions): Device {
         : { id, status: 'error', error: `unknown command ${command}` };
       current.reply(JSON.stringify(reply)).catch((err: Error) => log.warn({ err: err.message }, 'reply not sent'));
     }
+  }
+
+  /** A rollout (#18): one at a time, in the background; the device keeps reporting meanwhile. */
+  function updateFirmware(params: unknown): void {
+    const update = parseFirmwareUpdate(params);
+    if (!update || updating) {
+      log.warn({ valid: update !== undefined, updating }, 'firmware_update ignored');
+      return;
+    }
+    updating = true;
+    log.info({ version: update.version, size: update.size }, 'firmware update started');
+    void runFirmwareUpdate({
+      apiUrl: o.apiUrl,
+      token,
+      update,
+      faults: o.firmwareFaults,
+      report: (r) => current?.report?.(JSON.stringify(r)) ?? Promise.reject(new Error('not connected')),
+      logger: log,
+    })
+      .then((result) => {
+        if (result.ok) firmware = result.version;
+        log.info({ ...result }, 'firmware update finished');
+      })
+      .finally(() => {
+        updating = false;
+      });
   }
 
   function emitOne(): void {

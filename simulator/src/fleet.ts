@@ -3,6 +3,7 @@ import { type Logger, silentLogger } from '@telemetry/observability';
 import { type Clock, systemClock } from './clock.js';
 import { createDevice, type Device, type StartOutcome } from './device.js';
 import { type Faults, NO_FAULTS, parseFaults } from './faults.js';
+import type { FirmwareFaults } from './firmware.js';
 import type { FleetHooks } from './hooks.js';
 import { deviceMac } from './identity.js';
 import { isProfileName, PROFILE_NAMES, type ProfileName } from './profiles/index.js';
@@ -24,6 +25,8 @@ export interface FleetOptions extends FleetHooks {
   transport?: 'mqtt' | 'http';
   /** Messages per second per device. */
   ratePerDevice: number;
+  /** Firmware rollouts (#18): drop each download once after N bytes (then resume), or corrupt the image. */
+  firmwareFaults?: FirmwareFaults;
   /** A Faults object (missing fields off) or the CLI text "duplicates=0.2,skew=30s,...". */
   faults?: Partial<Faults> | string;
   /** Same seed, same payloads (given the same clock). Default 42. */
@@ -194,6 +197,7 @@ export function createFleet(o: FleetOptions): Fleet {
           mqttUrl: o.mqttUrl,
           seed: o.seed ?? 42,
           faults,
+          firmwareFaults: o.firmwareFaults ?? {},
           badCredentials: i >= badFrom,
           ratePerDevice: rate,
           maxEvents: o.eventsPerDevice,

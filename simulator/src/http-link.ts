@@ -22,6 +22,11 @@ export function httpLink(o: HttpLinkOptions): Link {
       if (res.status >= 200 && res.status < 300) return;
       throw classifyResponse(url, res.status, res.text);
     },
+    async report(payload) {
+      const progress = new URL('/api/device/firmware/progress', o.apiUrl).toString();
+      const res = await post(progress, payload, headers, o.timeoutMs ?? 10_000);
+      if (res.status >= 300) throw classifyResponse(progress, res.status, res.text);
+    },
     close: async () => undefined,
   };
 }

@@ -8,6 +8,7 @@ export {
   type Outgoing,
   parseFaults,
 } from './faults.js';
+export type { FirmwareFaults } from './firmware.js';
 export { createFleet, type DeviceInfo, type Fleet, type FleetOptions, resolveProfiles } from './fleet.js';
 export {
   createGenerator,

@@ -15,6 +15,8 @@ export interface Link {
   close(force: boolean): Promise<void>;
   /** Answers a command on devices/{id}/commands/reply (MQTT links). */
   reply?(payload: string): Promise<void>;
+  /** Reports a firmware rollout's progress: devices/{id}/firmware, or POST /api/device/firmware/progress. */
+  report?(payload: string): Promise<void>;
 }
 
 export type LinkEvents = {

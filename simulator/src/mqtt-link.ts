@@ -99,6 +99,13 @@ export async function connectMqtt(o: MqttLinkOptions): Promise<Link> {
         );
       });
     },
+    report(payload) {
+      return new Promise((resolve, reject) => {
+        client.publish(DeviceTopics.firmware(o.deviceId), payload, { qos: 1 }, (err) =>
+          err ? reject(err) : resolve(),
+        );
+      });
+    },
     close: (force) =>
       new Promise<void>((resolve) => {
         client.end(force, {}, () => resolve());

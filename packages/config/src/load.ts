@@ -77,7 +77,7 @@ export interface Config {
   /** Device identity and the device HTTP endpoints. */
   devices: { tokenGraceMs: number; httpRatePerMinute: number; maxPending: number; pendingTtlMs: number };
   /** REST API: sign-in attempts and device requests per client IP per minute, JSON body limit. */
-  api: { loginRatePerMinute: number; deviceIpRatePerMinute: number; bodyLimitBytes: number };
+  api: { loginRatePerMinute: number; deviceIpRatePerMinute: number; bodyLimitBytes: number; firmwareMaxBytes: number };
   /** #20: demo data, server limits, pending-device bounds, password policy, TLS (see schema.ts). */
   security: {
     demoData: boolean;
@@ -205,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       loginRatePerMinute: e.API_LOGIN_RATE_PER_MIN,
       deviceIpRatePerMinute: e.API_DEVICE_IP_RATE_PER_MIN,
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+      firmwareMaxBytes: e.FIRMWARE_MAX_BYTES,
     },
     security: {
       demoData: e.DEMO_DATA ?? e.NODE_ENV === 'development',

@@ -160,6 +160,9 @@ export const EnvSchema = z.object({
   API_LOGIN_RATE_PER_MIN: positiveInt.default(20),
   API_DEVICE_IP_RATE_PER_MIN: positiveInt.default(6000),
   API_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  // Largest firmware image a manager may upload (#18); it is held in memory while its checksum is
+  // computed, then stored in the database in chunks. ESP32 app partitions are at most a few MiB.
+  FIRMWARE_MAX_BYTES: positiveInt.default(8_388_608),
   // Behind a reverse proxy: which X-Forwarded-For entries to believe for the client IP (the rate
   // limits key on it). false (default: the socket's address), a number of proxy hops, or a comma
   // list of proxy addresses/subnets (also loopback, linklocal, uniquelocal); true believes any

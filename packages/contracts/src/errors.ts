@@ -13,6 +13,8 @@ export const ErrorCodes = {
   FORBIDDEN: { status: 403, title: 'Not allowed for this role' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   CONFLICT: { status: 409, title: 'Conflict' },
+  GONE: { status: 410, title: 'No longer available' },
+  RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   DEVICE_NOT_ASSIGNED: { status: 403, title: 'Device is pending assignment' },
   DEVICE_REVOKED: { status: 403, title: 'Device credentials revoked' },

@@ -32,4 +32,6 @@ export const DeviceTopics = {
   desired: (id: string) => `devices/${id}/desired`,
   /** What the device applied: `{"version": N, "reported": {...}}`; N is the desired version it applied. */
   reported: (id: string) => `devices/${id}/reported`,
+  /** Where a device reports a firmware rollout: `{"rolloutId", "state", "bytes", "version", "error"}` (#18). */
+  firmware: (id: string) => `devices/${id}/firmware`,
 } as const;

@@ -24,6 +24,7 @@ import { lateWindowOf } from './device-routes/late-window.js';
 import { registerDecoderRoutes } from './device-types/decoder-routes.js';
 import { registerDeviceTypeRoutes } from './device-types/routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
+import { registerFirmwareRoutes } from './firmware/routes.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { createRateLimits } from './http/rate-limit.js';
 import { RouteTable } from './http/route-table.js';
@@ -137,6 +138,7 @@ export function createApi(deps: ApiDeps): Api {
   registerCommandRoutes(table, ctx);
   registerDashboardRoutes(table, ctx);
   registerShadowRoutes(table, ctx);
+  registerFirmwareRoutes(table, ctx);
 
   const deviceRouter =
     deps.deviceRoutes === false

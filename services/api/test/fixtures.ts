@@ -68,6 +68,15 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
     assignees: [t.users.operator.id],
   });
   const command = await ok('post', `/api/devices/${deviceId}/commands`, { name: 'reboot' });
+  // a firmware image for the ozone device and a rollout of it (#18); the image is a raw body
+  const upload = await fetch(`${h.url}/api/firmware?deviceType=ozone&version=1.0.0`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${manager}`, 'content-type': 'application/octet-stream' },
+    body: Buffer.from(`${name} firmware image`),
+  });
+  if (upload.status !== 201) throw new Error(`firmware upload: ${upload.status} ${await upload.text()}`);
+  const image = (await upload.json()) as { id: string };
+  const rollout = await ok('post', '/api/firmware/rollouts', { imageId: image.id, deviceIds: [deviceId] });
   const assignment = await ok('post', `/api/users/${t.users.viewer.id}/assignments`, { assetId: floor.id });
   const dashboard = await ok('post', '/api/dashboards', {
     name: `${name} overview`,
@@ -119,6 +128,8 @@ export async function buildWorld(h: Harness, name: string): Promise<World> {
       taskId: task.id,
       commandId: command.id,
       dashboardId: dashboard.id,
+      imageId: image.id,
+      rolloutId: rollout.id,
       alertId: rows[0]?.id as string,
     },
   };
@@ -205,9 +216,10 @@ const ID_FIELDS: Record<string, string> = {
   assignee: 'userId',
   actorId: 'userId',
   ruleId: 'ruleId',
+  imageId: 'imageId',
 };
 /** Array fields of ids. */
-const ID_LIST_FIELDS: Record<string, string> = { assignees: 'userId', userIds: 'userId' };
+const ID_LIST_FIELDS: Record<string, string> = { assignees: 'userId', userIds: 'userId', deviceIds: 'deviceId' };
 /** Bodies that take exactly one of these: the walked field replaces its siblings from the example. */
 const ONE_OF = [
   ['deviceId', 'assetType', 'assetId'],

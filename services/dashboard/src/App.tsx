@@ -19,6 +19,8 @@ const BoardPage = lazy(() => import('./pages/boards/Board.js').then((m) => ({ de
 const RulesAdminPage = lazy(() => import('./pages/admin/Rules.js').then((m) => ({ default: m.RulesAdminPage })));
 const TenantsAdminPage = lazy(() => import('./pages/admin/Tenants.js').then((m) => ({ default: m.TenantsAdminPage })));
 const AuditPage = lazy(() => import('./pages/admin/Audit.js').then((m) => ({ default: m.AuditPage })));
+const FirmwarePage = lazy(() => import('./pages/firmware/Firmware.js').then((m) => ({ default: m.FirmwarePage })));
+const RolloutPage = lazy(() => import('./pages/firmware/Rollout.js').then((m) => ({ default: m.RolloutPage })));
 
 export function App() {
   const session = useSession();
@@ -90,6 +92,13 @@ const ROUTES: Route[] = [
     render: () => <AuditPage />,
     nav: { label: 'Audit log', section: 'admin', allowed: (me) => can(me.role, 'audit:read') },
   },
+  {
+    path: '/firmware',
+    title: 'Firmware',
+    render: () => <FirmwarePage />,
+    nav: { label: 'Firmware', section: 'admin', allowed: (me) => can(me.role, 'devices:write') },
+  },
+  { path: '/firmware/rollouts/:id', title: 'Rollout', render: (p) => <RolloutPage id={p.id ?? ''} /> },
 ];
 
 function Shell({ me }: { me: Me }) {

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Bus } from '@telemetry/bus';
 import type { CommandStore, ShadowStore } from '@telemetry/commands';
 import { DeviceTopics, Topics } from '@telemetry/contracts';
+import type { FirmwareReports } from '@telemetry/firmware';
 import type { Logger, Registry as MetricsRegistry } from '@telemetry/observability';
 import { createRateLimiter, type Registry } from '@telemetry/registry';
 import { type Loop, startLoop } from '@telemetry/runtime';
@@ -14,6 +15,7 @@ import { createAckTracker } from './commands/acks.js';
 import { createDesiredPusher, type DesiredPusher } from './commands/desired.js';
 import { createDispatcher, type Dispatcher } from './commands/dispatcher.js';
 import { createConnectHandlers } from './handlers/connect.js';
+import { createFirmwareReportHandler } from './handlers/firmware.js';
 import { createForeignWillBridge } from './handlers/foreign-will.js';
 import { createAuthorizePublish } from './handlers/publish.js';
 import { Sessions } from './handlers/sessions.js';
@@ -104,6 +106,8 @@ export interface GatewayDeps {
   commands?: CommandStore;
   /** Desired configuration (#18), pushed from the store; reports stored there. Without it none. */
   shadows?: ShadowStore;
+  /** Records firmware rollout reports from devices/{id}/firmware (#18); without it they are dead-lettered as any other topic. */
+  firmware?: FirmwareReports;
 }
 
 export interface GatewayTopics {
@@ -217,6 +221,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       : undefined,
     onCommandReply: (session, payload) => dispatcher?.reply(session, payload) ?? Promise.resolve(),
     onReported: deps.shadows ? (session, payload) => desired?.report(session, payload) ?? Promise.resolve() : undefined,
+    onFirmwareReport: deps.firmware
+      ? createFirmwareReportHandler({ reports: deps.firmware, logger: logger.child({ component: 'firmware' }) })
+      : undefined,
   });
 
   const acks = createAckTracker((client, packet) => dispatcher?.acknowledged(client, packet));

@@ -1,6 +1,7 @@
 import { createBus } from '@telemetry/bus';
 import { createCommandStore, createShadowStore } from '@telemetry/commands';
 import { loadConfig } from '@telemetry/config';
+import { createFirmwareReports } from '@telemetry/firmware';
 import {
   createHealth,
   createLogger,
@@ -37,6 +38,7 @@ const gateway = createGateway({
   options: { ...gatewayOptions(cfg), redisUrl: cfg.redisUrl },
   commands: createCommandStore(store.pool),
   shadows: createShadowStore(store.pool),
+  firmware: createFirmwareReports(store.pool),
 });
 health.addReadiness('mqtt', () => gateway.ready());
 health.addReadiness('store', async () => (await store.pool.query('SELECT 1')).rowCount === 1);

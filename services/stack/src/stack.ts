@@ -6,6 +6,7 @@ import { type Bus, createBus } from '@telemetry/bus';
 import { createCommandStore, createShadowStore } from '@telemetry/commands';
 import type { Config } from '@telemetry/config';
 import { dashboardDir } from '@telemetry/dashboard';
+import { createFirmwareReports } from '@telemetry/firmware';
 import { createGateway, gatewayOptions } from '@telemetry/mqtt-gateway';
 import { createNotifier } from '@telemetry/notifier';
 import { createHealth, createRegistry as createMetrics, type Logger, startOpsServer } from '@telemetry/observability';
@@ -167,6 +168,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
       options: { ...gatewayOptions(config), redisUrl: config.redisUrl },
       commands: createCommandStore(store.pool),
       shadows: createShadowStore(store.pool),
+      firmware: createFirmwareReports(store.pool),
     });
     const mqtt = await gateway.start();
     step('MQTT gateway listening');

@@ -33,6 +33,8 @@ export function withQuery(path: string, query?: Query): string {
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** A file sent as it is (application/octet-stream): a firmware image. */
+  raw?: Blob;
   signal?: AbortSignal;
   /** Do not attach the access token nor refresh (login, refresh itself). */
   anonymous?: boolean;
@@ -55,11 +57,12 @@ async function readBody(res: Response): Promise<unknown> {
 async function send(method: string, path: string, opts: RequestOptions, token: string | null): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.raw !== undefined) headers['content-type'] = 'application/octet-stream';
   if (token) headers.authorization = `Bearer ${token}`;
   return fetch(withQuery(path, opts.query), {
     method,
     headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
     signal: opts.signal,
     credentials: 'same-origin',
   });
@@ -83,6 +86,7 @@ export const http = {
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, { body: body ?? {} }),
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, { body: body ?? {} }),
   del: <T>(path: string, query?: Query) => request<T>('DELETE', path, { query }),
+  upload: <T>(path: string, query: Query, raw: Blob) => request<T>('POST', path, { query, raw }),
 };
 
 /**

@@ -34,6 +34,8 @@ export function createAuthorizePublish(deps: {
   onCommandReply?: (session: Session, payload: Buffer) => Promise<void>;
   /** What a device applied, on devices/{id}/reported: recorded in the store, not sent to the bus. */
   onReported?: (session: Session, payload: Buffer) => Promise<void>;
+  /** A device's firmware rollout report on devices/{id}/firmware (#18): recorded in the store, not sent to the bus. */
+  onFirmwareReport?: (session: Session, payload: Buffer) => Promise<void>;
 }) {
   const { sessions, bridge, metrics, logger, brokerId, foreignWill } = deps;
   const denied = new WeakSet<PublishPacket>();
@@ -105,6 +107,7 @@ export function createAuthorizePublish(deps: {
     const id = session.identity.deviceId;
     if (topic === DeviceTopics.commandReplies(id)) return deps.onCommandReply;
     if (topic === DeviceTopics.reported(id)) return deps.onReported;
+    if (topic === DeviceTopics.firmware(id)) return deps.onFirmwareReport;
     return undefined;
   }
 

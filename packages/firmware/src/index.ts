@@ -1,0 +1,7 @@
+export {
+  createFirmwareReports,
+  type FirmwareReport,
+  type FirmwareReports,
+  parseFirmwareReport,
+  type ReportOutcome,
+} from './reports.js';
