@@ -7,6 +7,7 @@ export { AuditEntry } from './audit.js';
 export { isoString, page } from './common.js';
 export { Dashboard, DashboardLayout, DashboardSummary, Widget } from './dashboards.js';
 export { DeviceType } from './device-types.js';
+export { FirmwareImage, Rollout, RolloutDetail, RolloutDeviceState } from './firmware.js';
 export { Rejection, RejectionSummary } from './rejections.js';
 export { Asset, Site } from './sites.js';
 export { Tenant } from './tenants.js';

@@ -74,6 +74,7 @@ export function registerFirmwareDeviceRoutes(table: RouteTable, ctx: ApiContext)
       error: z.string().max(500).optional(),
     }),
     example: { rolloutId: '5f0c9a52-8d0e-4c55-9b7e-2f4f7c1f3a10', state: 'updated', version: '1.5.0' },
+    response: z.object({ recorded: z.literal(true) }),
     handler: async ({ req, body }) => {
       const me = await device(req);
       const report = parseFirmwareReport(body);

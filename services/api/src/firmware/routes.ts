@@ -1,3 +1,4 @@
+import { FirmwareImage, Rollout, RolloutDetail } from '@telemetry/api-contract';
 import { createCommandStore } from '@telemetry/commands';
 import { AppError } from '@telemetry/contracts';
 import type { Request } from 'express';
@@ -70,6 +71,7 @@ export function registerFirmwareRoutes(table: RouteTable, ctx: ApiContext): void
     access: 'devices:write',
     query: UploadQuery,
     status: 201,
+    response: FirmwareImage,
     handler: async ({ req, query, principal }) => {
       const tenantId = writeTenant(principal, query.tenantId);
       const { deviceType, version } = query;
@@ -97,6 +99,7 @@ export function registerFirmwareRoutes(table: RouteTable, ctx: ApiContext): void
       deviceType: DEVICE_TYPE.optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
+    response: z.object({ items: z.array(FirmwareImage) }),
     handler: async ({ query, principal }) => ({
       items: (await listImages(ctx.store.pool, principal, query.deviceType, query.limit)).map(presentImage),
     }),
@@ -136,6 +139,7 @@ export function registerFirmwareRoutes(table: RouteTable, ctx: ApiContext): void
     }),
     example: { imageId: '5f0c9a52-8d0e-4c55-9b7e-2f4f7c1f3a10', deviceIds: ['dev-ece334462bc7'], ttl: 86_400 },
     status: 201,
+    response: Rollout,
     handler: ({ body, principal }) =>
       service.createRollout(principal, { imageId: body.imageId, deviceIds: body.deviceIds, ttlS: body.ttl }),
   });
@@ -147,6 +151,7 @@ export function registerFirmwareRoutes(table: RouteTable, ctx: ApiContext): void
     tags: ['firmware'],
     access: 'devices:read',
     query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+    response: z.object({ items: z.array(Rollout) }),
     handler: async ({ query, principal }) => ({
       items: (await listRollouts(ctx.store.pool, principal, query.limit)).map(service.presentRollout),
     }),
@@ -160,6 +165,7 @@ export function registerFirmwareRoutes(table: RouteTable, ctx: ApiContext): void
     access: 'devices:read',
     params: z.object({ rolloutId: id }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_ROLLOUT_DEVICES).default(500) }),
+    response: RolloutDetail,
     handler: ({ params, query, principal }) => service.rollout(principal, params.rolloutId, query.limit),
   });
 
