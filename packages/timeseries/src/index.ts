@@ -13,6 +13,7 @@ export {
   policyFromSettings,
   type TelemetryPolicy,
 } from './policies.js';
+export { purgeTelemetry } from './purge.js';
 export {
   assertBucketCount,
   type Bucket,

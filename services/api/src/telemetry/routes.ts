@@ -6,6 +6,7 @@ import {
   latestValues,
   listRawEvents,
   parseBucket,
+  purgeTelemetry,
   queryRollups,
 } from '@telemetry/timeseries';
 import { z } from 'zod';
@@ -15,7 +16,6 @@ import { getDevice } from '../devices/repository.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, isoTime, pageQuery, qBool, qList, timeZone } from '../http/validation.js';
 import { notFound, tenantWhere } from '../scope.js';
-import { purgeTelemetry } from '../tenants/routes.js';
 import { csvLine, startCsv, writeWithBackpressure } from './csv.js';
 import { selectDevices } from './devices.js';
 import { streamRawCsv } from './export.js';

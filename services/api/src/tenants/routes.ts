@@ -1,6 +1,6 @@
 import { page, Tenant } from '@telemetry/api-contract';
 import { MAX_LATE_WINDOW_DAYS } from '@telemetry/contracts';
-import type { TelemetryPolicy } from '@telemetry/timeseries';
+import { purgeTelemetry, type TelemetryPolicy } from '@telemetry/timeseries';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -118,29 +118,4 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
     status: 204,
     handler: ({ params, query, principal }) => tenants.remove(principal, params.tenantId, query.confirm),
   });
-}
-
-/** Telemetry tables have no foreign keys (hot path): a tenant's or device's rows go explicitly. */
-export async function purgeTelemetry(
-  client: { query: (sql: string, params: unknown[]) => Promise<{ rowCount: number | null }> },
-  tenantId: string,
-  deviceId: string | null,
-): Promise<number> {
-  let total = 0;
-  for (const table of [
-    'telemetry_raw',
-    'device_events',
-    'rollup_1m',
-    'rollup_1h',
-    'rollup_1d',
-    'device_state',
-    'telemetry_seen',
-  ]) {
-    const res = await client.query(
-      `DELETE FROM ${table} WHERE tenant_id = $1 AND ($2::text IS NULL OR device_id = $2::text)`,
-      [tenantId, deviceId],
-    );
-    if (table === 'telemetry_raw' || table === 'device_events') total += res.rowCount ?? 0;
-  }
-  return total;
 }
