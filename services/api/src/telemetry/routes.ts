@@ -19,7 +19,7 @@ import { notFound, tenantWhere } from '../scope.js';
 import { csvLine, startCsv, writeWithBackpressure } from './csv.js';
 import { selectDevices } from './devices.js';
 import { streamRawCsv } from './export.js';
-import { assertStatsBuckets, computeStats, OZONE_USAGE_METRICS } from './stats.js';
+import { assertStatsBuckets, computeStats, type Granularity, OZONE_USAGE_METRICS } from './stats.js';
 
 const DAY = 86_400_000;
 const MAX_POINTS = 100_000;
@@ -73,17 +73,36 @@ export const statsWindow = {
   compare: qBool.default(false),
 };
 
-export const StatsQuerySchema = z.object({
-  outletId: id.optional(),
-  machineId: id.optional(),
-  assetId: id.optional(),
-  deviceId: deviceId.optional(),
-  ...statsWindow,
-  metric: qList(z.string().min(1).max(64)).optional(),
-  agg: z.enum(AGGREGATIONS).default('sum'),
-  tz: timeZone.optional(),
-  tenantId: id.optional(),
-});
+/**
+ * The bucket count of a stats window, checked while the query is parsed: before the session query
+ * of the caller (route-table.ts), so a window that cannot be answered costs no database time (#15).
+ */
+export function refineStatsWindow(
+  q: { granularity: Granularity; start?: Date; end?: Date; days: number },
+  ctx: z.RefinementCtx,
+): void {
+  try {
+    const { from, to } = range({ from: q.start, to: q.end, days: q.days }, Date.now(), 7);
+    assertStatsBuckets(q.granularity, from, to);
+  } catch (err) {
+    // zod runs this also when a field failed already (its value is then not a Date): that issue stands
+    if (err instanceof AppError) ctx.addIssue({ code: 'custom', path: ['granularity'], message: err.message });
+  }
+}
+
+export const StatsQuerySchema = z
+  .object({
+    outletId: id.optional(),
+    machineId: id.optional(),
+    assetId: id.optional(),
+    deviceId: deviceId.optional(),
+    ...statsWindow,
+    metric: qList(z.string().min(1).max(64)).optional(),
+    agg: z.enum(AGGREGATIONS).default('sum'),
+    tz: timeZone.optional(),
+    tenantId: id.optional(),
+  })
+  .superRefine(refineStatsWindow);
 export type StatsInput = z.output<typeof StatsQuerySchema>;
 
 /** Telemetry reads over @telemetry/timeseries (raw events, rollups, device state), CSV export, purge. */

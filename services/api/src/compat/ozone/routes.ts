@@ -8,21 +8,23 @@ import type { RouteTable } from '../../http/route-table.js';
 import { deviceId, id, pageQuery, qBool, timeZone } from '../../http/validation.js';
 import { writeTenant } from '../../scope.js';
 import { selectDevices } from '../../telemetry/devices.js';
-import { type StatsInput, statsWindow, type TelemetryHandlers } from '../../telemetry/routes.js';
+import { refineStatsWindow, type StatsInput, statsWindow, type TelemetryHandlers } from '../../telemetry/routes.js';
 import { present, registerTypedAlias, type TypedAlias } from '../typed-assets.js';
 import { ozoneEvent } from './present.js';
 import { ozoneDevices } from './service.js';
 
 const TAG = 'compat-ozone';
 
-const snakeStats = z.object({
-  outlet_id: id.optional(),
-  machine_id: id.optional(),
-  device_id: deviceId.optional(),
-  ...statsWindow,
-  tz: timeZone.optional(),
-  tenant_id: id.optional(),
-});
+const snakeStats = z
+  .object({
+    outlet_id: id.optional(),
+    machine_id: id.optional(),
+    device_id: deviceId.optional(),
+    ...statsWindow,
+    tz: timeZone.optional(),
+    tenant_id: id.optional(),
+  })
+  .superRefine(refineStatsWindow);
 const toStats = (q: z.output<typeof snakeStats>): StatsInput => ({
   outletId: q.outlet_id,
   machineId: q.machine_id,
