@@ -1,6 +1,7 @@
 import type { AppError, HandshakeResponse } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import type { Clock } from './clock.js';
+import { createDesiredConfig } from './desired.js';
 import { createDeviceMemory, type DeviceSnapshot } from './device-memory.js';
 import { createFaultInjector, type Faults } from './faults.js';
 import { type FirmwareFaults, parseFirmwareUpdate, runFirmwareUpdate } from './firmware.js';
@@ -61,6 +62,8 @@ export interface Device {
   readonly inflight: number;
   /** The last handshake or connect failure, for a readable fleet error. */
   readonly lastError: string | undefined;
+  /** Messages per second the platform asked for (desired interval_s, set_interval); undefined: the fleet's. */
+  readonly rate: number | undefined;
   start(): Promise<StartOutcome>;
   /** Generate `count` events (plus bursts) and send what the connection allows. */
   tick(count: number): Promise<void>;
@@ -92,6 +95,7 @@ export function createDevice(o: DeviceOptions): Device {
   let current: Link | undefined;
   /** Command ids seen lately: a resend (lost PUBACK, reconnect) is applied once, as firmware must. */
   const seenCommands = new Set<string>();
+  const desired = createDesiredConfig();
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> = Promise.resolve();
   let lastError: string | undefined;
@@ -212,6 +216,7 @@ export function createDevice(o: DeviceOptions): Device {
               token,
               reconnectMs: o.reconnectMs,
               onCommand: (payload) => mine() && onCommand(payload),
+              onDesired: (payload) => mine() && onDesired(payload),
               onAuthRefused: (err) => mine() && authFailed(err),
               onConnectionChange: (up) => {
                 // mqtt.js lost a working connection and reconnects by itself (resending what is in flight).
@@ -296,12 +301,21 @@ export function createDevice(o: DeviceOptions): Device {
       updateFirmware(params);
       return;
     }
-    const understood = gen?.command(command) ?? false;
+    // set_interval {seconds}: the publishing interval, as desired interval_s sets it
+    const args = typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+    const understood =
+      command === 'set_interval'
+        ? desired.setInterval(args.seconds ?? args.interval_s)
+        : (gen?.command(command) ?? false);
     log.info({ command, understood }, 'command received');
     if (deviceId) o.hooks.onCommand?.({ deviceId, payload });
     if (id !== undefined && expectReply && current?.reply) {
       const reply = understood
-        ? { id, status: 'ok', result: { applied: command } }
+        ? {
+            id,
+            status: 'ok',
+            result: { applied: command, ...(command === 'set_interval' ? { intervalS: desired.intervalS } : {}) },
+          }
         : { id, status: 'error', error: `unknown command ${command}` };
       current.reply(JSON.stringify(reply)).catch((err: Error) => log.warn({ err: err.message }, 'reply not sent'));
     }
@@ -331,6 +345,13 @@ export function createDevice(o: DeviceOptions): Device {
       .finally(() => {
         updating = false;
       });
+  }
+
+  function onDesired(payload: string): void {
+    const report = desired.apply(payload);
+    if (report === undefined) return;
+    log.info({ intervalS: desired.intervalS }, 'desired configuration applied');
+    current?.reportConfig?.(report).catch((err: Error) => log.warn({ err: err.message }, 'report not sent'));
   }
 
   function emitOne(): void {
@@ -395,6 +416,9 @@ export function createDevice(o: DeviceOptions): Device {
     },
     get lastError() {
       return lastError;
+    },
+    get rate() {
+      return desired.intervalS === undefined ? undefined : 1 / desired.intervalS;
     },
 
     async start() {

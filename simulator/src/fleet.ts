@@ -118,19 +118,21 @@ export function createFleet(o: FleetOptions): Fleet {
   let fleet: Device[] = [];
   let interval: NodeJS.Timeout | undefined;
   let startedAt = 0;
-  const schedule = new Map<Device, { readyAt: number; scheduled: number }>();
+  const schedule = new Map<Device, { readyAt: number; scheduled: number; rate: number }>();
 
   /** Each device owes floor(elapsed * rate) + 1 events since it became ready (the first one at once). */
   function onTick(): void {
     const now = performance.now();
     for (const d of fleet) {
       if (!d.ready || d.done) continue;
+      // the platform may change a device's interval (desired interval_s, set_interval): a new schedule from now
+      const r = d.rate ?? rate;
       let s = schedule.get(d);
-      if (!s) {
-        s = { readyAt: now, scheduled: 0 };
+      if (!s || s.rate !== r) {
+        s = { readyAt: now, scheduled: s ? 1 : 0, rate: r };
         schedule.set(d, s);
       }
-      const owed = Math.floor(((now - s.readyAt) * rate) / 1_000) + 1 - s.scheduled;
+      const owed = Math.floor(((now - s.readyAt) * r) / 1_000) + 1 - s.scheduled;
       if (owed <= 0) continue;
       s.scheduled += owed;
       void d.tick(owed);

@@ -17,11 +17,15 @@ export interface Link {
   reply?(payload: string): Promise<void>;
   /** Reports a firmware rollout's progress: devices/{id}/firmware, or POST /api/device/firmware/progress. */
   report?(payload: string): Promise<void>;
+  /** Reports the configuration applied on devices/{id}/reported (MQTT links). */
+  reportConfig?(payload: string): Promise<void>;
 }
 
 export type LinkEvents = {
   /** A command on devices/{id}/commands. */
   onCommand?(payload: string): void;
+  /** A desired configuration on devices/{id}/desired: `{"version","desired"}`. */
+  onDesired?(payload: string): void;
   /** The broker refused the credentials on a reconnect (token revoked or rotated). */
   onAuthRefused?(err: Error): void;
   onConnectionChange?(connected: boolean): void;

@@ -67,8 +67,10 @@ export async function connectMqtt(o: MqttLinkOptions): Promise<Link> {
   });
 
   const commands = DeviceTopics.commands(o.deviceId);
+  const desired = DeviceTopics.desired(o.deviceId);
   client.on('message', (topic, payload) => {
     if (topic === commands) o.onCommand?.(payload.toString('utf8'));
+    else if (topic === desired) o.onDesired?.(payload.toString('utf8'));
   });
   client.on('error', (err: Error & { code?: string | number }) => {
     if (err.code === BAD_CREDENTIALS || err.code === NOT_AUTHORIZED)
@@ -77,7 +79,7 @@ export async function connectMqtt(o: MqttLinkOptions): Promise<Link> {
   client.on('offline', () => o.onConnectionChange?.(false));
   client.on('connect', () => o.onConnectionChange?.(true));
   // resubscribe (default on) renews this after reconnects.
-  client.subscribe(commands, { qos: 1 }, () => undefined);
+  client.subscribe([commands, desired], { qos: 1 }, () => undefined);
 
   return {
     transport: 'mqtt',
@@ -102,6 +104,13 @@ export async function connectMqtt(o: MqttLinkOptions): Promise<Link> {
     report(payload) {
       return new Promise((resolve, reject) => {
         client.publish(DeviceTopics.firmware(o.deviceId), payload, { qos: 1 }, (err) =>
+          err ? reject(err) : resolve(),
+        );
+      });
+    },
+    reportConfig(payload) {
+      return new Promise((resolve, reject) => {
+        client.publish(DeviceTopics.reported(o.deviceId), payload, { qos: 1 }, (err) =>
           err ? reject(err) : resolve(),
         );
       });

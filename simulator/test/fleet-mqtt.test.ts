@@ -253,6 +253,49 @@ describe('fleet over MQTT (mosquitto)', () => {
     expect(commands[0]).toEqual({ deviceId: device?.deviceId, payload: '{"command":"refill"}' });
   });
 
+  it('applies a desired interval_s (publishing slower) and reports it with the version; answers set_interval', async () => {
+    await setup();
+    const fleet = fleetOf({ devices: 1, profile: 'dispenser', ratePerDevice: 20 });
+    await fleet.start();
+    const [device] = fleet.devices();
+    const id = device?.deviceId as string;
+    const telemetry = () => observer.received.filter((r) => r.deviceId === id && r.channel === 'telemetry').length;
+    await waitFor(() => telemetry() >= 5);
+    await observer.publish(`devices/${id}/desired`, JSON.stringify({ version: 7, desired: { interval_s: 1 } }));
+    await waitFor(() => observer.received.some((r) => r.channel === 'reported' && r.json?.version === 7), {
+      message: 'reported',
+    });
+    expect(observer.received.find((r) => r.channel === 'reported')?.json).toEqual({
+      version: 7,
+      reported: { interval_s: 1 },
+    });
+    // 20 readings a second before; about one a second now
+    const from = telemetry();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(telemetry() - from).toBeLessThanOrEqual(4);
+
+    await observer.publish(
+      `devices/${id}/commands`,
+      JSON.stringify({
+        id: 'c7c7c7c7-0000-4000-8000-000000000001',
+        name: 'set_interval',
+        params: { seconds: 0.1 },
+        expectReply: true,
+      }),
+    );
+    await waitFor(
+      () =>
+        observer.received.some(
+          (r) => r.channel === 'commands' && r.raw.includes('"status":"ok"') && r.raw.includes('"intervalS":0.1'),
+        ),
+      {
+        message: 'set_interval answered',
+      },
+    );
+    const before = telemetry();
+    await waitFor(() => telemetry() - before >= 8, { timeoutMs: 5_000, message: 'publishing faster again' });
+  });
+
   it('replays a scenario: same seed and clock, same payloads (bursts, skew and duplicates included)', async () => {
     const start = Date.UTC(2026, 2, 1, 12);
     const run = async () => {

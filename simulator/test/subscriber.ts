@@ -39,7 +39,11 @@ export async function subscribe(
     client.once('connect', () => resolve());
     client.once('error', (err) => reject(new Error(`mosquitto not reachable at ${url}: ${err.message}`)));
   });
-  await client.subscribeAsync(['devices/+/telemetry', 'devices/+/events', 'devices/+/status'], { qos: 1 });
+  // the answers too: command replies and configuration reports
+  await client.subscribeAsync(
+    ['devices/+/telemetry', 'devices/+/events', 'devices/+/status', 'devices/+/reported', 'devices/+/commands/reply'],
+    { qos: 1 },
+  );
   return {
     received,
     publish: (topic, payload) => client.publishAsync(topic, payload, { qos: 1 }),
