@@ -136,7 +136,9 @@ describe('firmware rollouts (#18)', () => {
         .status,
     ).toBe(404);
     const r = await startRollout({ imageId, deviceIds: [devA.id] });
-    expect(r.summary).toMatchObject({ pending: 1, total: 1 });
+    // pending, or notified already: the command may reach the connected device before this answer is built
+    expect(r.summary.total).toBe(1);
+    expect((r.summary.pending ?? 0) + (r.summary.notified ?? 0)).toBe(1);
     await waitFor(() => commands.find((c) => c.name === 'firmware_update'), {
       timeoutMs: 10_000,
       message: 'announced',
