@@ -4,6 +4,15 @@ import { type Keyset, listPage, type Page } from '../http/pagination.js';
 import { tenantWhere } from '../scope.js';
 import { USER_COLUMNS, type UserRow } from './present.js';
 
+export interface AssignmentRow {
+  id: number;
+  user_id: string;
+  site_id: string | null;
+  asset_id: string | null;
+  created_at: Date;
+}
+const ASSIGNMENT_COLUMNS = 'ua.id, ua.user_id, ua.site_id, ua.asset_id, ua.created_at';
+
 type Db = Pick<pg.ClientBase, 'query'>;
 
 /** The users table's SQL (sessions: refresh_tokens; assignments: assignments.ts). */
@@ -113,4 +122,60 @@ export async function deleteUserRows(db: Db, id: string): Promise<{ assignments:
   const sessions = await db.query('DELETE FROM refresh_tokens WHERE user_id = $1', [id]);
   await db.query('DELETE FROM users WHERE id = $1', [id]);
   return { assignments: assignments.rowCount ?? 0, sessions: sessions.rowCount ?? 0 };
+}
+
+export async function selectAssignments(
+  db: Db,
+  p: Principal,
+  f: { userId?: string; assetType?: string; limit: number },
+): Promise<AssignmentRow[]> {
+  const params: unknown[] = [];
+  const where = [tenantWhere(p, 'ua.tenant_id', params)];
+  if (f.userId) where.push(`ua.user_id = $${params.push(f.userId)}`);
+  if (f.assetType) where.push(`ua.asset_id IN (SELECT id FROM assets WHERE type = $${params.push(f.assetType)})`);
+  const { rows } = await db.query<AssignmentRow>(
+    `SELECT ${ASSIGNMENT_COLUMNS} FROM user_assignments ua WHERE ${where.join(' AND ')} ORDER BY ua.id LIMIT $${params.push(f.limit)}`,
+    params,
+  );
+  return rows;
+}
+
+/** Whether the site or asset is of `tenantId` (an assignment never crosses tenants). */
+export async function targetOfTenant(
+  db: Db,
+  tenantId: string,
+  target: { siteId?: string; assetId?: string },
+): Promise<boolean> {
+  const found = target.siteId
+    ? await db.query('SELECT 1 FROM sites WHERE id = $1 AND tenant_id = $2', [target.siteId, tenantId])
+    : await db.query('SELECT 1 FROM assets WHERE id = $1 AND tenant_id = $2', [target.assetId, tenantId]);
+  return Boolean(found.rowCount);
+}
+
+/** undefined when the user is already assigned there. */
+export async function insertAssignment(
+  db: Db,
+  tenantId: string,
+  userId: string,
+  target: { siteId?: string; assetId?: string },
+): Promise<AssignmentRow | undefined> {
+  const { rows } = await db.query<AssignmentRow>(
+    `INSERT INTO user_assignments AS ua (tenant_id, user_id, site_id, asset_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT DO NOTHING RETURNING ${ASSIGNMENT_COLUMNS}`,
+    [tenantId, userId, target.siteId ?? null, target.assetId ?? null],
+  );
+  return rows[0];
+}
+
+/** How many assignments of the user went (by the assignment's id, or by the asset). */
+export async function deleteAssignment(
+  db: Db,
+  userId: string,
+  which: { assignmentId: number } | { assetId: string },
+): Promise<number> {
+  const res =
+    'assignmentId' in which
+      ? await db.query('DELETE FROM user_assignments WHERE id = $1 AND user_id = $2', [which.assignmentId, userId])
+      : await db.query('DELETE FROM user_assignments WHERE asset_id = $1 AND user_id = $2', [which.assetId, userId]);
+  return res.rowCount ?? 0;
 }

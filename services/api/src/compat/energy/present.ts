@@ -1,7 +1,7 @@
 import type { Role } from '@telemetry/auth';
 import type { AssetRow } from '../../assets/repository.js';
-import type { AssignmentRow } from '../../users/assignments.js';
 import type { UserRow } from '../../users/present.js';
+import type { AssignmentRow } from '../../users/repository.js';
 
 /**
  * The energy seed (004_*) calls its read-only users `client`; they are our viewers (they see only
