@@ -3,7 +3,8 @@ import { z } from 'zod';
 /** GET /api/device-types item, PUT /api/device-types/{typeName}. */
 export const DeviceType = z.object({
   name: z.string(),
-  expectedIntervalS: z.number(),
+  /** null: the type has no row of its own yet (only devices name it): the default applies */
+  expectedIntervalS: z.number().nullable(),
   /** metric → band; `*` = every other metric; {} = every reading is stored. */
   deadband: z.record(z.string(), z.number()),
   /** devices of this type in the tenant */
