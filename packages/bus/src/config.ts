@@ -37,5 +37,12 @@ export interface BusDeps {
 const noop: LogFn = () => undefined;
 export const silentLogger: BusLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
+/**
+ * SubscribeOptions.maxLag of the groups that consume another consumer's output (rules, notifier,
+ * rejections): the publisher (a pipeline batch, and so a device's PUBACK) does not wait for them
+ * until one lags this far on a partition. Memory bus only.
+ */
+export const DOWNSTREAM_MAX_LAG = 10_000;
+
 /** Messages per handler call when SubscribeOptions.maxBatchSize is not given. */
 export const DEFAULT_MAX_BATCH_SIZE = 500;

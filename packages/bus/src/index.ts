@@ -3,7 +3,7 @@ import { createKafkaBus } from './kafka/index.js';
 import { createMemoryBus } from './memory/index.js';
 import type { Bus } from './port.js';
 
-export type { BusConfig, BusDeps, BusLogger } from './config.js';
+export { type BusConfig, type BusDeps, type BusLogger, DOWNSTREAM_MAX_LAG } from './config.js';
 export { DeadLetterHeaders } from './dead-letter.js';
 export { createMemoryBus } from './memory/index.js';
 export type * from './port.js';

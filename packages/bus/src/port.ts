@@ -54,6 +54,15 @@ export interface SubscribeOptions {
    */
   durable?: boolean;
   /**
+   * Memory bus only (Kafka ignores it, as `durable`): how many messages of a partition this
+   * durable group may have uncommitted before a publish waits for it. 0 (default): a publish
+   * resolves once the group committed it ("store" on telemetry.raw.v1: a PUBACK means stored).
+   * A consumer of another consumer's output sets a bound instead, so a PUBACK does not wait
+   * for every group downstream (#23) while the backlog, and so memory, stays bounded; what it
+   * has not committed is still held for it.
+   */
+  maxLag?: number;
+  /**
    * Where a message goes that failed for good: a failure `isRetriable` says no to is not
    * redelivered but published to `topic` (the original bytes, the reason in headers; see
    * dead-letter.ts) and committed. Absent: every failure redelivers.

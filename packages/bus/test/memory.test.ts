@@ -65,6 +65,22 @@ describe('memory bus: publish is durable once the durable groups committed', () 
       await waitFor(isDone);
     }));
 
+  it('does not wait for a durable group with maxLag until it lags that far, and still holds its messages', () =>
+    withTopic(async (bus, topic) => {
+      const rules = gate();
+      await bus.subscribe({ groupId: 'rules', topics: [topic], handler: rules.handler, maxBatchSize: 1, maxLag: 2 });
+      // one key, one partition: the first is in the (held) handler, the second waits behind it
+      await bus.publish(topic, [{ key: 'd1', value: 'a' }]);
+      await bus.publish(topic, [{ key: 'd1', value: 'b' }]);
+      const third = settled(bus.publish(topic, [{ key: 'd1', value: 'c' }]));
+      await waitFor(() => rules.received() === 1);
+      await new Promise((r) => setImmediate(r));
+      expect(third()).toBe(false); // 3 uncommitted > maxLag 2: the publisher waits
+      rules.open();
+      await waitFor(third);
+      await waitFor(() => rules.received() === 3); // nothing it had not committed was dropped
+    }));
+
   it('does not wait for non-durable groups', () =>
     withTopic(async (bus, topic) => {
       const live = gate();

@@ -1,4 +1,4 @@
-import type { BatchHandler, Bus, Subscription } from '@telemetry/bus';
+import { type BatchHandler, type Bus, DOWNSTREAM_MAX_LAG, type Subscription } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
 import { AlertV1, decodeMessage, TaskV1, Topics } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
@@ -133,6 +133,8 @@ export function createNotifier(deps: NotifierDeps): NotifierService {
         groupId: deps.groupId ?? 'notify',
         topics: [topics.alerts, topics.tasks],
         handler,
+        // the rules' commit (and so a device's PUBACK) does not wait for the mail (#23)
+        maxLag: DOWNSTREAM_MAX_LAG,
       });
       await subscription.ready;
       logger.info({ topics, mailer: mailer.kind }, 'notifier started');

@@ -1,4 +1,4 @@
-import type { Bus, Subscription } from '@telemetry/bus';
+import { type Bus, DOWNSTREAM_MAX_LAG, type Subscription } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
 import { isRetriable, Topics } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
@@ -33,6 +33,12 @@ export interface RulesDeps {
   topics?: Partial<RulesTopics>;
   /** Consumer group (default "rules"). */
   groupId?: string;
+  /**
+   * Memory bus: how far the group may lag before the pipeline's publish waits for it (default
+   * DOWNSTREAM_MAX_LAG; 0 = a publish resolves once the rules committed it, as tests that
+   * look at the alerts right after publishing want).
+   */
+  maxLag?: number;
 }
 
 export interface RulesService {
@@ -107,6 +113,8 @@ export function createRules(deps: RulesDeps): RulesService {
         groupId: deps.groupId ?? 'rules',
         topics: [topics.accepted, topics.presence],
         maxBatchSize: 500,
+        // the pipeline's batch (and so a device's PUBACK) does not wait for the rules (#23)
+        maxLag: deps.maxLag ?? DOWNSTREAM_MAX_LAG,
         // a message that fails for good (a device id that is no uuid, a value out of range) is
         // dead-lettered with its reason instead of holding its partition forever
         deadLetter: { topic: topics.deadLetter, isRetriable },

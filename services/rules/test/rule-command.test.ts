@@ -65,6 +65,7 @@ describe('a rule that commands the device', () => {
       config,
       topics,
       groupId: uniqueName('rules'),
+      maxLag: 0, // a publish resolves once the rules processed it
     });
     await rules.start();
 

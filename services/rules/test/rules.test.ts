@@ -95,6 +95,7 @@ async function harness(opts: { expectedIntervalS?: number } = {}): Promise<Harne
         now,
         topics,
         groupId,
+        maxLag: 0, // h.send resolves once the rules processed what it sent
       });
       await rules.start();
       running.push(rules);

@@ -39,6 +39,8 @@ const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`;
  */
 export class ConsumerGroup implements GroupView {
   durable = false;
+  /** See SubscribeOptions.maxLag: fixed by the group's first subscription. */
+  maxLag = 0;
   readonly topics = new Set<string>();
   private readonly members: Member[] = [];
   private owners = new Map<string, Member>();
@@ -59,8 +61,9 @@ export class ConsumerGroup implements GroupView {
     return this.committed.get(tp(topic, partition)) ?? 0;
   }
 
-  join(member: Member, options: { durable: boolean; fromBeginning: boolean }): void {
+  join(member: Member, options: { durable: boolean; fromBeginning: boolean; maxLag: number }): void {
     // Once durable, always durable: publishes must keep waiting for it across restarts.
+    if (this.members.length === 0 && !this.durable) this.maxLag = options.maxLag;
     this.durable ||= options.durable;
     for (const name of member.topics) {
       const topic = this.host.topic(name);

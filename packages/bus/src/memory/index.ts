@@ -80,7 +80,11 @@ export function createMemoryBus(config: Pick<BusConfig, 'partitions'>, deps: Bus
         inflight: 0,
         idle: new Signal(),
       };
-      group.join(member, { durable: options.durable ?? true, fromBeginning: options.fromBeginning ?? true });
+      group.join(member, {
+        durable: options.durable ?? true,
+        fromBeginning: options.fromBeginning ?? true,
+        maxLag: Math.max(0, Math.floor(options.maxLag ?? 0)),
+      });
       const joined = group;
       let closing: Promise<void> | undefined;
       const subscription: Subscription = {

@@ -5,6 +5,8 @@ import { partitionFor } from './partitioner.js';
 /** How a topic sees a consumer group: enough to know what may be trimmed and who a publish waits for. */
 export interface GroupView {
   readonly durable: boolean;
+  /** Uncommitted messages per partition a publish tolerates before it waits for the group. */
+  readonly maxLag: number;
   hasMembers(): boolean;
   /** Next offset to process for the partition (everything below is committed). */
   committedOf(topic: string, partition: number): number;
@@ -59,7 +61,7 @@ export class MemoryTopic {
     return last;
   }
 
-  /** Resolves once every one of `groups` has committed past `offset` on the partition. */
+  /** Resolves once every one of `groups` has committed past `offset - maxLag` on the partition. */
   committedBy(partition: number, offset: number, groups: GroupView[]): Promise<void> {
     return new Promise((resolve, reject) => {
       // Offsets only grow and a later publish waits for a superset of groups, so the queue is
@@ -74,7 +76,7 @@ export class MemoryTopic {
     const queue = this.waiters[partition] ?? [];
     let done = 0;
     for (const w of queue) {
-      if (!w.groups.every((g) => g.committedOf(this.name, partition) > w.offset)) break;
+      if (!w.groups.every((g) => g.committedOf(this.name, partition) + g.maxLag > w.offset)) break;
       w.resolve();
       done++;
     }

@@ -1,4 +1,4 @@
-import type { Batch, Bus, Subscription } from '@telemetry/bus';
+import { type Batch, type Bus, DOWNSTREAM_MAX_LAG, type Subscription } from '@telemetry/bus';
 import { decodeMessage, TelemetryDeadV1, Topics } from '@telemetry/contracts';
 import { counter, type Logger, type Registry } from '@telemetry/observability';
 import { type Loop, startLoop } from '@telemetry/runtime';
@@ -100,6 +100,8 @@ export function createRejections(deps: RejectionsDeps): Rejections {
         maxBatchSize: 500,
         fromBeginning: true,
         durable: true,
+        // the batch that dead-lettered (and so a device's PUBACK) does not wait for this copy (#23)
+        maxLag: DOWNSTREAM_MAX_LAG,
       });
       await subscription.ready;
       const every = deps.pruneIntervalMs ?? 3_600_000;
