@@ -23,6 +23,7 @@ import { createDeviceRoutes } from './device-routes/index.js';
 import { lateWindowOf } from './device-routes/late-window.js';
 import { registerDecoderRoutes } from './device-types/decoder-routes.js';
 import { registerDeviceTypeRoutes } from './device-types/routes.js';
+import { registerDeviceAdminRoutes } from './devices/admin-routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { registerFirmwareRoutes } from './firmware/routes.js';
 import { createAuthenticate } from './http/authenticate.js';
@@ -121,6 +122,7 @@ export function createApi(deps: ApiDeps): Api {
   registerSiteRoutes(table, ctx);
   registerAssetRoutes(table, ctx);
   registerDeviceRoutes(table, ctx);
+  registerDeviceAdminRoutes(table, ctx);
   registerDeviceTypeRoutes(table, ctx);
   registerRejectionRoutes(table, ctx);
   registerConflictRoutes(table, ctx);

@@ -2,7 +2,7 @@ import type { Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import type pg from 'pg';
 import { audit } from '../audit.js';
-import { keysetClause, type Page, toPage } from '../http/pagination.js';
+import { type Keyset, keysetClause, type Page, toPage } from '../http/pagination.js';
 import { notFound, tenantWhere, visibleAssetWhere } from '../scope.js';
 
 type Db = Pick<pg.ClientBase, 'query'>;
@@ -71,23 +71,40 @@ export function presentDevice(r: DeviceRow) {
 
 export type DeviceStatus = 'all' | 'online' | 'offline' | 'pending' | 'unbound';
 
+/** Sort keys of the fleet table: each is an index of 0023 (tenant_id, key, id). */
+export const DeviceSorts = ['name', 'id', 'type', 'created'] as const;
+type DeviceSort = (typeof DeviceSorts)[number];
+
+const SORT_KEYS: Record<DeviceSort, Omit<Keyset, 'direction'>> = {
+  name: { column: 'd.name', type: 'text', id: 'd.id' },
+  id: { column: 'd.id', type: 'text', id: 'd.id' },
+  type: { column: 'd.device_type', type: 'text', id: 'd.id' },
+  created: { column: 'd.created_at', type: 'timestamptz', id: 'd.id' },
+};
+
 export interface DeviceFilter {
   status?: DeviceStatus;
   state?: DeviceRow['state'];
   assetId?: string;
   siteId?: string;
+  deviceType?: string;
   q?: string;
   tenantId?: string;
+}
+
+export interface DevicePageRequest extends DeviceFilter {
   limit: number;
   cursor?: string;
+  sort?: DeviceSort;
+  dir?: 'asc' | 'desc';
 }
 
 function visibility(p: Principal, params: unknown[]): string[] {
   return [tenantWhere(p, 'd.tenant_id', params), visibleAssetWhere(p, 'd.asset_id', params)];
 }
 
-export async function listDevices(db: Db, p: Principal, f: DeviceFilter): Promise<Page<DeviceRow>> {
-  const params: unknown[] = [];
+/** The WHERE of a device list; `params` receives its values. */
+function filterWhere(p: Principal, f: DeviceFilter, params: unknown[]): string[] {
   const where = visibility(p, params);
   if (f.tenantId) where.push(`d.tenant_id = $${params.push(f.tenantId)}`);
   if (f.status === 'online') where.push(ONLINE);
@@ -97,17 +114,47 @@ export async function listDevices(db: Db, p: Principal, f: DeviceFilter): Promis
   if (f.state) where.push(`d.state = $${params.push(f.state)}`);
   if (f.assetId) where.push(`d.asset_id = $${params.push(f.assetId)}`);
   if (f.siteId) where.push(`d.asset_id IN (SELECT id FROM assets WHERE site_id = $${params.push(f.siteId)})`);
+  if (f.deviceType) where.push(`d.device_type = $${params.push(f.deviceType)}`);
   if (f.q)
     where.push(
-      `(d.id ILIKE $${params.push(`%${f.q}%`)} OR d.name ILIKE $${params.length} OR d.mac ILIKE $${params.length})`,
+      `(d.id ILIKE $${params.push(`%${escapeLike(f.q)}%`)} OR d.name ILIKE $${params.length} OR d.mac ILIKE $${params.length})`,
     );
-  const page = keysetClause({ column: 'd.id', type: 'text', id: 'd.id', direction: 'asc' }, f.cursor, params);
+  return where;
+}
+
+/** A search text is literal: `%` and `_` typed by a person match themselves. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export async function listDevices(db: Db, p: Principal, f: DevicePageRequest): Promise<Page<DeviceRow>> {
+  const params: unknown[] = [];
+  const where = filterWhere(p, f, params);
+  const key = SORT_KEYS[f.sort ?? 'id'];
+  const page = keysetClause({ ...key, direction: f.dir ?? 'asc' }, f.cursor, params);
   const { rows } = await db.query<DeviceRow & { _key: string; _id: string }>(
     // the keyset's _key/_id columns must be selected, or the cursor is [null,null] (#20)
     `${DEVICE_SELECT.replace('SELECT ', `SELECT ${page.select}, `)} WHERE ${where.join(' AND ')} AND ${page.where} ${page.order} LIMIT $${params.push(f.limit + 1)}`,
     params,
   );
   return toPage(rows, f.limit, (r) => r as DeviceRow);
+}
+
+/** Counting stops here: a bounded scan even for a huge tenant; the table shows "100,000+". */
+const COUNT_CAP = 100_000;
+
+/** How many devices match (at most COUNT_CAP; `exact` false when there are more). */
+export async function countDevices(db: Db, p: Principal, f: DeviceFilter): Promise<{ count: number; exact: boolean }> {
+  const params: unknown[] = [];
+  const where = filterWhere(p, f, params);
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM devices d
+       LEFT JOIN device_state ds ON ds.tenant_id = d.tenant_id AND ds.device_id = d.id
+       WHERE ${where.join(' AND ')} LIMIT $${params.push(COUNT_CAP + 1)}) s`,
+    params,
+  );
+  const n = rows[0]?.n ?? 0;
+  return { count: Math.min(n, COUNT_CAP), exact: n <= COUNT_CAP };
 }
 
 /** One device the caller may see; else 404 (pending devices: platform admins only). */

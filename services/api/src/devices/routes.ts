@@ -1,105 +1,31 @@
-import { isPlatformAdmin } from '@telemetry/auth';
-import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
-import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { auditRow } from '../http/audited.js';
 import type { RouteTable } from '../http/route-table.js';
-import { attributes, deviceId, id, pageQuery } from '../http/validation.js';
-import { writeTenant } from '../scope.js';
-import { bindDevice, type DeviceStatus, getDevice, listDevices, presentDevice } from './repository.js';
+import { attributes, id } from '../http/validation.js';
+import { type DeviceStatus, getDevice, presentDevice } from './repository.js';
+import { BulkBody, DeviceListQuery, DeviceName, DeviceParams, DeviceType, ExpectedInterval } from './schemas.js';
+import { createDeviceService } from './service.js';
 
-const DeviceParams = z.object({ deviceId });
-// fields a device has whether an admin registers it or a manager edits it
-const DeviceName = z.string().max(200);
-const DeviceType = z.string().max(64);
-/** How often the device reports, in seconds (the offline rule waits a multiple of it). */
-const ExpectedInterval = z
-  .number()
-  .int()
-  .positive()
-  .max(86_400 * 7);
-
-/** Device edge flags (migration 0007; packages/registry/README.md): admins only. */
-const EdgePolicyBody = {
-  handshakePolicy: z.enum(['mac', 'proof']).optional(),
-  legacyHttp: z.boolean().optional(),
-  canRelay: z.boolean().optional(),
-};
-const edgePolicyOf = (d: { handshakePolicy: 'mac' | 'proof'; legacyHttp: boolean; canRelay: boolean }) => ({
-  handshakePolicy: d.handshakePolicy,
-  legacyHttp: d.legacyHttp,
-  canRelay: d.canRelay,
-});
-export const DeviceListQuery = z.object({
-  ...pageQuery,
-  /** all | online | offline | pending (unregistered: waiting for an admin) | unbound (active, no asset). */
-  status: z.enum(['all', 'online', 'offline', 'pending', 'unbound']).default('all'),
-  state: z.enum(['pending', 'active', 'revoked']).optional(),
-  assetId: id.optional(),
-  siteId: id.optional(),
-  q: z.string().max(100).optional(),
-  tenantId: id.optional(),
-});
-
-/** Device administration over @telemetry/registry (identity, tokens) and the binding history. */
+/**
+ * The devices people read and managers edit: the fleet list (sorted, filtered, keyset-paged,
+ * counted), one device, its name/notes/attributes, where it is bound, and bulk actions over a
+ * selection. Admin-only identity and token routes are in admin-routes.ts.
+ */
 export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
-  const { store, devices: registry } = ctx;
+  const { store } = ctx;
+  const devices = createDeviceService(ctx);
 
   table.add({
     method: 'get',
     path: '/api/devices',
-    summary: 'Devices: all, online, offline, pending (unregistered; platform admins) or unbound',
+    summary:
+      'Devices: all, online, offline, pending (unregistered; platform admins) or unbound; filtered by site, type or text, sorted by name, id, type or age',
     tags: ['devices'],
     access: 'devices:read',
     query: DeviceListQuery,
-    handler: async ({ query, principal }) => {
-      const page = await listDevices(store.pool, principal, { ...query, status: query.status as DeviceStatus });
-      return { items: page.items.map(presentDevice), nextCursor: page.nextCursor };
-    },
-  });
-
-  table.add({
-    method: 'post',
-    path: '/api/devices',
-    summary: 'Pre-register a device of a tenant; returns its one-time claim code for the handshake',
-    tags: ['devices'],
-    access: 'devices:admin',
-    body: z.object({
-      id: deviceId.optional(),
-      mac: z.string().max(32).optional(),
-      name: DeviceName.optional(),
-      deviceType: DeviceType.optional(),
-      expectedIntervalS: ExpectedInterval.optional(),
-      assetId: id.optional(),
-      tenantId: id.optional(),
-      ...EdgePolicyBody,
-    }),
-    example: { id: 'esp32-001', name: 'Ozone machine A', deviceType: 'ozone' },
-    status: 201,
-    handler: async ({ body, principal }) => {
-      const tenantId = writeTenant(principal, body.tenantId);
-      const created = await registry.preRegister({
-        tenantId,
-        assetId: body.assetId ?? null,
-        deviceId: body.id,
-        mac: body.mac,
-        name: body.name,
-        deviceType: body.deviceType,
-        expectedIntervalS: body.expectedIntervalS,
-        actorId: principal.userId,
-        // pre-registered with a claim code: MAC alone only for the first claim (legacy firmware: 'mac')
-        handshakePolicy: body.handshakePolicy ?? 'proof',
-        legacyHttp: body.legacyHttp,
-        canRelay: body.canRelay,
-      });
-      await audit(store.pool, principal, { action: 'create', entity: 'device', entityId: created.deviceId, tenantId });
-      return {
-        device: presentDevice(await getDevice(store.pool, principal, created.deviceId)),
-        claimCode: created.claimCode,
-        edgePolicy: edgePolicyOf(created.device),
-      };
-    },
+    handler: async ({ query, principal }) =>
+      devices.list(principal, { ...query, status: query.status as DeviceStatus }),
   });
 
   table.add({
@@ -152,42 +78,6 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
 
   table.add({
     method: 'post',
-    path: '/api/devices/:deviceId/assign',
-    summary: 'Assign a pending device (platform admin) to a tenant and asset; it becomes active',
-    tags: ['devices'],
-    access: 'devices:admin',
-    params: DeviceParams,
-    body: z.object({
-      tenantId: id.optional(),
-      assetId: id.optional().nullable(),
-      name: DeviceName.optional(),
-    }),
-    example: { assetId: null, name: 'esp32-001' },
-    handler: async ({ params, body, principal }) => {
-      const device = await getDevice(store.pool, principal, params.deviceId);
-      if (body.tenantId) writeTenant(principal, body.tenantId); // another tenant's id: 404, as everywhere
-      const tenantId = device.tenant_id ?? writeTenant(principal, body.tenantId);
-      if (device.tenant_id && body.tenantId && body.tenantId !== device.tenant_id) {
-        throw new AppError('CONFLICT', `device ${device.id} belongs to another tenant: revoke it there first`);
-      }
-      await registry.assign(device.id, tenantId, body.assetId ?? null, {
-        tenantId: isPlatformAdmin(principal) ? null : principal.tenantId,
-        actorId: principal.userId,
-      });
-      if (body.name) await store.pool.query('UPDATE devices SET name = $2 WHERE id = $1', [device.id, body.name]);
-      await audit(store.pool, principal, {
-        action: 'assign',
-        entity: 'device',
-        entityId: device.id,
-        tenantId,
-        details: body,
-      });
-      return presentDevice(await getDevice(store.pool, principal, device.id));
-    },
-  });
-
-  table.add({
-    method: 'post',
     path: '/api/devices/:deviceId/bind',
     summary:
       'Bind the device to an asset (a machine, a dispenser...); the previous binding is closed and kept in history',
@@ -197,11 +87,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     body: z.object({ assetId: id }),
     example: { assetId: '00000000-0000-4000-8000-000000000000' },
     handler: async ({ params, body, principal }) =>
-      store.withTransaction(async (client) => {
-        const device = await getDevice(client, principal, params.deviceId);
-        await bindDevice(client, principal, device, body.assetId);
-        return presentDevice(await getDevice(client, principal, device.id));
-      }),
+      presentDevice(await devices.move(principal, params.deviceId, body.assetId)),
   });
 
   table.add({
@@ -211,12 +97,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     tags: ['devices'],
     access: 'devices:write',
     params: DeviceParams,
-    handler: async ({ params, principal }) =>
-      store.withTransaction(async (client) => {
-        const device = await getDevice(client, principal, params.deviceId);
-        await bindDevice(client, principal, device, null);
-        return presentDevice(await getDevice(client, principal, device.id));
-      }),
+    handler: async ({ params, principal }) => presentDevice(await devices.move(principal, params.deviceId, null)),
   });
 
   table.add({
@@ -258,71 +139,13 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
 
   table.add({
     method: 'post',
-    path: '/api/devices/:deviceId/rotate-token',
-    summary: 'Issue a new device token (shown once); the old one stays valid for graceSeconds (0: dies now)',
-    tags: ['devices'],
-    access: 'devices:admin',
-    params: DeviceParams,
-    body: z.object({ graceSeconds: z.number().int().min(0).max(86_400).optional() }),
-    example: { graceSeconds: 0 },
-    handler: async ({ params, body, principal }) => {
-      const device = await getDevice(store.pool, principal, params.deviceId);
-      const { token } = await registry.rotateToken(device.id, {
-        tenantId: device.tenant_id,
-        actorId: principal.userId,
-        graceMs: body.graceSeconds === undefined ? undefined : body.graceSeconds * 1000,
-      });
-      await audit(store.pool, principal, {
-        action: 'rotate_token',
-        entity: 'device',
-        entityId: device.id,
-        tenantId: device.tenant_id,
-      });
-      return { deviceId: device.id, token };
-    },
-  });
-
-  table.add({
-    method: 'post',
-    path: '/api/devices/:deviceId/revoke',
-    summary: 'Revoke a device: refused everywhere from its next connection or request',
-    tags: ['devices'],
-    access: 'devices:admin',
-    params: DeviceParams,
-    handler: async ({ params, principal }) => {
-      const device = await getDevice(store.pool, principal, params.deviceId);
-      await registry.revoke(device.id, { tenantId: device.tenant_id, actorId: principal.userId });
-      await audit(store.pool, principal, {
-        action: 'revoke',
-        entity: 'device',
-        entityId: device.id,
-        tenantId: device.tenant_id,
-      });
-      return presentDevice(await getDevice(store.pool, principal, device.id));
-    },
-  });
-
-  table.add({
-    method: 'post',
-    path: '/api/devices/:deviceId/edge-policy',
+    path: '/api/devices/bulk',
     summary:
-      'Device edge flags: handshake policy (mac: MAC alone, legacy firmware; proof: current token or claim code after the first claim), legacy HTTP /api/iot/ (MAC alone), relaying readings for other devices; returns them',
+      'One action over up to 200 devices: move (to assetId), unbind (managers), revoke or delete (admins); each device succeeds or is refused on its own',
     tags: ['devices'],
-    access: 'devices:admin',
-    params: DeviceParams,
-    body: z.object(EdgePolicyBody),
-    example: { handshakePolicy: 'mac', legacyHttp: true, canRelay: false },
-    handler: async ({ params, body, principal }) => {
-      const device = await getDevice(store.pool, principal, params.deviceId);
-      const updated = await registry.setEdgePolicy(device.id, body, { tenantId: device.tenant_id });
-      await audit(store.pool, principal, {
-        action: 'edge_policy',
-        entity: 'device',
-        entityId: device.id,
-        tenantId: device.tenant_id,
-        details: body,
-      });
-      return { deviceId: device.id, ...edgePolicyOf(updated) };
-    },
+    access: 'devices:write',
+    body: BulkBody,
+    example: { action: 'move', deviceIds: ['esp32-001', 'esp32-002'], assetId: '00000000-0000-4000-8000-000000000000' },
+    handler: async ({ body, principal }) => devices.bulk(principal, body),
   });
 }

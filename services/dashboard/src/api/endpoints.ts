@@ -7,10 +7,13 @@ import type {
   Asset,
   Assignment,
   AuditEntry,
+  BulkOutcome,
   Dashboard,
   DashboardSummary,
   Device,
   DeviceEvent,
+  DevicePage,
+  DeviceQuery,
   DeviceType,
   Page,
   Recipient,
@@ -87,6 +90,22 @@ export const rejections = {
 
 export const devices = {
   list: (q: { state?: 'pending' | 'active' | 'revoked' } = {}) => all<Device>('/api/devices', q),
+  /** One page of the fleet table: sorted, filtered and counted on the server. */
+  page: (q: DeviceQuery, signal?: AbortSignal) =>
+    http.get<DevicePage>('/api/devices', { ...q, count: q.count ? 'true' : undefined }, signal),
+  /** Pre-registers a device; its claim code is in the answer once, never again. */
+  create: (body: { id?: string; name?: string; deviceType?: string; assetId?: string; tenantId?: string }) =>
+    http.post<{ device: Device; claimCode: string }>('/api/devices', body),
+  update: (id: string, body: { name?: string; notes?: string }) => http.patch<Device>(`/api/devices/${enc(id)}`, body),
+  bind: (id: string, assetId: string) => http.post<Device>(`/api/devices/${enc(id)}/bind`, { assetId }),
+  unbind: (id: string) => http.post<Device>(`/api/devices/${enc(id)}/unbind`),
+  revoke: (id: string) => http.post<Device>(`/api/devices/${enc(id)}/revoke`),
+  /** The new token is in the answer once, never again; the old one dies now. */
+  rotateToken: (id: string) =>
+    http.post<{ deviceId: string; token: string }>(`/api/devices/${enc(id)}/rotate-token`, { graceSeconds: 0 }),
+  remove: (id: string) => http.del<void>(`/api/devices/${enc(id)}`),
+  bulk: (body: { action: 'move' | 'unbind' | 'revoke' | 'delete'; deviceIds: string[]; assetId?: string }) =>
+    http.post<BulkOutcome>('/api/devices/bulk', body),
   get: (id: string, signal?: AbortSignal) => http.get<Device>(`/api/devices/${enc(id)}`, undefined, signal),
   /** One page (a picker, a dashboard's device table): not the whole fleet. */
   page: (q: { assetId?: string; state?: 'active'; limit: number }, signal?: AbortSignal) =>

@@ -26,6 +26,33 @@ export interface Page<T> {
 
 export type TenantPatch = Partial<Pick<Tenant, 'name' | 'timezone' | 'settings' | 'externalId'>>;
 
+/** GET /api/devices with count=true: `total` counted up to a cap (`totalExact` false beyond it). */
+export interface DevicePage extends Page<Device> {
+  totalExact?: boolean;
+}
+
+/** Query of the fleet table (services/api/src/devices/schemas.ts DeviceListQuery). */
+export interface DeviceQuery {
+  status?: 'all' | 'online' | 'offline' | 'pending' | 'unbound';
+  state?: 'pending' | 'active' | 'revoked';
+  siteId?: string;
+  assetId?: string;
+  deviceType?: string;
+  q?: string;
+  sort?: 'name' | 'id' | 'type' | 'created';
+  dir?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+  count?: boolean;
+}
+
+/** POST /api/devices/bulk: each device succeeded or was refused on its own. */
+export interface BulkOutcome {
+  results: { deviceId: string; ok: boolean; code?: string; message?: string }[];
+  succeeded: number;
+  failed: number;
+}
+
 export interface LatestValue {
   v: number;
   /** epoch ms, device time */

@@ -13,6 +13,7 @@ import { browserTimeZone, formatAgo, formatTs } from '../lib/time.js';
 import { useAction, useResource } from '../lib/use-resource.js';
 import { useLive, useNow, useSubscriptions } from '../live/context.js';
 import { href } from '../router.js';
+import { DeviceActions } from './DeviceActions.js';
 import { DeviceCommands } from './DeviceCommands.js';
 import { DeviceRejections } from './DeviceRejections.js';
 
@@ -144,6 +145,13 @@ export function DevicePage({ id }: { id: string }) {
           ))}
         </ul>
       </section>
+
+      <DeviceActions
+        device={d}
+        assets={place.data?.assets ?? []}
+        sites={place.data?.sites ?? []}
+        onChange={(next) => mutate(() => next)}
+      />
 
       <DeviceCommands deviceId={d.id} timeZone={tz} />
       <DeviceRejections deviceId={d.id} />

@@ -7,29 +7,61 @@ import {
   sites as sitesApi,
 } from '../api/endpoints.js';
 import { useMe } from '../api/session.js';
-import type { Alert, Device } from '../api/types.js';
+import type { Alert, Asset, Device, Site } from '../api/types.js';
 import { Badge, Empty, ErrorBox, formatValue, Loading } from '../components/ui.js';
 import { applyAlertChange, applyTelemetry, assetPath, groupBySite, isOnline } from '../lib/fleet.js';
 import { can } from '../lib/permissions.js';
 import { formatAgo } from '../lib/time.js';
-import { useResource } from '../lib/use-resource.js';
+import { type Resource, useResource } from '../lib/use-resource.js';
 import { useLive, useNow } from '../live/context.js';
 import { useWatchAll } from '../live/watch-all.js';
-import { href } from '../router.js';
+import { href, navigate, useLocation } from '../router.js';
+import { FleetTable } from './FleetTable.js';
 
-/** Fleet overview: every device by site, live status, last values and open alerts. */
+/** The cards show one page of the fleet; beyond it the table pages on the server (#21). */
+const CARDS_MAX = 500;
+
+/** Fleet overview: cards by site with live values and alerts, or the table of the whole fleet (`?view=table`). */
 export function FleetPage() {
+  const table = useLocation().query.get('view') === 'table';
+  const base = useResource(async () => {
+    const [sites, assets] = await Promise.all([sitesApi.list(), assetsApi.list()]);
+    return { sites, assets };
+  }, []);
+  return (
+    <>
+      <div className="topbar">
+        <h1>Fleet</h1>
+        <fieldset className="segmented" aria-label="View">
+          <button type="button" aria-pressed={!table} onClick={() => navigate('/')}>
+            Cards
+          </button>
+          <button type="button" aria-pressed={table} onClick={() => navigate('/?view=table')}>
+            Table
+          </button>
+        </fieldset>
+      </div>
+      <ErrorBox error={base.error} onRetry={base.reload} />
+      {table ? (
+        <FleetTable sites={base.data?.sites ?? []} assets={base.data?.assets ?? []} />
+      ) : (
+        <FleetCards base={base} />
+      )}
+    </>
+  );
+}
+
+function FleetCards({ base }: { base: Resource<{ sites: Site[]; assets: Asset[] }> }) {
   const me = useMe();
   const live = useLive();
   const now = useNow();
   const [siteFilter, setSiteFilter] = useState('');
   const [search, setSearch] = useState('');
 
-  const base = useResource(async () => {
-    const [sites, assets] = await Promise.all([sitesApi.list(), assetsApi.list()]);
-    return { sites, assets };
-  }, []);
-  const devs = useResource(() => devicesApi.list({ state: 'active' }), []);
+  const devs = useResource(
+    async (signal) => devicesApi.page({ state: 'active', sort: 'name', limit: CARDS_MAX, count: true }, signal),
+    [],
+  );
   // devices that send invalid data are flagged (#14); a platform admin without a tenant gets none
   const rejected = useResource(async (signal) => {
     try {
@@ -44,15 +76,20 @@ export function FleetPage() {
   useWatchAll();
 
   const { mutate: mutateDevs, reload: reloadDevs } = devs;
+  const list = useMemo(() => devs.data?.items ?? [], [devs.data]);
   const { mutate: mutateAlerts, reload: reloadAlerts } = open;
   useEffect(() => {
     const offs = [
       live.on('telemetry', (m) =>
-        mutateDevs((list) => list?.map((d) => (d.id === m.deviceId ? applyTelemetry(d, m) : d))),
+        mutateDevs((p) => p && { ...p, items: p.items.map((d) => (d.id === m.deviceId ? applyTelemetry(d, m) : d)) }),
       ),
       live.on('presence', (m) =>
-        mutateDevs((list) =>
-          list?.map((d) => (d.id === m.deviceId ? { ...d, online: m.status === 'online', lastSeen: d.lastSeen } : d)),
+        mutateDevs(
+          (p) =>
+            p && {
+              ...p,
+              items: p.items.map((d) => (d.id === m.deviceId ? { ...d, online: m.status === 'online' } : d)),
+            },
         ),
       ),
       live.on('alert', (m) => mutateAlerts((list) => applyAlertChange(list ?? [], m.alert))),
@@ -78,14 +115,14 @@ export function FleetPage() {
   const assetsById = useMemo(() => new Map((base.data?.assets ?? []).map((a) => [a.id, a])), [base.data]);
   const filtered = useMemo(() => {
     const q = search.trim().toLowerCase();
-    return (devs.data ?? []).filter(
+    return list.filter(
       (d) =>
         !q ||
         d.id.toLowerCase().includes(q) ||
         d.name.toLowerCase().includes(q) ||
         assetPath(assetsById, d.assetId).toLowerCase().includes(q),
     );
-  }, [devs.data, search, assetsById]);
+  }, [list, search, assetsById]);
   const groups = useMemo(
     () =>
       groupBySite(base.data?.sites ?? [], base.data?.assets ?? [], filtered).filter(
@@ -94,17 +131,14 @@ export function FleetPage() {
     [base.data, filtered, siteFilter],
   );
 
-  const onlineCount = (devs.data ?? []).filter((d) => isOnline(d, now)).length;
+  const onlineCount = list.filter((d) => isOnline(d, now)).length;
   const openCount = (open.data ?? []).filter((a) => a.state !== 'resolved').length;
 
   return (
     <>
-      <div className="topbar">
-        <h1>Fleet</h1>
-        <p className="muted" aria-live="polite">
-          {devs.data ? `${onlineCount} of ${devs.data.length} devices online · ${openCount} open alerts` : ''}
-        </p>
-      </div>
+      <p className="muted" aria-live="polite">
+        {devs.data ? `${onlineCount} of ${list.length} devices online · ${openCount} open alerts` : ''}
+      </p>
       <search className="inline-form panel">
         <div className="field">
           <label htmlFor="fleet-site">Site</label>
@@ -130,7 +164,7 @@ export function FleetPage() {
         </div>
       </search>
       <ErrorBox
-        error={base.error ?? devs.error ?? open.error}
+        error={devs.error ?? open.error}
         onRetry={() => {
           base.reload();
           devs.reload();
@@ -138,7 +172,7 @@ export function FleetPage() {
         }}
       />
       {devs.loading && !devs.data ? <Loading label="Loading devices…" /> : null}
-      {devs.data && devs.data.length === 0 ? (
+      {devs.data && list.length === 0 ? (
         <Empty title="No devices yet">
           <p>
             Devices appear here once they have said hello (handshake) and been assigned.{' '}
@@ -152,7 +186,13 @@ export function FleetPage() {
           </p>
         </Empty>
       ) : null}
-      {devs.data && devs.data.length > 0 && groups.length === 0 ? (
+      {devs.data?.nextCursor ? (
+        <p className="notice" data-cards-capped>
+          Showing the first {list.length} of {devs.data.total?.toLocaleString('en')} devices as cards.{' '}
+          <a href={href('/?view=table')}>The table</a> sorts, filters and pages through all of them.
+        </p>
+      ) : null}
+      {devs.data && list.length > 0 && groups.length === 0 ? (
         <Empty title="No device matches">
           <p>Clear the search or pick another site.</p>
         </Empty>

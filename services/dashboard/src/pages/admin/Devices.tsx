@@ -1,36 +1,47 @@
 import { useMemo, useState } from 'react';
-import { assets as assetsApi, devices as devicesApi, tenants as tenantsApi } from '../../api/endpoints.js';
+import {
+  assets as assetsApi,
+  devices as devicesApi,
+  sites as sitesApi,
+  tenants as tenantsApi,
+} from '../../api/endpoints.js';
 import { useMe } from '../../api/session.js';
 import type { Asset, Device, Tenant } from '../../api/types.js';
-import { Badge, Empty, ErrorBox, Loading } from '../../components/ui.js';
+import { ErrorBox, Loading } from '../../components/ui.js';
 import { assetPath } from '../../lib/fleet.js';
 import { can } from '../../lib/permissions.js';
-import { browserTimeZone, formatAgo, formatTs } from '../../lib/time.js';
 import { useAction, useResource } from '../../lib/use-resource.js';
 import { href } from '../../router.js';
 import { DeviceTypesPanel } from './DeviceTypes.js';
+import { RegisterDevice } from './RegisterDevice.js';
 
-/** Pending devices (handshook, not yet assigned) and where every device is placed. */
+/** Registering a device (its claim code shown once), approving or rejecting pending ones, device types. */
 export function DevicesAdminPage() {
   const me = useMe();
   const isPlatform = me.role === 'admin' && me.tenantId === null;
   const data = useResource(async () => {
-    const [pending, active, assets, tenants] = await Promise.all([
+    const [pending, assets, sites, tenants] = await Promise.all([
       can(me.role, 'devices:admin') ? devicesApi.list({ state: 'pending' }) : Promise.resolve([] as Device[]),
-      devicesApi.list({ state: 'active' }),
       assetsApi.list(),
+      sitesApi.list(),
       isPlatform ? tenantsApi.list() : Promise.resolve([] as Tenant[]),
     ]);
-    return { pending, active, assets, tenants };
+    return { pending, assets, sites, tenants };
   }, [me.role, isPlatform]);
-  const assetsById = useMemo(() => new Map((data.data?.assets ?? []).map((a) => [a.id, a])), [data.data]);
-  const tz = browserTimeZone();
 
   return (
     <>
       <h1>Devices</h1>
       <ErrorBox error={data.error} onRetry={data.reload} />
       {data.loading && !data.data ? <Loading /> : null}
+      {can(me.role, 'devices:admin') && data.data ? (
+        <RegisterDevice
+          assets={data.data.assets}
+          sites={data.data.sites}
+          tenants={data.data.tenants}
+          isPlatform={isPlatform}
+        />
+      ) : null}
       {can(me.role, 'devices:admin') ? (
         <section className="panel" aria-labelledby="pending-h">
           <h2 id="pending-h" style={{ marginTop: 0 }}>
@@ -50,51 +61,15 @@ export function DevicesAdminPage() {
                 assets={data.data?.assets ?? []}
                 tenants={data.data?.tenants ?? []}
                 isPlatform={isPlatform}
-                onAssigned={(dev) =>
-                  data.mutate(
-                    (x) => x && { ...x, pending: x.pending.filter((p) => p.id !== d.id), active: [...x.active, dev] },
-                  )
-                }
+                onDone={() => data.mutate((x) => x && { ...x, pending: x.pending.filter((p) => p.id !== d.id) })}
               />
             ))}
           </ul>
         </section>
       ) : null}
-      <h2>All devices</h2>
-      {data.data && data.data.active.length === 0 ? (
-        <Empty title="No assigned devices">
-          <p>Assign a waiting device above, or ask an administrator to.</p>
-        </Empty>
-      ) : null}
-      {data.data && data.data.active.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">Placed at</th>
-                <th scope="col">Firmware</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Since</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.data.active.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <a href={href(`/devices/${encodeURIComponent(d.id)}`)}>{d.name || d.id}</a>{' '}
-                    {d.state !== 'active' ? <Badge value={d.state} /> : null}
-                  </td>
-                  <td>{assetPath(assetsById, d.assetId) || '—'}</td>
-                  <td>{d.firmware ?? '—'}</td>
-                  <td>{formatAgo(d.lastSeen)}</td>
-                  <td>{formatTs(d.createdAt, tz, 'date')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <p>
+        Every device, sorted, filtered and paged, with bulk actions: the <a href={href('/?view=table')}>fleet table</a>.
+      </p>
       {can(me.role, 'devices:read') ? <DeviceTypesPanel /> : null}
     </>
   );
@@ -105,13 +80,14 @@ function PendingDevice({
   assets,
   tenants,
   isPlatform,
-  onAssigned,
+  onDone,
 }: {
   device: Device;
   assets: Asset[];
   tenants: Tenant[];
   isPlatform: boolean;
-  onAssigned: (d: Device) => void;
+  /** Approved (assigned) or rejected (deleted): it is no longer waiting. */
+  onDone: () => void;
 }) {
   const [tenantId, setTenantId] = useState(tenants[0]?.id ?? '');
   const [assetId, setAssetId] = useState('');
@@ -119,12 +95,17 @@ function PendingDevice({
   const byId = useMemo(() => new Map(assets.map((a) => [a.id, a])), [assets]);
   const choices = assets.filter((a) => !isPlatform || a.tenantId === tenantId);
   const assign = useAction(async () => {
-    const d = await devicesApi.assign(device.id, {
+    await devicesApi.assign(device.id, {
       ...(isPlatform ? { tenantId } : {}),
       assetId: assetId || null,
       ...(name.trim() ? { name: name.trim() } : {}),
     });
-    onAssigned(d);
+    onDone();
+  });
+  const reject = useAction(async () => {
+    if (!window.confirm(`Reject ${device.id}? It is deleted; its next handshake makes it wait again.`)) return;
+    await devicesApi.remove(device.id);
+    onDone();
   });
   const p = `pending-${device.id}`;
   return (
@@ -172,8 +153,11 @@ function PendingDevice({
         <button className="primary" type="submit" disabled={assign.pending || (isPlatform && !tenantId)}>
           Assign
         </button>
+        <button type="button" className="danger" disabled={reject.pending} onClick={() => void reject.run()}>
+          Reject
+        </button>
       </form>
-      <ErrorBox error={assign.error} />
+      <ErrorBox error={assign.error ?? reject.error} />
     </li>
   );
 }
