@@ -7,6 +7,15 @@ export { AuditEntry } from './audit.js';
 export { isoString, page } from './common.js';
 export { Dashboard, DashboardLayout, DashboardSummary, Widget } from './dashboards.js';
 export { DeviceType } from './device-types.js';
+export {
+  BulkOutcome,
+  Device,
+  DeviceBindingPage,
+  DeviceEdgePolicy,
+  DevicePage,
+  RegisteredDevice,
+  RotatedToken,
+} from './devices.js';
 export { FirmwareImage, Rollout, RolloutDetail, RolloutDeviceState } from './firmware.js';
 export { Rejection, RejectionSummary } from './rejections.js';
 export { Asset, Site } from './sites.js';

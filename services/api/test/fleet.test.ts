@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startApi, type TenantFixture } from './helpers.js';
+import { type Harness, type Res, startApi, type TenantFixture } from './helpers.js';
 
 // The fleet table's API (#21): sorted, filtered, keyset-paged and counted device lists, and the
 // device workflows behind the table's buttons (delete, bulk move/revoke/delete) per role.
@@ -42,7 +42,9 @@ async function walk(query: string, token = a.users.manager.token) {
   const seen: { id: string; name: string; deviceType: string }[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 20; i++) {
-    const page = await h.req('get', `/api/devices?${query}&limit=25${cursor ? `&cursor=${cursor}` : ''}`, { token });
+    const page: Res = await h.req('get', `/api/devices?${query}&limit=25${cursor ? `&cursor=${cursor}` : ''}`, {
+      token,
+    });
     expect(page.status).toBe(200);
     expect(page.body.items.length).toBeLessThanOrEqual(25);
     seen.push(...page.body.items);

@@ -1,3 +1,4 @@
+import { Device, DeviceEdgePolicy, RegisteredDevice, RotatedToken } from '@telemetry/api-contract';
 import { isPlatformAdmin } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
@@ -32,6 +33,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
     path: '/api/devices',
     summary: 'Pre-register a device of a tenant; returns its one-time claim code for the handshake',
     tags: ['devices'],
+    response: RegisteredDevice,
     access: 'devices:admin',
     body: z.object({
       id: deviceId.optional(),
@@ -75,6 +77,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
     path: '/api/devices/:deviceId/assign',
     summary: 'Assign a pending device (platform admin) to a tenant and asset; it becomes active',
     tags: ['devices'],
+    response: Device,
     access: 'devices:admin',
     params: DeviceParams,
     body: z.object({
@@ -111,6 +114,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
     path: '/api/devices/:deviceId/rotate-token',
     summary: 'Issue a new device token (shown once); the old one stays valid for graceSeconds (0: dies now)',
     tags: ['devices'],
+    response: RotatedToken,
     access: 'devices:admin',
     params: DeviceParams,
     body: z.object({ graceSeconds: z.number().int().min(0).max(86_400).optional() }),
@@ -137,6 +141,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
     path: '/api/devices/:deviceId/revoke',
     summary: 'Revoke a device: refused everywhere from its next connection or request',
     tags: ['devices'],
+    response: Device,
     access: 'devices:admin',
     params: DeviceParams,
     handler: async ({ params, principal }) => presentDevice(await devices.revoke(principal, params.deviceId)),
@@ -148,6 +153,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
     summary:
       'Device edge flags: handshake policy (mac: MAC alone, legacy firmware; proof: current token or claim code after the first claim), legacy HTTP /api/iot/ (MAC alone), relaying readings for other devices; returns them',
     tags: ['devices'],
+    response: DeviceEdgePolicy,
     access: 'devices:admin',
     params: DeviceParams,
     body: z.object(EdgePolicyBody),

@@ -1,3 +1,4 @@
+import { BulkOutcome, Device, DeviceBindingPage, DevicePage } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import { auditRow } from '../http/audited.js';
@@ -22,6 +23,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     summary:
       'Devices: all, online, offline, pending (unregistered; platform admins) or unbound; filtered by site, type or text, sorted by name, id, type or age',
     tags: ['devices'],
+    response: DevicePage,
     access: 'devices:read',
     query: DeviceListQuery,
     handler: async ({ query, principal }) =>
@@ -33,6 +35,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     path: '/api/devices/:deviceId',
     summary: 'One device with its latest values',
     tags: ['devices'],
+    response: Device,
     access: 'devices:read',
     params: DeviceParams,
     handler: async ({ params, principal }) => presentDevice(await getDevice(store.pool, principal, params.deviceId)),
@@ -43,6 +46,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     path: '/api/devices/:deviceId',
     summary: 'Change a device’s name, notes, type, expected interval or attributes (e.g. max_consumption, price)',
     tags: ['devices'],
+    response: Device,
     access: 'devices:write',
     params: DeviceParams,
     body: z.object({
@@ -82,6 +86,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     summary:
       'Bind the device to an asset (a machine, a dispenser...); the previous binding is closed and kept in history',
     tags: ['devices'],
+    response: Device,
     access: 'devices:write',
     params: DeviceParams,
     body: z.object({ assetId: id }),
@@ -95,6 +100,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     path: '/api/devices/:deviceId/unbind',
     summary: 'Unbind the device from its asset (history kept)',
     tags: ['devices'],
+    response: Device,
     access: 'devices:write',
     params: DeviceParams,
     handler: async ({ params, principal }) => presentDevice(await devices.move(principal, params.deviceId, null)),
@@ -105,6 +111,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     path: '/api/devices/:deviceId/bindings',
     summary: 'Binding history of a device, newest first',
     tags: ['devices'],
+    response: DeviceBindingPage,
     access: 'devices:read',
     params: DeviceParams,
     handler: async ({ params, principal }) => {
@@ -143,6 +150,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     summary:
       'One action over up to 200 devices: move (to assetId), unbind (managers), revoke or delete (admins); each device succeeds or is refused on its own',
     tags: ['devices'],
+    response: BulkOutcome,
     access: 'devices:write',
     body: BulkBody,
     example: { action: 'move', deviceIds: ['esp32-001', 'esp32-002'], assetId: '00000000-0000-4000-8000-000000000000' },

@@ -9,8 +9,11 @@ export type {
   Asset,
   Assignment,
   AuditEntry,
+  BulkOutcome,
   Dashboard,
   DashboardSummary,
+  Device,
+  DevicePage,
   DeviceType,
   Rejection,
   Site,
@@ -25,11 +28,6 @@ export interface Page<T> {
 }
 
 export type TenantPatch = Partial<Pick<Tenant, 'name' | 'timezone' | 'settings' | 'externalId'>>;
-
-/** GET /api/devices with count=true: `total` counted up to a cap (`totalExact` false beyond it). */
-export interface DevicePage extends Page<Device> {
-  totalExact?: boolean;
-}
 
 /** Query of the fleet table (services/api/src/devices/schemas.ts DeviceListQuery). */
 export interface DeviceQuery {
@@ -46,33 +44,10 @@ export interface DeviceQuery {
   count?: boolean;
 }
 
-/** POST /api/devices/bulk: each device succeeded or was refused on its own. */
-export interface BulkOutcome {
-  results: { deviceId: string; ok: boolean; code?: string; message?: string }[];
-  succeeded: number;
-  failed: number;
-}
-
 export interface LatestValue {
   v: number;
   /** epoch ms, device time */
   t: number;
-}
-
-export interface Device {
-  id: string;
-  tenantId: string | null;
-  assetId: string | null;
-  name: string;
-  mac: string | null;
-  firmware: string | null;
-  deviceType: string;
-  state: 'pending' | 'active' | 'revoked';
-  online: boolean;
-  lastSeen: string | null;
-  expectedIntervalS: number;
-  latest: Record<string, LatestValue>;
-  createdAt: string;
 }
 
 export type AlertState = 'open' | 'acknowledged' | 'resolved';

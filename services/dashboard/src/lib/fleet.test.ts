@@ -26,7 +26,10 @@ const device = (id: string, assetId: string | null, extra: Partial<Device> = {})
   online: false,
   lastSeen: null,
   expectedIntervalS: 60,
+  notes: '',
+  attributes: {},
   latest: {},
+  eventCount: 0,
   createdAt: '2025-01-01T00:00:00Z',
   ...extra,
 });
