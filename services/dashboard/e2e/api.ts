@@ -36,7 +36,8 @@ export class Api {
     const res = await fetch(new URL(path, this.baseUrl), {
       method,
       headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
-      body: JSON.stringify(body ?? {}),
+      // fetch refuses a body on GET/HEAD
+      body: method === 'GET' || method === 'HEAD' ? undefined : JSON.stringify(body ?? {}),
     });
     await res.arrayBuffer();
     return res.status;

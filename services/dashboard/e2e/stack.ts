@@ -7,6 +7,8 @@ import { ensureDashboardBuilt } from '../index.js';
 export interface RunningStack {
   urls: { http: string; mqtt: string };
   admin: { username: string; password: string } | null;
+  /** The stack's store: for seeding fixtures too large for the API (10,000 devices) in one statement. */
+  pool: { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
   close(): Promise<void>;
 }
 

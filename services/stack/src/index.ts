@@ -19,6 +19,8 @@ export async function startStack(opts: { env: Record<string, string | undefined>
     urls: stack.urls,
     admin: stack.firstRun.admin,
     demoUsers: stack.firstRun.demoUsers,
+    /** SQL on the stack's own store (the fleet e2e test seeds 10,000 devices in one INSERT). */
+    pool: stack.store.pool,
     close: stack.close,
   };
 }

@@ -43,6 +43,8 @@ export interface RunningStack {
   simulatedDevices: number;
   /** The embedded store's read-only SQL access (STORE_SQL=true). */
   sqlAccess?: { socketDir?: string; host: string; port?: number; passwordFile: string };
+  /** The one store every service shares (tests seed large fixtures through it in one statement). */
+  store: Store;
   close(): Promise<void>;
 }
 
@@ -231,6 +233,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
         : `outbox folder ${config.mail.outboxDir}`,
       simulatedDevices,
       sqlAccess: store.sqlAccess,
+      store,
       close: closeAll,
     };
   } catch (err) {

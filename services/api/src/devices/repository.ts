@@ -132,11 +132,18 @@ export async function listDevices(db: Db, p: Principal, f: DevicePageRequest): P
   const where = filterWhere(p, f, params);
   const key = SORT_KEYS[f.sort ?? 'id'];
   const page = keysetClause({ ...key, direction: f.dir ?? 'asc' }, f.cursor, params);
-  const { rows } = await db.query<DeviceRow & { _key: string; _id: string }>(
-    // the keyset's _key/_id columns must be selected, or the cursor is [null,null] (#20)
-    `${DEVICE_SELECT.replace('SELECT ', `SELECT ${page.select}, `)} WHERE ${where.join(' AND ')} AND ${page.where} ${page.order} LIMIT $${params.push(f.limit + 1)}`,
-    params,
-  );
+  const select = DEVICE_SELECT.replace('SELECT ', `SELECT ${page.select}, `);
+  const conditions = `${where.join(' AND ')} AND ${page.where}`;
+  const limit = `$${params.push(f.limit + 1)}`;
+  // The page is cut from devices alone, then joined to device_state: the join and the online
+  // expression cost `limit + 1` rows, not the tenant's 10,000, whatever plan the statistics give
+  // (a bulk-loaded table may have none yet). Only online/offline filter on device_state.
+  const sql =
+    f.status === 'online' || f.status === 'offline'
+      ? `${select} WHERE ${conditions} ${page.order} LIMIT ${limit}`
+      : `${select.replace('FROM devices d ', `FROM (SELECT d.* FROM devices d WHERE ${conditions} ${page.order} LIMIT ${limit}) d `)} ${page.order}`;
+  // the keyset's _key/_id columns must be selected, or the cursor is [null,null] (#20)
+  const { rows } = await db.query<DeviceRow & { _key: string; _id: string }>(sql, params);
   return toPage(rows, f.limit, (r) => r as DeviceRow);
 }
 
@@ -147,9 +154,13 @@ const COUNT_CAP = 100_000;
 export async function countDevices(db: Db, p: Principal, f: DeviceFilter): Promise<{ count: number; exact: boolean }> {
   const params: unknown[] = [];
   const where = filterWhere(p, f, params);
+  // only online/offline read device_state: the other counts stay on the devices indexes
+  const join =
+    f.status === 'online' || f.status === 'offline'
+      ? 'LEFT JOIN device_state ds ON ds.tenant_id = d.tenant_id AND ds.device_id = d.id'
+      : '';
   const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 FROM devices d
-       LEFT JOIN device_state ds ON ds.tenant_id = d.tenant_id AND ds.device_id = d.id
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM devices d ${join}
        WHERE ${where.join(' AND ')} LIMIT $${params.push(COUNT_CAP + 1)}) s`,
     params,
   );

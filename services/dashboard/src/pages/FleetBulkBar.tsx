@@ -7,8 +7,8 @@ import { can } from '../lib/permissions.js';
 import { useAction } from '../lib/use-resource.js';
 import { AssetSelect } from './AssetSelect.js';
 
-type Action = 'move' | 'unbind' | 'revoke' | 'delete';
-const DONE: Record<Action, string> = { move: 'Moved', unbind: 'Unplaced', revoke: 'Revoked', delete: 'Deleted' };
+export type BulkAction = 'move' | 'unbind' | 'revoke' | 'delete';
+const DONE: Record<BulkAction, string> = { move: 'Moved', unbind: 'Unplaced', revoke: 'Revoked', delete: 'Deleted' };
 
 /**
  * What the selected rows of the fleet table can have done to them, per role (the server checks
@@ -24,12 +24,12 @@ export function FleetBulkBar({
   selected: string[];
   assets: Asset[];
   sites: Site[];
-  onDone: () => void;
+  /** The action ran: the table clears the selection, reloads and shows `BulkSummary` of it. */
+  onDone: (outcome: { action: BulkAction; result: BulkOutcome }) => void;
 }) {
   const me = useMe();
   const [assetId, setAssetId] = useState('');
-  const [outcome, setOutcome] = useState<{ action: Action; result: BulkOutcome } | null>(null);
-  const run = useAction(async (action: Action) => {
+  const run = useAction(async (action: BulkAction) => {
     const n = selected.length;
     if (
       (action === 'revoke' || action === 'delete') &&
@@ -37,8 +37,7 @@ export function FleetBulkBar({
     )
       return;
     const result = await devicesApi.bulk({ action, deviceIds: selected, ...(action === 'move' ? { assetId } : {}) });
-    setOutcome({ action, result });
-    onDone();
+    onDone({ action, result });
   });
   const admin = can(me.role, 'devices:admin');
   return (
@@ -71,12 +70,12 @@ export function FleetBulkBar({
         ) : null}
       </div>
       <ErrorBox error={run.error} />
-      {outcome ? <BulkSummary {...outcome} /> : null}
     </section>
   );
 }
 
-function BulkSummary({ action, result }: { action: Action; result: BulkOutcome }) {
+/** What a bulk action did: how many devices it changed, and each refusal with its reason. */
+export function BulkSummary({ action, result }: { action: BulkAction; result: BulkOutcome }) {
   const refused = result.results.filter((r) => !r.ok);
   return (
     <div role="status" data-bulk-outcome={action}>

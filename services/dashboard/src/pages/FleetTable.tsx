@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { devices as devicesApi, deviceTypes as deviceTypesApi } from '../api/endpoints.js';
 import { useMe } from '../api/session.js';
-import type { Asset, DeviceQuery, Site } from '../api/types.js';
+import type { Asset, BulkOutcome, DeviceQuery, Site } from '../api/types.js';
 import { Badge, Empty, ErrorBox } from '../components/ui.js';
 import { assetPath, isOnline, siteIdOfAsset } from '../lib/fleet.js';
 import { can } from '../lib/permissions.js';
@@ -9,7 +9,7 @@ import { formatAgo } from '../lib/time.js';
 import { useResource } from '../lib/use-resource.js';
 import { useNow } from '../live/context.js';
 import { href } from '../router.js';
-import { FleetBulkBar } from './FleetBulkBar.js';
+import { type BulkAction, BulkSummary, FleetBulkBar } from './FleetBulkBar.js';
 
 type Sort = NonNullable<DeviceQuery['sort']>;
 type Status = NonNullable<DeviceQuery['status']>;
@@ -47,6 +47,7 @@ export function FleetTable({ sites, assets }: { sites: Site[]; assets: Asset[] }
     cursors: [undefined],
   });
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [outcome, setOutcome] = useState<{ action: BulkAction; result: BulkOutcome } | null>(null);
 
   useEffect(() => {
     const t = setTimeout(() => setQ(search.trim()), SEARCH_DEBOUNCE_MS);
@@ -158,12 +159,14 @@ export function FleetTable({ sites, assets }: { sites: Site[]; assets: Asset[] }
           selected={[...selected]}
           assets={assets}
           sites={sites}
-          onDone={() => {
+          onDone={(done) => {
+            setOutcome(done);
             setSelected(new Set());
             page.reload();
           }}
         />
       ) : null}
+      {outcome ? <BulkSummary {...outcome} /> : null}
       <p className="muted" aria-live="polite" data-fleet-total={total ?? ''} data-fleet-loading={page.loading}>
         {total === undefined
           ? 'Loading devices…'
