@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { uniqueName } from '@telemetry/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,8 @@ const N = 10_000;
 const TYPES = ['ozone', 'energy', 'dispenser', 'meter'];
 const PASSWORD = 'fleet-password-1';
 const timings: Record<string, number> = {};
+/** The README shows the table and the one-time claim code. */
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
 let stack: RunningStack;
 let browser: TestBrowser;
@@ -142,6 +145,7 @@ describe('the fleet table at 10,000 devices', () => {
     );
     expect(await rowNames(page)).toEqual(Array.from({ length: 50 }, (_, i) => name(i + 1)));
     expect(await page.locator('[data-fleet-total]').textContent()).toBe('1–50 of 10,000 devices');
+    await page.screenshot({ path: `${SHOTS}fleet-table.png` });
 
     // a reload straight onto the table: app, session and first page
     timings.first_page_cold_ms = await timeTable(page, () => page.reload(), N, name(1));
@@ -199,6 +203,7 @@ describe('device workflows', () => {
     await page.getByRole('button', { name: 'Add device' }).click();
     const claim = (await page.getByTestId('claim-code').textContent({ timeout: WAIT.timeoutMs })) ?? '';
     expect(claim.length).toBeGreaterThan(6);
+    await page.screenshot({ path: `${SHOTS}device-register.png` });
     // the installer enters the code on the device: its first handshake claims the registration
     const hello = await new Api(stack.urls.http).call<{ device_id: string; token: string; assigned: boolean }>(
       'POST',

@@ -90,7 +90,7 @@ export const rejections = {
 
 export const devices = {
   list: (q: { state?: 'pending' | 'active' | 'revoked' } = {}) => all<Device>('/api/devices', q),
-  /** One page of the fleet table: sorted, filtered and counted on the server. */
+  /** One page (the fleet table, a picker, a dashboard's device table): sorted, filtered, counted on the server. */
   page: (q: DeviceQuery, signal?: AbortSignal) =>
     http.get<DevicePage>('/api/devices', { ...q, count: q.count ? 'true' : undefined }, signal),
   /** Pre-registers a device; its claim code is in the answer once, never again. */
@@ -107,9 +107,6 @@ export const devices = {
   bulk: (body: { action: 'move' | 'unbind' | 'revoke' | 'delete'; deviceIds: string[]; assetId?: string }) =>
     http.post<BulkOutcome>('/api/devices/bulk', body),
   get: (id: string, signal?: AbortSignal) => http.get<Device>(`/api/devices/${enc(id)}`, undefined, signal),
-  /** One page (a picker, a dashboard's device table): not the whole fleet. */
-  page: (q: { assetId?: string; state?: 'active'; limit: number }, signal?: AbortSignal) =>
-    http.get<Page<Device>>('/api/devices', q, signal),
   assign: (id: string, body: { tenantId?: string; assetId: string | null; name?: string }) =>
     http.post<Device>(`/api/devices/${enc(id)}/assign`, body),
   /** What the edge and the pipeline refused from this device (#14), newest first. */
