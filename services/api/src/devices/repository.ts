@@ -71,7 +71,7 @@ export function presentDevice(r: DeviceRow) {
 
 export type DeviceStatus = 'all' | 'online' | 'offline' | 'pending' | 'unbound';
 
-/** Sort keys of the fleet table: each is an index of 0023 (tenant_id, key, id). */
+/** Sort keys of the fleet table: each is an index of 0024 (tenant_id, key, id). */
 export const DeviceSorts = ['name', 'id', 'type', 'created'] as const;
 type DeviceSort = (typeof DeviceSorts)[number];
 

@@ -23,7 +23,7 @@ export const DeviceListQuery = z.object({
   deviceType: DeviceType.optional(),
   q: z.string().max(100).optional(),
   tenantId: id.optional(),
-  /** The fleet table's sort: each key is indexed (migration 0023), keyset-paged by (key, id). */
+  /** The fleet table's sort: each key is indexed (migration 0024), keyset-paged by (key, id). */
   sort: z.enum(DeviceSorts).default('id'),
   dir: z.enum(['asc', 'desc']).default('asc'),
   /** `true`: also answer `total`, the matching devices counted up to a cap (a bounded scan). */
