@@ -61,9 +61,12 @@ export function FleetTable({ sites, assets }: { sites: Site[]; assets: Asset[] }
   useEffect(() => setSelected(new Set()), [filterKey]);
 
   const cursor = cursors[cursors.length - 1];
+  const index = cursors.length - 1;
   const page = useResource(
-    (signal) =>
-      devicesApi.page(
+    async (signal) => ({
+      // the page this answer is: the counts shown stay those of the rows shown while the next loads
+      index,
+      ...(await devicesApi.page(
         {
           status,
           siteId: siteId || undefined,
@@ -76,7 +79,8 @@ export function FleetTable({ sites, assets }: { sites: Site[]; assets: Asset[] }
           count: true,
         },
         signal,
-      ),
+      )),
+    }),
     [filterKey, cursor],
   );
   const types = useResource(async (signal) => {
@@ -91,7 +95,7 @@ export function FleetTable({ sites, assets }: { sites: Site[]; assets: Asset[] }
   const siteName = useMemo(() => new Map(sites.map((s) => [s.id, s.name])), [sites]);
   const items = page.data?.items ?? [];
   const total = page.data?.total;
-  const first = (cursors.length - 1) * PAGE;
+  const first = (page.data?.index ?? 0) * PAGE;
   const canEdit = can(me.role, 'devices:write');
 
   const toggleSort = (key: Sort) => setSort((s) => ({ key, dir: s.key === key && s.dir === 'asc' ? 'desc' : 'asc' }));
