@@ -37,6 +37,7 @@ import { registerShadowRoutes } from './shadow/routes.js';
 import { registerSiteRoutes } from './sites/routes.js';
 import { registerTaskRoutes } from './tasks/routes.js';
 import { registerTelemetryRoutes } from './telemetry/routes.js';
+import { createTelemetryService } from './telemetry/service.js';
 import { registerTelemetryImportRoutes } from './telemetry-import/routes.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerUserRoutes } from './users/routes.js';
@@ -127,7 +128,8 @@ export function createApi(deps: ApiDeps): Api {
   registerRejectionRoutes(table, ctx);
   registerConflictRoutes(table, ctx);
   registerDecoderRoutes(table, ctx);
-  const telemetry = registerTelemetryRoutes(table, ctx);
+  const telemetry = createTelemetryService(ctx);
+  registerTelemetryRoutes(table, telemetry);
   registerTelemetryImportRoutes(table, ctx);
   registerOzoneRoutes(table, ctx, telemetry);
   registerDispenserRoutes(table, ctx);

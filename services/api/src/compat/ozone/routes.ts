@@ -8,7 +8,8 @@ import type { RouteTable } from '../../http/route-table.js';
 import { deviceId, id, pageQuery, qBool, timeZone } from '../../http/validation.js';
 import { writeTenant } from '../../scope.js';
 import { selectDevices } from '../../telemetry/devices.js';
-import { refineStatsWindow, type StatsInput, statsWindow, type TelemetryHandlers } from '../../telemetry/routes.js';
+import { refineStatsWindow, type StatsInput, statsWindow } from '../../telemetry/schemas.js';
+import type { TelemetryService } from '../../telemetry/service.js';
 import { present, registerTypedAlias, type TypedAlias } from '../typed-assets.js';
 import { ozoneEvent } from './present.js';
 import { ozoneDevices } from './service.js';
@@ -42,7 +43,7 @@ const toStats = (q: z.output<typeof snakeStats>): StatsInput => ({
 });
 
 /** The ozone seed's URLs (003_*), mapped onto the same handlers as the canonical routes. */
-export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetry: TelemetryHandlers): void {
+export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetry: TelemetryService): void {
   const { store } = ctx;
 
   const machineDecorate = async (rows: Record<string, unknown>[]) => {
