@@ -22,6 +22,12 @@ describe('parseCliArgs', () => {
       stateDir: './data/simulator',
     });
     expect(o.durationMs).toBeUndefined();
+    expect(o.fleet.firmwareFaults).toEqual({});
+  });
+
+  it('reads the firmware rollout faults', () => {
+    const o = run(['--ota-drop-after', '200000', '--ota-corrupt']);
+    expect(o.fleet.firmwareFaults).toEqual({ dropAfterBytes: 200_000, corrupt: true });
   });
 
   it('reads the issue example', () => {

@@ -28,6 +28,8 @@ Options
                           duplicates|reorder|offline|burst|malformed: probability per event
                           reorder-window=N (3), offline-for=D (5s), burst-size=N (20),
                           skew=D (each device's clock off by up to ±D), badcreds=N devices
+  --ota-drop-after N      firmware rollouts: drop each download once after N bytes, then resume with Range
+  --ota-corrupt           firmware rollouts: corrupt the downloaded image (the device reports failed)
   --state-dir DIR         sequences and pending events       (default ./data/simulator)
   --first N               index of the first device (MAC 02:53:00:..)  (default 0)
   --status-every N        every N-th message is a status heartbeat, 0 = none  (default 60)
@@ -74,6 +76,8 @@ const OPTIONS = {
   events: { type: 'string' },
   seed: { type: 'string', default: '42' },
   faults: { type: 'string', default: '' },
+  'ota-drop-after': { type: 'string' },
+  'ota-corrupt': { type: 'boolean', default: false },
   'state-dir': { type: 'string', default: './data/simulator' },
   first: { type: 'string', default: '0' },
   'status-every': { type: 'string', default: '60' },
@@ -125,6 +129,12 @@ export function parseCliArgs(argv: string[]): CliCommand {
         transport,
         seed: int('--seed', values.seed, 0),
         faults: parseFaults(values.faults),
+        firmwareFaults: {
+          ...(values['ota-drop-after'] === undefined
+            ? {}
+            : { dropAfterBytes: int('--ota-drop-after', values['ota-drop-after'], 1) }),
+          ...(values['ota-corrupt'] ? { corrupt: true } : {}),
+        },
         stateDir: values['state-dir'],
         eventsPerDevice: values.events === undefined ? undefined : int('--events', values.events, 1),
         firstDevice: int('--first', values.first, 0),
