@@ -26,6 +26,10 @@ describe('embedded store access under hostile clients (all-in-one child process)
   async function start(env: Record<string, string>, dir: string) {
     const ports = { http: await freePort(), mqtt: await freePort(), ws: await freePort(), metrics: await freePort() };
     const proc = startProcess('stack', 'services/stack/src/main.ts', {
+      // the embedded engines whatever the run's environment (its Kafka, its PostgreSQL)
+      KAFKA_BROKERS: '',
+      DATABASE_URL: '',
+      REDIS_URL: '',
       DATA_DIR: dir,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(ports.http),

@@ -1,3 +1,4 @@
+import { backoffMs, sleep } from '@telemetry/runtime';
 import type { Admin } from 'kafkajs';
 import { type BusConfig, type BusDeps, silentLogger } from '../config.js';
 import { withDeadLetters } from '../dead-letter.js';
@@ -8,6 +9,8 @@ import { subscribeKafka } from './subscriber.js';
 
 /** Queued publishes get this long to reach Kafka on close() before they are failed. */
 const CLOSE_FLUSH_MS = 5_000;
+/** Tries of ensureTopics on errors the broker says are retriable (leader elections). */
+const ENSURE_TOPICS_ATTEMPTS = 6;
 /** Partitions of one member handled at once (a fetch returns several; each still runs in order). */
 const MAX_PARTITIONS_CONCURRENTLY = 8;
 
@@ -63,12 +66,21 @@ export function createKafkaBus(config: BusConfig, deps: BusDeps = {}): Bus {
             ? [{ name: 'min.insync.replicas', value: String(config.minInsyncReplicas) }]
             : [],
       }));
-      try {
-        await (await getAdmin()).createTopics({ topics, waitForLeaders: true });
-      } catch (err) {
-        // Another process may have created some of them in the meantime; only a real miss is an error.
-        const now = await listTopics();
-        if (missing.some((s) => !now.has(s.name))) throw err;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await (await getAdmin()).createTopics({ topics, waitForLeaders: true });
+          return;
+        } catch (err) {
+          // Another process may have created some of them in the meantime; only a real miss is an error.
+          const now = await listTopics();
+          if (missing.every((s) => now.has(s.name))) return;
+          // A broker busy electing the new partitions' leaders answers "does not host this
+          // topic-partition" for a moment (seen at start under load): that passes, give it a few tries.
+          const retriable = (err as { retriable?: boolean }).retriable === true;
+          if (!retriable || attempt >= ENSURE_TOPICS_ATTEMPTS) throw err;
+          logger.warn({ err, attempt }, 'bus: creating topics failed for now; trying again');
+          await sleep(backoffMs(attempt, { baseMs: 250, maxMs: 4_000 }));
+        }
       }
     },
 

@@ -36,6 +36,10 @@ describe('the 130-year stats request on the embedded stack', () => {
   let proc: Proc;
   const start = async () => {
     const p = startProcess('stack', 'services/stack/src/main.ts', {
+      // the embedded engines whatever the run's environment (its Kafka, its PostgreSQL)
+      KAFKA_BROKERS: '',
+      DATABASE_URL: '',
+      REDIS_URL: '',
       DATA_DIR: dataDir,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(ports.http),
