@@ -18,6 +18,7 @@ export {
 } from './devices.js';
 export { FirmwareImage, Rollout, RolloutDetail, RolloutDeviceState } from './firmware.js';
 export { Rejection, RejectionSummary } from './rejections.js';
+export { DesiredDocument, ReportAck, Shadow, TypeDesired } from './shadow.js';
 export { Asset, Site } from './sites.js';
 export { Tenant } from './tenants.js';
 export { Assignment, CreatedUser, PasswordReset, User } from './users.js';

@@ -50,6 +50,8 @@ export interface FakeDevice {
   send(metrics: Record<string, number>, at?: Date): Promise<void>;
   /** From now on, answers every command that expects a reply with `{status: 'ok', result: {done: name}}`. */
   answerCommands(): Promise<void>;
+  /** Applies every desired configuration it is given and reports it with its version (#18). */
+  applyDesired(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,18 @@ export async function connectDevice(mqttUrl: string, deviceId: string, token: st
           );
       });
       await client.subscribeAsync(`devices/${deviceId}/commands`, { qos: 1 });
+    },
+    async applyDesired() {
+      client.on('message', (topic, payload) => {
+        if (topic !== `devices/${deviceId}/desired`) return;
+        const doc = JSON.parse(payload.toString()) as { version: number; desired: Record<string, unknown> };
+        void client.publishAsync(
+          `devices/${deviceId}/reported`,
+          JSON.stringify({ version: doc.version, reported: doc.desired }),
+          { qos: 1 },
+        );
+      });
+      await client.subscribeAsync(`devices/${deviceId}/desired`, { qos: 1 });
     },
     async close() {
       await client.endAsync();

@@ -379,6 +379,30 @@ describe('dashboard in a browser', () => {
     await shot(page, 'commands');
   });
 
+  it('sets a desired attribute on the device page and shows the device applied it', async () => {
+    await device.applyDesired();
+    const page = await browser.newUserPage();
+    await signIn(page, managerLogin.username, managerLogin.password);
+    await page.goto(`${stack.urls.http}/#/devices/${encodeURIComponent(deviceId)}`);
+    await page.getByRole('heading', { name: 'Configuration' }).waitFor({ timeout: WAIT.timeoutMs });
+    await page.getByLabel('Attribute', { exact: true }).fill('interval_s');
+    await page.getByLabel('Desired value', { exact: true }).fill('30');
+    await page.getByRole('button', { name: 'Set', exact: true }).click();
+    await waitForText(
+      page,
+      '[data-attribute="interval_s"]',
+      (t) => t.includes('30') && t.includes('Applied'),
+      'reported by the device, shown applied',
+    );
+    const shadow = await manager.call<{ inSync: boolean; reported: Record<string, unknown> }>(
+      'GET',
+      `/api/devices/${encodeURIComponent(deviceId)}/shadow`,
+    );
+    expect(shadow).toMatchObject({ inSync: true, reported: { interval_s: 30 } });
+    await page.locator('#shadow-h').scrollIntoViewIfNeeded();
+    await shot(page, 'configuration');
+  });
+
   it('lets a manager set a device type’s deadband ("stored only on change")', async () => {
     const page = await browser.newUserPage();
     await signIn(page, managerLogin.username, managerLogin.password);

@@ -1,3 +1,4 @@
+import { DesiredDocument, ReportAck, Shadow, TypeDesired } from '@telemetry/api-contract';
 import { createShadowStore, parseReport, toDesiredWire } from '@telemetry/commands';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
@@ -38,6 +39,7 @@ export function registerShadowRoutes(table: RouteTable, ctx: ApiContext): void {
       'A device’s desired configuration (its type’s defaults under its own values), what it reported, and the difference',
     tags: ['shadow'],
     access: 'devices:read',
+    response: Shadow,
     params: z.object({ deviceId }),
     handler: ({ params, principal }) => service.get(principal, params.deviceId),
   });
@@ -52,6 +54,7 @@ export function registerShadowRoutes(table: RouteTable, ctx: ApiContext): void {
       '`expectedVersion`: refused with 409 when the configuration changed meanwhile.',
     tags: ['shadow'],
     access: 'devices:write',
+    response: Shadow,
     params: z.object({ deviceId }),
     body: z.object({ desired: Patch, expectedVersion: z.number().int().min(0).optional() }),
     example: { desired: { interval_s: 30, led: null } },
@@ -65,6 +68,7 @@ export function registerShadowRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'The desired defaults of a device type (what its devices get unless they have their own value)',
     tags: ['shadow'],
     access: 'devices:read',
+    response: TypeDesired,
     params: z.object({ typeName: TypeName }),
     query: z.object({ tenantId: id.optional() }),
     handler: async ({ params, query, principal }) => ({
@@ -79,6 +83,7 @@ export function registerShadowRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'Replace the desired defaults of a device type; pushed to its connected devices',
     tags: ['shadow'],
     access: 'devices:write',
+    response: TypeDesired,
     params: z.object({ typeName: TypeName }),
     body: z.object({ desired: Patch, tenantId: id.optional() }),
     example: { desired: { interval_s: 60 } },
@@ -93,6 +98,7 @@ export function registerShadowRoutes(table: RouteTable, ctx: ApiContext): void {
     description: 'Authenticated by the device token. Answers `{"version","desired"}`.',
     tags: ['device'],
     access: 'public',
+    response: DesiredDocument,
     query: z.object({ wait: Wait, after: z.coerce.number().int().min(0).optional() }),
     handler: async ({ req, query }) => {
       const deviceIdOf = await device(req);
@@ -116,6 +122,7 @@ export function registerShadowRoutes(table: RouteTable, ctx: ApiContext): void {
       'version is already stored (this one is stale) or the version was never given out.',
     tags: ['device'],
     access: 'public',
+    response: ReportAck,
     body: z.object({ version: z.number().int().min(0), reported: z.record(z.string(), z.unknown()) }),
     example: { version: 3, reported: { interval_s: 30 } },
     handler: async ({ req, body }) => {

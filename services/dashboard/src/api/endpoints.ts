@@ -1,4 +1,4 @@
-import type { Command } from '@telemetry/commands';
+import type { Command, Shadow } from '@telemetry/commands';
 import type { Role } from '../lib/permissions.js';
 import { download, http } from './http.js';
 import type {
@@ -141,6 +141,14 @@ export const commands = {
     body: { name: string; params?: Record<string, unknown>; ttl?: number; expectReply?: boolean },
     waitS = 0,
   ) => http.post<Command>(`/api/devices/${enc(deviceId)}/commands?wait=${waitS}`, body),
+};
+
+/** Desired configuration of a device (#18). */
+export const shadows = {
+  get: (deviceId: string, signal?: AbortSignal) => http.get<Shadow>(`/api/devices/${enc(deviceId)}/shadow`, {}, signal),
+  /** A merge patch (null removes); `expectedVersion` makes a concurrent change a 409. */
+  patch: (deviceId: string, desired: Record<string, unknown>, expectedVersion?: number) =>
+    http.patch<Shadow>(`/api/devices/${enc(deviceId)}/shadow/desired`, { desired, expectedVersion }),
 };
 
 export const deviceTypes = {

@@ -16,6 +16,7 @@ import { href } from '../router.js';
 import { DeviceActions } from './DeviceActions.js';
 import { DeviceCommands } from './DeviceCommands.js';
 import { DeviceRejections } from './DeviceRejections.js';
+import { DeviceShadow } from './DeviceShadow.js';
 
 /** One device or machine: live values, history chart, events, alerts. */
 export function DevicePage({ id }: { id: string }) {
@@ -154,6 +155,7 @@ export function DevicePage({ id }: { id: string }) {
       />
 
       <DeviceCommands deviceId={d.id} timeZone={tz} />
+      <DeviceShadow deviceId={d.id} timeZone={tz} />
       <DeviceRejections deviceId={d.id} />
 
       <EventsTable deviceId={d.id} timeZone={tz} refreshKey={flash} />
