@@ -210,7 +210,8 @@ describe('embedded store on disk', () => {
     } finally {
       await second.close();
     }
-  });
+    // two opens of an on-disk database: ~50 s each were seen on a loaded 2-core machine
+  }, 240_000);
 
   it('names the port when it is taken', async () => {
     const server = createServer();
