@@ -20,5 +20,15 @@ export { FirmwareImage, Rollout, RolloutDetail, RolloutDeviceState } from './fir
 export { Rejection, RejectionSummary } from './rejections.js';
 export { DesiredDocument, ReportAck, Shadow, TypeDesired } from './shadow.js';
 export { Asset, Site } from './sites.js';
+export {
+  DeviceEvent,
+  DeviceEventPage,
+  DeviceLatestPage,
+  DevicePurged,
+  DeviceSummary,
+  SeriesPoint,
+  SeriesPoints,
+  TenantPurged,
+} from './telemetry.js';
 export { Tenant } from './tenants.js';
 export { Assignment, CreatedUser, PasswordReset, User } from './users.js';

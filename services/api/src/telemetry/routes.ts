@@ -1,3 +1,11 @@
+import {
+  DeviceEventPage,
+  DeviceLatestPage,
+  DevicePurged,
+  DeviceSummary,
+  SeriesPoints,
+  TenantPurged,
+} from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, qList } from '../http/validation.js';
@@ -17,6 +25,7 @@ export function registerTelemetryRoutes(table: RouteTable, telemetry: TelemetryS
     access: 'telemetry:read',
     params: z.object({ deviceId }),
     query: EventsQuery,
+    response: DeviceEventPage,
     handler: async ({ params, query, principal }) => telemetry.events(principal, [params.deviceId], query),
   });
 
@@ -27,6 +36,7 @@ export function registerTelemetryRoutes(table: RouteTable, telemetry: TelemetryS
     tags: TAGS,
     access: 'telemetry:read',
     query: EventsQuery.extend({ deviceId: qList(deviceId).optional(), tenantId: id.optional() }),
+    response: DeviceEventPage,
     handler: async ({ query, principal }) => telemetry.events(principal, query.deviceId, query, query.tenantId),
   });
 
@@ -37,6 +47,7 @@ export function registerTelemetryRoutes(table: RouteTable, telemetry: TelemetryS
     tags: TAGS,
     access: 'telemetry:read',
     query: z.object({ deviceId: qList(deviceId).optional(), tenantId: id.optional() }),
+    response: DeviceLatestPage,
     handler: async ({ query, principal }) => ({
       items: await telemetry.latest(principal, query.deviceId, query.tenantId),
       nextCursor: null,
@@ -50,6 +61,7 @@ export function registerTelemetryRoutes(table: RouteTable, telemetry: TelemetryS
     tags: TAGS,
     access: 'telemetry:read',
     query: z.object({ deviceId, days: z.coerce.number().positive().max(3660).optional() }),
+    response: DeviceSummary,
     handler: async ({ query, principal }) => telemetry.summary(principal, query.deviceId, query.days),
   });
 
@@ -60,6 +72,7 @@ export function registerTelemetryRoutes(table: RouteTable, telemetry: TelemetryS
     tags: TAGS,
     access: 'telemetry:read',
     query: AggregateQuery,
+    response: SeriesPoints,
     handler: async ({ query, principal }) => ({ items: await telemetry.aggregate(principal, query) }),
   });
 
@@ -114,6 +127,7 @@ export function registerTelemetryRoutes(table: RouteTable, telemetry: TelemetryS
     access: 'telemetry:purge',
     params: z.object({ deviceId }),
     query: confirm,
+    response: DevicePurged,
     handler: async ({ params, query, principal }) => telemetry.purgeDevice(principal, params.deviceId, query.confirm),
   });
 
@@ -125,6 +139,7 @@ export function registerTelemetryRoutes(table: RouteTable, telemetry: TelemetryS
     access: 'telemetry:purge',
     params: z.object({ tenantId: id }),
     query: confirm,
+    response: TenantPurged,
     handler: async ({ params, query, principal }) => telemetry.purgeTenant(principal, params.tenantId, query.confirm),
   });
 }

@@ -13,9 +13,11 @@ export type {
   Dashboard,
   DashboardSummary,
   Device,
+  DeviceEvent,
   DevicePage,
   DeviceType,
   Rejection,
+  SeriesPoint,
   Site,
   Tenant,
   User,
@@ -117,20 +119,4 @@ export interface Recipient {
   email: string;
   name: string;
   cooldownS: number;
-}
-
-export interface DeviceEvent {
-  deviceId: string;
-  eventId: string;
-  ts: string;
-  kind: string;
-  metrics: Record<string, number>;
-  attributes: Record<string, unknown>;
-}
-
-export interface SeriesPoint {
-  /** bucket start, ISO */
-  bucket: string;
-  metric: string;
-  values: Partial<Record<'avg' | 'min' | 'max' | 'last' | 'count' | 'sum', number | null>>;
 }

@@ -13,7 +13,7 @@ export function emptyColumns(): Columns {
   return { x: [], avg: [], min: [], max: [], count: [] };
 }
 
-export function toColumns(points: SeriesPoint[], metric: string): Columns {
+export function toColumns(points: Pick<SeriesPoint, 'bucket' | 'metric' | 'values'>[], metric: string): Columns {
   const c = emptyColumns();
   const rows = points.filter((p) => p.metric === metric).sort((a, b) => a.bucket.localeCompare(b.bucket));
   for (const p of rows) {
