@@ -35,7 +35,8 @@ export class Connection {
       if (frame.kind === 'startup') this.started = true;
       if (frame.kind === 'message' && frame.type === 'X') return { reply: concat(replies), end: true };
       const reply = await this.session.stack(new Uint8Array(frame.bytes));
-      if (reply.length > 0) replies.push(reply);
+      // a copy now: PGlite may hand out a view of a buffer that its next message overwrites
+      if (reply.length > 0) replies.push(reply.slice());
     }
   }
 }
