@@ -1,8 +1,8 @@
 import type { BatchHandler, Bus } from '@telemetry/bus';
 import { DevicePresenceV1, decodeMessage, TelemetryAcceptedV1 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
+import { appliesTo, evaluateHeard, evaluateObservation, forAsset, type Observation } from '@telemetry/rule-engine';
 import type { Store } from '@telemetry/store';
-import { appliesTo, evaluateHeard, evaluateObservation, forAsset, type Observation } from './evaluate/index.js';
 import { type CommitResult, commitSteps, type Step } from './io/commit.js';
 import { deviceLabel, type Lookups, ruleTargets } from './io/context.js';
 import type { TopicNames } from './io/effects.js';

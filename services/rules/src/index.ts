@@ -1,2 +1,2 @@
-export * from './evaluate/index.js';
+export * from '@telemetry/rule-engine';
 export { createRules, type RulesDeps, type RulesService, type RulesTopics } from './rules.js';

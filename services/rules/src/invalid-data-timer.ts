@@ -1,4 +1,4 @@
-import { evaluateInvalidData } from './evaluate/index.js';
+import { evaluateInvalidData } from '@telemetry/rule-engine';
 import { type HandlerDeps, report } from './handlers.js';
 import { commitSteps } from './io/commit.js';
 import { type DeviceContext, deviceLabel } from './io/context.js';

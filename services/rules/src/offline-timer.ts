@@ -1,4 +1,4 @@
-import { evaluateTick } from './evaluate/index.js';
+import { evaluateTick } from '@telemetry/rule-engine';
 import { type HandlerDeps, report } from './handlers.js';
 import { commitSteps } from './io/commit.js';
 import { type DeviceContext, deviceLabel } from './io/context.js';

@@ -1,6 +1,6 @@
 import type { Bus } from '@telemetry/bus';
+import type { Evaluation, Rule, RuleState } from '@telemetry/rule-engine';
 import { insertOutbox, type OutboxMessage, publishStored, type Store } from '@telemetry/store';
-import type { Evaluation, Rule, RuleState } from '../evaluate/index.js';
 import type { DeviceContext } from './context.js';
 import { applyEffects, type TopicNames } from './effects.js';
 import { lockStates, saveStates, stateKey } from './state-repo.js';

@@ -1,6 +1,6 @@
+import type { Rule } from '@telemetry/rule-engine';
 import { createTtlCache } from '@telemetry/runtime';
 import type pg from 'pg';
-import type { Rule } from '../evaluate/index.js';
 import { RULE_COLUMNS, type RuleRow, toRule } from './rows.js';
 
 export interface AssetLink {

@@ -1,7 +1,7 @@
 import { AlertV1, DeviceCommandV1, encodeMessage, TaskV1 } from '@telemetry/contracts';
+import type { Effect, Rule, RuleState } from '@telemetry/rule-engine';
 import { type AlertRow, alertColumns, type OutboxMessage, toAlertV1 } from '@telemetry/store';
 import type pg from 'pg';
-import type { Effect, Rule, RuleState } from '../evaluate/index.js';
 import type { DeviceContext } from './context.js';
 import { iso } from './rows.js';
 

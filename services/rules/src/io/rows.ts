@@ -1,4 +1,4 @@
-import type { Rule, RuleState } from '../evaluate/index.js';
+import type { Rule, RuleState } from '@telemetry/rule-engine';
 
 /** `rules` columns as the evaluators want them. */
 export const RULE_COLUMNS = `id, tenant_id, name, kind, device_id, asset_type, asset_id, metric, operator,

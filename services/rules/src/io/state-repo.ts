@@ -1,5 +1,5 @@
+import type { RuleState } from '@telemetry/rule-engine';
 import type pg from 'pg';
-import type { RuleState } from '../evaluate/index.js';
 import { iso, type StateRow, toState } from './rows.js';
 
 export interface StateKey {

@@ -48,3 +48,4 @@ export function evaluateObservation(rule: Rule, state: RuleState, obs: Observati
     ? evaluateThreshold(rule, state, sample)
     : evaluateMaintenance(rule, state, sample, obs.label);
 }
+export { type BacktestEpisode, type BacktestResult, backtest, type HistorySample } from './backtest.js';
