@@ -7,6 +7,8 @@ export const DeviceType = z.object({
   expectedIntervalS: z.number().nullable(),
   /** metric → band; `*` = every other metric; {} = every reading is stored. */
   deadband: z.record(z.string(), z.number()),
+  /** metric → how people read it (#21): `uptime_s` → label "Uptime", unit "s" (shown as a duration). */
+  metrics: z.record(z.string(), z.object({ label: z.string().optional(), unit: z.string().optional() })),
   /** devices of this type in the tenant */
   devices: z.number(),
 });

@@ -30,6 +30,7 @@ import { createAuthenticate } from './http/authenticate.js';
 import { createRateLimits } from './http/rate-limit.js';
 import { RouteTable } from './http/route-table.js';
 import { type ApiTopics, createPublisher } from './publish.js';
+import { registerRecipientRoutes } from './recipients/routes.js';
 import { registerRejectionRoutes } from './rejections/routes.js';
 import { registerRuleRoutes } from './rules/routes.js';
 import { resolveJwtSecret } from './secret.js';
@@ -138,6 +139,7 @@ export function createApi(deps: ApiDeps): Api {
   registerAlertRoutes(table, ctx);
   registerTaskRoutes(table, ctx);
   registerRuleRoutes(table, ctx);
+  registerRecipientRoutes(table, ctx);
   registerAuditRoutes(table, ctx);
   registerCommandRoutes(table, ctx);
   registerDashboardRoutes(table, ctx);

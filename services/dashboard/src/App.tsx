@@ -16,6 +16,7 @@ const SitesAdminPage = lazy(() => import('./pages/admin/Sites.js').then((m) => (
 const DevicesAdminPage = lazy(() => import('./pages/admin/Devices.js').then((m) => ({ default: m.DevicesAdminPage })));
 const BoardsPage = lazy(() => import('./pages/boards/Boards.js').then((m) => ({ default: m.BoardsPage })));
 const BoardPage = lazy(() => import('./pages/boards/Board.js').then((m) => ({ default: m.BoardPage })));
+const AlertPage = lazy(() => import('./pages/Alert.js').then((m) => ({ default: m.AlertPage })));
 const RulesAdminPage = lazy(() => import('./pages/admin/Rules.js').then((m) => ({ default: m.RulesAdminPage })));
 const TenantsAdminPage = lazy(() => import('./pages/admin/Tenants.js').then((m) => ({ default: m.TenantsAdminPage })));
 const AuditPage = lazy(() => import('./pages/admin/Audit.js').then((m) => ({ default: m.AuditPage })));
@@ -48,6 +49,7 @@ const ROUTES: Route[] = [
   { path: '/', title: 'Fleet', render: () => <FleetPage />, nav: { label: 'Fleet', allowed: everyone } },
   { path: '/devices/:id', title: 'Device', render: (p) => <DevicePage id={p.id ?? ''} /> },
   { path: '/alerts', title: 'Alerts', render: () => <AlertsPage />, nav: { label: 'Alerts', allowed: everyone } },
+  { path: '/alerts/:id', title: 'Alert', render: (p) => <AlertPage id={p.id ?? ''} /> },
   { path: '/tasks', title: 'Tasks', render: () => <TasksPage />, nav: { label: 'Tasks', allowed: everyone } },
   {
     path: '/boards',

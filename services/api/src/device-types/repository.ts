@@ -6,13 +6,21 @@ export interface DeviceTypeRow {
   name: string;
   expected_interval_s: number | null;
   deadband: Record<string, number>;
+  metrics: Record<string, MetricDisplay>;
   devices: number;
+}
+
+/** How a metric of the type reads to people: "uptime_s" → label "Uptime", unit "s" (#21). */
+export interface MetricDisplay {
+  label?: string;
+  unit?: string;
 }
 
 /** The device types of a tenant: those with settings, and those its devices name (default settings). */
 export async function listDeviceTypes(db: Db, tenantId: string): Promise<DeviceTypeRow[]> {
   const { rows } = await db.query<DeviceTypeRow>(
     `SELECT n.name, t.expected_interval_s, coalesce(t.deadband, '{}'::jsonb) AS deadband,
+            coalesce(t.metrics, '{}'::jsonb) AS metrics,
             (SELECT count(*)::int FROM devices d WHERE d.tenant_id = $1 AND d.device_type = n.name) AS devices
      FROM (SELECT name FROM device_types WHERE tenant_id = $1
            UNION SELECT DISTINCT device_type FROM devices WHERE tenant_id = $1) n
@@ -32,7 +40,7 @@ export async function putDeviceType(
   db: Db,
   tenantId: string,
   name: string,
-  patch: { deadband?: Record<string, number>; expectedIntervalS?: number },
+  patch: { deadband?: Record<string, number>; expectedIntervalS?: number; metrics?: Record<string, MetricDisplay> },
 ): Promise<DeviceTypeRow | undefined> {
   // a type the tenant has (settings, or devices naming it): types are per tenant, so another
   // tenant's type name is simply unknown here (404), never created by a typo
@@ -43,12 +51,19 @@ export async function putDeviceType(
   );
   if (!known.rowCount) return undefined;
   await db.query(
-    `INSERT INTO device_types (tenant_id, name, expected_interval_s, deadband)
-     VALUES ($1, $2, coalesce($3, 60), coalesce($4::jsonb, '{}'::jsonb))
+    `INSERT INTO device_types (tenant_id, name, expected_interval_s, deadband, metrics)
+     VALUES ($1, $2, coalesce($3, 60), coalesce($4::jsonb, '{}'::jsonb), coalesce($5::jsonb, '{}'::jsonb))
      ON CONFLICT (tenant_id, name) DO UPDATE SET
        expected_interval_s = coalesce($3, device_types.expected_interval_s),
-       deadband = coalesce($4::jsonb, device_types.deadband)`,
-    [tenantId, name, patch.expectedIntervalS ?? null, patch.deadband ? JSON.stringify(patch.deadband) : null],
+       deadband = coalesce($4::jsonb, device_types.deadband),
+       metrics = coalesce($5::jsonb, device_types.metrics)`,
+    [
+      tenantId,
+      name,
+      patch.expectedIntervalS ?? null,
+      patch.deadband ? JSON.stringify(patch.deadband) : null,
+      patch.metrics ? JSON.stringify(patch.metrics) : null,
+    ],
   );
   const rows = await listDeviceTypes(db, tenantId);
   return rows.find((r) => r.name === name);

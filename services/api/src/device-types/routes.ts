@@ -11,6 +11,7 @@ const present = (r: DeviceTypeRow) => ({
   name: r.name,
   expectedIntervalS: r.expected_interval_s,
   deadband: r.deadband,
+  metrics: r.metrics,
   devices: r.devices,
 });
 const TypeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits and _ . -');
@@ -18,6 +19,12 @@ const TypeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters,
 const Deadband = z.record(
   z.string().regex(/^(\*|[A-Za-z0-9_.:-]{1,64})$/, 'a metric name or *'),
   z.number().finite().min(0, 'a band is 0 or more'),
+);
+
+/** metric -> how people read it: a display name and a unit (`s` readings show as durations). */
+const MetricsDisplay = z.record(
+  z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a metric name'),
+  z.object({ label: z.string().max(64).optional(), unit: z.string().max(16).optional() }),
 );
 
 /**
@@ -45,12 +52,13 @@ export function registerDeviceTypeRoutes(table: RouteTable, ctx: ApiContext): vo
     method: 'put',
     path: '/api/device-types/:typeName',
     summary:
-      'Set a device type’s deadband (metric → band, * = every other metric; {} stores every reading); a type of the tenant’s devices',
+      'Set a device type’s deadband (metric → band, * = every other metric; {} stores every reading), expected interval and metric names/units; a type of the tenant’s devices',
     tags: ['devices'],
     access: 'devices:write',
     params: z.object({ typeName: TypeName }),
     body: z.object({
       deadband: Deadband.optional(),
+      metrics: MetricsDisplay.optional(),
       expectedIntervalS: z
         .number()
         .int()
@@ -59,7 +67,7 @@ export function registerDeviceTypeRoutes(table: RouteTable, ctx: ApiContext): vo
         .optional(),
       tenantId: id.optional(),
     }),
-    example: { deadband: { temperature: 0.5, '*': 0 } },
+    example: { deadband: { temperature: 0.5, '*': 0 }, metrics: { uptime_s: { label: 'Uptime', unit: 's' } } },
     response: DeviceType,
     handler: async ({ params, body, principal }) => {
       const tenantId = writeTenant(principal, body.tenantId);
@@ -71,7 +79,7 @@ export function registerDeviceTypeRoutes(table: RouteTable, ctx: ApiContext): vo
           entity: 'device_type',
           entityId: params.typeName,
           tenantId,
-          details: { deadband: body.deadband, expectedIntervalS: body.expectedIntervalS },
+          details: { deadband: body.deadband, expectedIntervalS: body.expectedIntervalS, metrics: body.metrics },
         });
         return present(row);
       });

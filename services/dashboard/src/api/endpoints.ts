@@ -3,6 +3,7 @@ import type { Role } from '../lib/permissions.js';
 import { download, http } from './http.js';
 import type {
   Alert,
+  AlertDetail,
   AlertState,
   Asset,
   Assignment,
@@ -19,6 +20,7 @@ import type {
   Recipient,
   Rejection,
   Rule,
+  RuleTestResult,
   SeriesPoint,
   Site,
   Task,
@@ -154,21 +156,45 @@ export const shadows = {
 export const deviceTypes = {
   list: (tenantId: string | undefined, signal?: AbortSignal) =>
     http.get<{ items: DeviceType[] }>('/api/device-types', { tenantId }, signal).then((r) => r.items),
-  update: (name: string, body: { deadband?: Record<string, number>; tenantId?: string }) =>
-    http.put<DeviceType>(`/api/device-types/${enc(name)}`, body),
+  update: (
+    name: string,
+    body: { deadband?: Record<string, number>; metrics?: DeviceType['metrics']; tenantId?: string },
+  ) => http.put<DeviceType>(`/api/device-types/${enc(name)}`, body),
 };
+
+/** Filters of the alerts list (server-side, paged by cursor). */
+export interface AlertQuery {
+  state?: AlertState | 'active';
+  severity?: string;
+  deviceId?: string;
+  assetId?: string;
+  siteId?: string;
+  ruleId?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
+}
 
 export const alerts = {
-  list: (
-    q: { state?: AlertState | 'active'; deviceId?: string; assetId?: string; severity?: string; limit?: number } = {},
-    signal?: AbortSignal,
-  ) => http.get<Page<Alert>>('/api/alerts', { limit: 200, ...q }, signal),
+  list: (q: AlertQuery = {}, signal?: AbortSignal) => http.get<Page<Alert>>('/api/alerts', { limit: 50, ...q }, signal),
+  get: (id: string, signal?: AbortSignal) => http.get<AlertDetail>(`/api/alerts/${enc(id)}`, undefined, signal),
   acknowledge: (id: string, note?: string) => http.post<Alert>(`/api/alerts/${enc(id)}/acknowledge`, { note }),
   resolve: (id: string, note?: string) => http.post<Alert>(`/api/alerts/${enc(id)}/resolve`, { note }),
+  assign: (id: string, userId: string | null) => http.post<Alert>(`/api/alerts/${enc(id)}/assignee`, { userId }),
 };
 
+export interface TaskQuery {
+  status?: TaskStatus;
+  deviceId?: string;
+  siteId?: string;
+  assignee?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 export const tasks = {
-  list: (signal?: AbortSignal) => http.get<Page<Task>>('/api/tasks', { limit: 200 }, signal),
+  list: (q: TaskQuery = {}, signal?: AbortSignal) => http.get<Page<Task>>('/api/tasks', { limit: 50, ...q }, signal),
   create: (t: { title: string; description?: string; deviceId?: string; assetId?: string; dueAt?: string }) =>
     http.post<Task>('/api/tasks', t),
   setStatus: (id: string, status: TaskStatus) => http.post<Task>(`/api/tasks/${enc(id)}/status`, { status }),
@@ -219,6 +245,9 @@ export const rules = {
   create: (r: Partial<Rule> & { tenantId?: string }) => http.post<Rule>('/api/rules', r),
   update: (id: string, r: Partial<Rule>) => http.patch<Rule>(`/api/rules/${enc(id)}`, r),
   remove: (id: string) => http.del<void>(`/api/rules/${enc(id)}`),
+  /** A draft (no target) against one device's stored data of the last `hours`; nothing is written. */
+  test: (body: { rule: Partial<Rule>; deviceId: string; hours: number; tenantId?: string }) =>
+    http.post<RuleTestResult>('/api/rules/test', body),
 };
 
 export const recipients = {

@@ -73,6 +73,25 @@ export interface Alert {
   acknowledgedBy: string | null;
   resolvedAt: string | null;
   resolvedBy: string | null;
+  /** Read with the alert (GET /api/alerts); absent on a live update until the list reloads. */
+  deviceName?: string | null;
+  deviceType?: string | null;
+  assetName?: string | null;
+  siteId?: string | null;
+  siteName?: string | null;
+  /** The site's zone (the tenant's when there is no site): the one zone the alert's times are shown in. */
+  timezone?: string;
+  resolution?: string | null;
+  acknowledgedByName?: string | null;
+  resolvedByName?: string | null;
+  assigneeId?: string | null;
+  assigneeName?: string | null;
+}
+
+/** GET /api/alerts/{id}: the alert with its history. */
+export interface AlertDetail extends Alert {
+  acknowledgementNote: string | null;
+  events: { change: string; actorId: string | null; actorName: string | null; note: string | null; at: string }[];
 }
 
 export type TaskStatus = 'not_started' | 'in_progress' | 'finished';
@@ -90,12 +109,20 @@ export interface Task {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  deviceName?: string | null;
+  assetName?: string | null;
+  siteId?: string | null;
+  /** The site's zone, else the tenant's. */
+  timezone?: string;
 }
+
+export type RuleKind = 'threshold' | 'offline' | 'maintenance' | 'invalid_data';
 
 export interface Rule {
   id: string;
+  tenantId: string;
   name: string;
-  kind: 'threshold' | 'offline' | 'maintenance';
+  kind: RuleKind;
   deviceId: string | null;
   assetType: string | null;
   assetId: string | null;
@@ -108,8 +135,29 @@ export interface Rule {
   minDurationS: number;
   offlineFactor: number;
   serviceInterval: number | null;
+  taskDueDays: number;
   severity: Severity;
   enabled: boolean;
+  reminderS: number;
+}
+
+/** POST /api/rules/test: when a draft rule would have fired over a device's recent data. */
+export interface RuleTestResult {
+  deviceId: string;
+  from: string;
+  to: string;
+  samples: number;
+  evaluated: number;
+  truncated: boolean;
+  wouldFire: boolean;
+  episodes: {
+    openedAt: string;
+    resolvedAt: string | null;
+    value: number | null;
+    threshold: number | null;
+    message: string;
+    task: string | null;
+  }[];
 }
 
 export interface Recipient {
@@ -120,3 +168,6 @@ export interface Recipient {
   name: string;
   cooldownS: number;
 }
+
+/** How a device type's metric reads to people (#21). */
+export type MetricDisplay = import('@telemetry/api-contract').DeviceType['metrics'][string];

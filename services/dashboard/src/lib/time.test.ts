@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, fromZonedInput, toZonedInput, tzOffsetMs } from './time.js';
+import { formatAgo, formatZoned, fromZonedInput, toZonedInput, tzOffsetMs } from './time.js';
 
 describe('time zones', () => {
   it('computes offsets, including DST', () => {
@@ -29,5 +29,14 @@ describe('time zones', () => {
     expect(formatAgo(now - 90_000, now)).toBe('1 min ago');
     expect(formatAgo(now - 3 * 86_400_000, now)).toBe('3 d ago');
     expect(formatAgo(null, now)).toBe('never');
+  });
+
+  it('shows an instant in the site’s zone with the zone named (#21)', () => {
+    const t = Date.UTC(2025, 0, 15, 12, 0, 5);
+    // the hour as the locale writes it (13:00:05 or 1:00:05 PM), the zone always named
+    expect(formatZoned(t, 'Europe/Berlin')).toMatch(/\b(13|1):00:05\b.* CET$/);
+    expect(formatZoned(t, 'UTC')).toMatch(/\b(12):00:05\b.* UTC$/);
+    expect(formatZoned(t, 'Not/AZone')).toMatch(/UTC$/);
+    expect(formatZoned(null, 'UTC')).toBe('—');
   });
 });

@@ -96,6 +96,23 @@ export function formatTs(
   return dateFormat(tz, kind).format(d);
 }
 
+/**
+ * The one time rule of the dashboard (#21): an instant shown in its site's zone (the tenant's when
+ * it has no site), with the zone named, so a time never reads as if it were the browser's.
+ */
+export function formatZoned(value: string | number | Date | null | undefined, tz: string | undefined): string {
+  const zone = tz && isValidTimeZone(tz) ? tz : 'UTC';
+  const text = formatTs(value, zone);
+  return text === '—' ? text : `${text} ${zoneAbbrev(value as string | number | Date, zone)}`;
+}
+
+function zoneAbbrev(value: string | number | Date, tz: string): string {
+  const part = new Intl.DateTimeFormat('en-GB', { timeZone: tz, timeZoneName: 'short' })
+    .formatToParts(new Date(value))
+    .find((p) => p.type === 'timeZoneName');
+  return part?.value ?? tz;
+}
+
 /** "3 min ago": for last-seen columns. */
 export function formatAgo(value: string | number | null | undefined, now = Date.now()): string {
   if (value === null || value === undefined) return 'never';

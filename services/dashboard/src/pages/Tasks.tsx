@@ -1,10 +1,10 @@
-import { type FormEvent, useEffect, useState } from 'react';
-import { tasks as tasksApi } from '../api/endpoints.js';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { sites as sitesApi, tasks as tasksApi } from '../api/endpoints.js';
 import { useMe } from '../api/session.js';
-import type { Task, TaskStatus } from '../api/types.js';
+import type { Page, Task, TaskStatus } from '../api/types.js';
 import { Empty, ErrorBox, Field, Loading } from '../components/ui.js';
 import { can } from '../lib/permissions.js';
-import { browserTimeZone, formatTs } from '../lib/time.js';
+import { formatTs, formatZoned } from '../lib/time.js';
 import { useAction, useResource } from '../lib/use-resource.js';
 import { useLive } from '../live/context.js';
 import type { TaskChange } from '../live/protocol.js';
@@ -28,6 +28,7 @@ function applyTaskChange(list: Task[], t: TaskChange): Task[] {
   const i = list.findIndex((x) => x.id === t.taskId);
   const prev = list[i];
   const next: Task = {
+    ...prev,
     id: t.taskId,
     tenantId: t.tenantId,
     title: t.title,
@@ -56,15 +57,50 @@ function upsertTask(list: Task[], t: Task): Task[] {
 export function TasksPage() {
   const me = useMe();
   const live = useLive();
-  const tz = browserTimeZone();
-  const list = useResource(async (signal) => (await tasksApi.list(signal)).items, []);
+  const [filters, setFilters] = useState({ siteId: '', status: '' as TaskStatus | '', mine: false });
+  const sites = useResource(() => sitesApi.list(), []);
+  // server-side filters and pages (#21): the board shows the pages loaded so far, newest first
+  const list = useResource(
+    (signal) =>
+      tasksApi.list(
+        {
+          siteId: filters.siteId || undefined,
+          status: filters.status || undefined,
+          assignee: filters.mine ? 'me' : undefined,
+        },
+        signal,
+      ),
+    [filters],
+  );
   const [dropTarget, setDropTarget] = useState<TaskStatus | null>(null);
   const [dragging, setDragging] = useState<Task | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const mayUpdate = can(me.role, 'tasks:update');
 
   useWatchAll();
-  const { mutate, reload } = list;
+  const { mutate: mutatePage, reload } = list;
+  const mutate = useCallback(
+    (fn: (l: Task[] | undefined) => Task[] | undefined) =>
+      mutatePage((page: Page<Task> | undefined) => page && { ...page, items: fn(page.items) ?? [] }),
+    [mutatePage],
+  );
+  const more = useAction(async () => {
+    const cursor = list.data?.nextCursor;
+    if (!cursor) return;
+    const next = await tasksApi.list({
+      siteId: filters.siteId || undefined,
+      status: filters.status || undefined,
+      assignee: filters.mine ? 'me' : undefined,
+      cursor,
+    });
+    mutatePage(
+      (page) =>
+        page && {
+          items: [...page.items, ...next.items.filter((t) => !page.items.some((x) => x.id === t.id))],
+          nextCursor: next.nextCursor,
+        },
+    );
+  });
   useEffect(() => {
     const offs = [
       live.on('task', ({ task }) => mutate((l) => applyTaskChange(l ?? [], task))),
@@ -87,7 +123,7 @@ export function TasksPage() {
     }
   });
 
-  const tasks = list.data ?? [];
+  const tasks = list.data?.items ?? [];
   return (
     <>
       <div className="topbar">
@@ -97,6 +133,46 @@ export function TasksPage() {
         {announcement}
       </div>
       {can(me.role, 'tasks:create') ? <NewTask onCreated={(t) => mutate((l) => upsertTask(l ?? [], t))} /> : null}
+      <div className="inline-form panel">
+        <div className="field" style={{ maxWidth: '14rem' }}>
+          <label htmlFor="task-site">Site</label>
+          <select
+            id="task-site"
+            value={filters.siteId}
+            onChange={(e) => setFilters((f) => ({ ...f, siteId: e.target.value }))}
+          >
+            <option value="">Every site</option>
+            {(sites.data ?? []).map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field" style={{ maxWidth: '12rem' }}>
+          <label htmlFor="task-status">Status</label>
+          <select
+            id="task-status"
+            value={filters.status}
+            onChange={(e) => setFilters((f) => ({ ...f, status: e.target.value as TaskStatus | '' }))}
+          >
+            <option value="">Any</option>
+            {COLUMNS.map((c) => (
+              <option key={c.status} value={c.status}>
+                {c.title}
+              </option>
+            ))}
+          </select>
+        </div>
+        <label className="row">
+          <input
+            type="checkbox"
+            checked={filters.mine}
+            onChange={(e) => setFilters((f) => ({ ...f, mine: e.target.checked }))}
+          />{' '}
+          Assigned to me
+        </label>
+      </div>
       <ErrorBox error={list.error} onRetry={list.reload} />
       <ErrorBox error={move.error} />
       {list.loading && !list.data ? <Loading label="Loading tasks…" /> : null}
@@ -153,11 +229,14 @@ export function TasksPage() {
                       <div className="muted" style={{ fontSize: '0.8rem' }}>
                         {t.deviceId ? (
                           <>
-                            <a href={href(`/devices/${encodeURIComponent(t.deviceId)}`)}>{t.deviceId}</a> ·{' '}
+                            <a href={href(`/devices/${encodeURIComponent(t.deviceId)}`)}>
+                              {t.deviceName || t.deviceId}
+                            </a>{' '}
+                            ·{' '}
                           </>
                         ) : null}
-                        {t.dueAt ? `due ${formatTs(t.dueAt, tz, 'date')}` : 'no due date'}
-                        {t.finishedAt ? ` · finished ${formatTs(t.finishedAt, tz)}` : ''}
+                        {t.dueAt ? `due ${formatTs(t.dueAt, t.timezone ?? 'UTC', 'date')}` : 'no due date'}
+                        {t.finishedAt ? ` · finished ${formatZoned(t.finishedAt, t.timezone)}` : ''}
                       </div>
                       {mayUpdate && NEXT[t.status].length > 0 ? (
                         <div className="row" style={{ marginTop: '0.4rem' }}>
@@ -181,6 +260,14 @@ export function TasksPage() {
               </section>
             );
           })}
+        </div>
+      ) : null}
+      {list.data?.nextCursor ? (
+        <div className="row pager">
+          <button type="button" disabled={more.pending} onClick={() => void more.run()}>
+            Load older tasks
+          </button>
+          <ErrorBox error={more.error} />
         </div>
       ) : null}
     </>
