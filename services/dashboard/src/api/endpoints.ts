@@ -177,7 +177,8 @@ export interface AlertQuery {
 }
 
 export const alerts = {
-  list: (q: AlertQuery = {}, signal?: AbortSignal) => http.get<Page<Alert>>('/api/alerts', { limit: 200, ...q }, signal),
+  list: (q: AlertQuery = {}, signal?: AbortSignal) =>
+    http.get<Page<Alert>>('/api/alerts', { limit: 200, ...q }, signal),
   get: (id: string, signal?: AbortSignal) => http.get<AlertDetail>(`/api/alerts/${enc(id)}`, undefined, signal),
   acknowledge: (id: string, note?: string) => http.post<Alert>(`/api/alerts/${enc(id)}/acknowledge`, { note }),
   resolve: (id: string, note?: string) => http.post<Alert>(`/api/alerts/${enc(id)}/resolve`, { note }),
