@@ -196,6 +196,7 @@ describe('rules and alerts (#21)', () => {
     expect(put.status).toBe(200);
     expect(put.body.metrics).toEqual({ uptime_s: { label: 'Uptime', unit: 's' } });
     const list = await h.req('get', '/api/device-types', { token: manager });
+    expect(list.status, list.text).toBe(200);
     expect(list.body.items.find((t: { name: string }) => t.name === 'ozone').metrics.uptime_s.label).toBe('Uptime');
   });
 });

@@ -4,7 +4,7 @@ type Db = Pick<pg.ClientBase, 'query'>;
 
 export interface DeviceTypeRow {
   name: string;
-  expected_interval_s: number | null;
+  expected_interval_s: number;
   deadband: Record<string, number>;
   metrics: Record<string, MetricDisplay>;
   devices: number;
@@ -19,7 +19,8 @@ export interface MetricDisplay {
 /** The device types of a tenant: those with settings, and those its devices name (default settings). */
 export async function listDeviceTypes(db: Db, tenantId: string): Promise<DeviceTypeRow[]> {
   const { rows } = await db.query<DeviceTypeRow>(
-    `SELECT n.name, t.expected_interval_s, coalesce(t.deadband, '{}'::jsonb) AS deadband,
+    `SELECT n.name, coalesce(t.expected_interval_s, 60) AS expected_interval_s, -- without settings: the column's default
+            coalesce(t.deadband, '{}'::jsonb) AS deadband,
             coalesce(t.metrics, '{}'::jsonb) AS metrics,
             (SELECT count(*)::int FROM devices d WHERE d.tenant_id = $1 AND d.device_type = n.name) AS devices
      FROM (SELECT name FROM device_types WHERE tenant_id = $1

@@ -124,11 +124,16 @@ export interface TestDevice {
   id: string;
   name: string;
   expected_interval_s: number;
+  /** Its site's zone (the tenant's without one): the zone a test's times are shown in. */
+  timezone: string;
 }
 
 export async function loadTestDevice(db: Db, tenantId: string, deviceId: string): Promise<TestDevice | undefined> {
   const { rows } = await db.query<TestDevice>(
-    'SELECT id, name, expected_interval_s FROM devices WHERE id = $1 AND tenant_id = $2',
+    `SELECT d.id, d.name, d.expected_interval_s, coalesce(st.timezone, tn.timezone) AS timezone
+     FROM devices d JOIN tenants tn ON tn.id = d.tenant_id
+     LEFT JOIN assets a ON a.id = d.asset_id LEFT JOIN sites st ON st.id = a.site_id
+     WHERE d.id = $1 AND d.tenant_id = $2`,
     [deviceId, tenantId],
   );
   return rows[0];

@@ -216,6 +216,7 @@ export function createRuleService(deps: { publish: Publisher; now: () => number 
       const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
       return {
         deviceId: device.id,
+        timezone: device.timezone,
         from: (truncated && samples[0] ? new Date(samples[0].ts) : from).toISOString(),
         to: new Date(now).toISOString(),
         samples: rule.kind === 'invalid_data' ? rejections.length : samples.length,

@@ -144,6 +144,7 @@ export interface Rule {
 /** POST /api/rules/test: when a draft rule would have fired over a device's recent data. */
 export interface RuleTestResult {
   deviceId: string;
+  timezone: string;
   from: string;
   to: string;
   samples: number;

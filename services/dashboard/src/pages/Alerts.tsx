@@ -22,7 +22,7 @@ const FILTERS: Array<{ id: StateFilter; label: string }> = [
   { id: 'all', label: 'All' },
 ];
 
-const PAGE = 25;
+const PAGE_SIZES = [5, 25, 100];
 
 /** Does a live alert belong on the page the filters show? (The server applied them to the rest.) */
 function matches(a: Alert, f: { state: StateFilter; severity: string; siteId: string; deviceId: string }): boolean {
@@ -54,6 +54,7 @@ export function AlertsPage() {
     deviceId: query.get('device') ?? '',
     since: '',
     until: '',
+    limit: 25,
   });
   // the cursors of the pages before this one: Newer pops, Older pushes
   const [cursors, setCursors] = useState<string[]>([]);
@@ -77,7 +78,7 @@ export function AlertsPage() {
           deviceId: filters.deviceId.trim() || undefined,
           since: at(filters.since),
           until: at(filters.until),
-          limit: PAGE,
+          limit: filters.limit,
           cursor,
         },
         signal,
@@ -134,7 +135,9 @@ export function AlertsPage() {
     setAnnouncement(kind === 'ack' ? 'Alert acknowledged.' : 'Alert resolved.');
   });
 
-  const items = list.data?.items ?? [];
+  // a live change or an action may take an alert out of what the filters show (resolved while
+  // "Needs attention" is on): it leaves the page as it would on a reload
+  const items = (list.data?.items ?? []).filter((a) => matches(a, filters));
   return (
     <>
       <div className="topbar">
@@ -196,6 +199,16 @@ export function AlertsPage() {
             onChange={(e) => setFilter({ deviceId: e.target.value })}
             placeholder="any"
           />
+        </div>
+        <div className="field" style={{ maxWidth: '8rem' }}>
+          <label htmlFor="alert-limit">Per page</label>
+          <select id="alert-limit" value={filters.limit} onChange={(e) => setFilter({ limit: Number(e.target.value) })}>
+            {PAGE_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
         </div>
         <div className="field" style={{ maxWidth: '14rem' }}>
           <label htmlFor="alert-since">Opened from ({inputZone})</label>

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import {
   assets as assetsApi,
   devices as devicesApi,
@@ -6,18 +6,20 @@ import {
   rules as rulesApi,
 } from '../../api/endpoints.js';
 import { useMe } from '../../api/session.js';
-import type { Asset, Device, Rule, Severity } from '../../api/types.js';
+import type { Asset, Rule } from '../../api/types.js';
 import { useWorkingTenant } from '../../components/TenantPicker.js';
 import { Badge, Empty, ErrorBox, Field, formatValue, Loading } from '../../components/ui.js';
 import { can } from '../../lib/permissions.js';
 import { useAction, useResource } from '../../lib/use-resource.js';
-
-type Target = 'deviceId' | 'assetType' | 'assetId';
+import { KIND_LABELS, RuleForm } from './RuleForm.js';
 
 function describeRule(r: Rule): string {
   const target = r.deviceId ? `device ${r.deviceId}` : r.assetType ? `every ${r.assetType}` : `asset ${r.assetId}`;
   if (r.kind === 'offline') return `${target} silent for ${r.offlineFactor}× its interval`;
   if (r.kind === 'maintenance') return `${target}: ${r.metric} every ${formatValue(r.serviceInterval)}`;
+  if (r.kind === 'invalid_data') {
+    return `${target}: ${formatValue(r.threshold ?? 1)} rejected message(s) within ${r.minDurationS} s`;
+  }
   const cond =
     r.operator === 'outside'
       ? `${r.metric} outside ${formatValue(r.threshold)}…${formatValue(r.thresholdHigh)}`
@@ -27,7 +29,7 @@ function describeRule(r: Rule): string {
   return `${target}: ${cond}${clear}${dur}`;
 }
 
-/** Alert rules (thresholds with hysteresis, offline, maintenance) and who gets the emails. */
+/** Alert rules of every kind (create, edit, enable/disable, test against recent data) and who gets the emails. */
 export function RulesAdminPage() {
   const me = useMe();
   const mayWrite = can(me.role, 'rules:write');
@@ -40,12 +42,16 @@ export function RulesAdminPage() {
   }, []);
   const assets = targets.data?.assets ?? [];
   const devices = targets.data?.devices ?? [];
+  const [editing, setEditing] = useState<string | null>(null);
+  const replace = (updated: Rule) =>
+    list.mutate((l) => l?.map((x) => (x.id === updated.id ? { ...x, ...updated } : x)));
   const toggle = useAction(async (r: Rule) => {
-    const updated = await rulesApi.update(r.id, { enabled: !r.enabled });
-    list.mutate((l) => l?.map((x) => (x.id === r.id ? { ...x, ...updated } : x)));
+    // disabling resolves the rule's open alerts (server-side): say so before
+    if (r.enabled && !window.confirm(`Disable the rule "${r.name}"? Its open alerts are resolved.`)) return;
+    replace(await rulesApi.update(r.id, { enabled: !r.enabled }));
   });
   const remove = useAction(async (r: Rule) => {
-    if (!window.confirm(`Delete the rule "${r.name}"? Its open alerts stay.`)) return;
+    if (!window.confirm(`Delete the rule "${r.name}"? Its open alerts are resolved; its alerts stay.`)) return;
     await rulesApi.remove(r.id);
     list.mutate((l) => l?.filter((x) => x.id !== r.id));
   });
@@ -55,12 +61,15 @@ export function RulesAdminPage() {
       <h1>Rules and recipients</h1>
       {mayWrite ? working.picker : null}
       {mayWrite ? (
-        <NewRule
-          tenantId={working.tenantId}
-          assets={assets}
-          devices={devices}
-          onCreated={(r) => list.mutate((l) => [...(l ?? []), r])}
-        />
+        <details className="panel">
+          <summary>New rule</summary>
+          <RuleForm
+            tenantId={working.tenantId}
+            assets={assets}
+            devices={devices}
+            onSaved={(r) => list.mutate((l) => [...(l ?? []), r])}
+          />
+        </details>
       ) : null}
       <ErrorBox error={list.error ?? toggle.error ?? remove.error} onRetry={list.reload} />
       {list.loading && !list.data ? <Loading /> : null}
@@ -68,14 +77,14 @@ export function RulesAdminPage() {
         <Empty title="No rules yet">
           <p>
             {mayWrite
-              ? 'Add a threshold rule above: alerts appear when a device crosses it.'
+              ? 'Add a rule above: alerts appear when a device crosses a threshold, goes silent, is due for service or sends invalid data.'
               : 'A manager sets up rules.'}
           </p>
         </Empty>
       ) : null}
       {list.data && list.data.length > 0 ? (
         <div className="table-wrap">
-          <table>
+          <table className="cards-narrow">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -87,34 +96,59 @@ export function RulesAdminPage() {
               </tr>
             </thead>
             <tbody>
-              {list.data.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.name}</td>
-                  <td>{r.kind}</td>
-                  <td>{describeRule(r)}</td>
-                  <td>
-                    <Badge value={r.severity} />
-                  </td>
-                  <td>{r.enabled ? 'enabled' : 'disabled'}</td>
-                  {mayWrite ? (
-                    <td>
-                      <div className="row">
-                        <button type="button" onClick={() => void toggle.run(r)}>
-                          {r.enabled ? 'Disable' : 'Enable'}
-                        </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() => void remove.run(r)}
-                          aria-label={`Delete rule ${r.name}`}
-                        >
-                          Delete
-                        </button>
-                      </div>
+              {list.data.map((r) =>
+                editing === r.id ? (
+                  <tr key={r.id}>
+                    <td colSpan={6}>
+                      <RuleForm
+                        rule={r}
+                        tenantId={working.tenantId}
+                        assets={assets}
+                        devices={devices}
+                        onSaved={(updated) => {
+                          replace(updated);
+                          setEditing(null);
+                        }}
+                        onCancel={() => setEditing(null)}
+                      />
                     </td>
-                  ) : null}
-                </tr>
-              ))}
+                  </tr>
+                ) : (
+                  <tr key={r.id} data-rule-id={r.id}>
+                    <td data-label="Name">{r.name}</td>
+                    <td data-label="Kind">{KIND_LABELS[r.kind] ?? r.kind}</td>
+                    <td data-label="Condition">{describeRule(r)}</td>
+                    <td data-label="Severity">
+                      <Badge value={r.severity} />
+                    </td>
+                    <td data-label="State">{r.enabled ? 'enabled' : 'disabled'}</td>
+                    {mayWrite ? (
+                      <td data-label="Actions">
+                        <div className="row">
+                          <button type="button" onClick={() => setEditing(r.id)} aria-label={`Edit rule ${r.name}`}>
+                            Edit
+                          </button>
+                          <button
+                            type="button"
+                            onClick={() => void toggle.run(r)}
+                            aria-label={`${r.enabled ? 'Disable' : 'Enable'} rule ${r.name}`}
+                          >
+                            {r.enabled ? 'Disable' : 'Enable'}
+                          </button>
+                          <button
+                            type="button"
+                            className="danger"
+                            onClick={() => void remove.run(r)}
+                            aria-label={`Delete rule ${r.name}`}
+                          >
+                            Delete
+                          </button>
+                        </div>
+                      </td>
+                    ) : null}
+                  </tr>
+                ),
+              )}
             </tbody>
           </table>
         </div>
@@ -126,145 +160,6 @@ export function RulesAdminPage() {
         rules={list.data ?? []}
       />
     </>
-  );
-}
-
-const num = (s: string): number | null => (s.trim() === '' ? null : Number(s));
-
-function NewRule({
-  tenantId,
-  onCreated,
-  assets,
-  devices,
-}: {
-  tenantId: string | undefined;
-  onCreated: (r: Rule) => void;
-  assets: Asset[];
-  devices: Device[];
-}) {
-  const types = [...new Set(assets.map((a) => a.type))].sort();
-  const [f, setF] = useState({
-    name: '',
-    target: 'assetType' as Target,
-    targetValue: '',
-    metric: '',
-    operator: '>' as NonNullable<Rule['operator']>,
-    threshold: '',
-    clearThreshold: '',
-    minDurationS: '0',
-    severity: 'warning' as Severity,
-  });
-  const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
-    setF((x) => ({ ...x, [k]: e.target.value }));
-  const create = useAction(async () => {
-    const r = await rulesApi.create({
-      tenantId,
-      name: f.name.trim(),
-      kind: 'threshold',
-      [f.target]: f.targetValue.trim(),
-      metric: f.metric.trim(),
-      operator: f.operator,
-      threshold: num(f.threshold),
-      clearThreshold: num(f.clearThreshold),
-      minDurationS: Number(f.minDurationS) || 0,
-      severity: f.severity,
-      enabled: true,
-    });
-    onCreated(r);
-    setF((x) => ({ ...x, name: '', threshold: '', clearThreshold: '' }));
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void create.run();
-  };
-  return (
-    <details className="panel">
-      <summary>New threshold rule</summary>
-      <form className="inline-form" onSubmit={submit} noValidate style={{ marginTop: '0.75rem' }}>
-        <Field label="Rule name" name="name" error={create.error}>
-          {(p) => <input {...p} required value={f.name} onChange={set('name')} />}
-        </Field>
-        <Field label="Applies to" name="target" error={create.error}>
-          {(p) => (
-            <select
-              {...p}
-              value={f.target}
-              onChange={(e) => setF((x) => ({ ...x, target: e.target.value as Target, targetValue: '' }))}
-            >
-              <option value="assetType">Every asset of a type</option>
-              <option value="deviceId">One device</option>
-              <option value="assetId">An asset and what is under it</option>
-            </select>
-          )}
-        </Field>
-        <Field
-          label={f.target === 'deviceId' ? 'Device' : f.target === 'assetType' ? 'Asset type' : 'Asset'}
-          name={f.target}
-          error={create.error}
-        >
-          {(p) =>
-            f.target === 'assetType' ? (
-              <input {...p} required list="rule-types" value={f.targetValue} onChange={set('targetValue')} />
-            ) : (
-              <select {...p} required value={f.targetValue} onChange={set('targetValue')}>
-                <option value="">Choose…</option>
-                {f.target === 'deviceId'
-                  ? devices.map((d) => (
-                      <option key={d.id} value={d.id}>
-                        {d.name || d.id}
-                      </option>
-                    ))
-                  : assets.map((a) => (
-                      <option key={a.id} value={a.id}>
-                        {a.name} ({a.type})
-                      </option>
-                    ))}
-              </select>
-            )
-          }
-        </Field>
-        <datalist id="rule-types">
-          {types.map((t) => (
-            <option key={t} value={t} />
-          ))}
-        </datalist>
-        <Field label="Metric" name="metric" error={create.error} hint="e.g. temperature, level, battery">
-          {(p) => <input {...p} required value={f.metric} onChange={set('metric')} />}
-        </Field>
-        <Field label="Condition" name="operator" error={create.error}>
-          {(p) => (
-            <select {...p} value={f.operator} onChange={set('operator')}>
-              <option value=">">above (&gt;)</option>
-              <option value=">=">at or above (≥)</option>
-              <option value="<">below (&lt;)</option>
-              <option value="<=">at or below (≤)</option>
-            </select>
-          )}
-        </Field>
-        <Field label="Threshold" name="threshold" error={create.error}>
-          {(p) => <input {...p} type="number" step="any" required value={f.threshold} onChange={set('threshold')} />}
-        </Field>
-        <Field label="Clears past" name="clearThreshold" error={create.error} hint="Hysteresis; empty = threshold">
-          {(p) => <input {...p} type="number" step="any" value={f.clearThreshold} onChange={set('clearThreshold')} />}
-        </Field>
-        <Field label="For at least (s)" name="minDurationS" error={create.error}>
-          {(p) => <input {...p} type="number" min={0} value={f.minDurationS} onChange={set('minDurationS')} />}
-        </Field>
-        <Field label="Severity" name="severity" error={create.error}>
-          {(p) => (
-            <select {...p} value={f.severity} onChange={set('severity')}>
-              <option value="info">info</option>
-              <option value="warning">warning</option>
-              <option value="critical">critical</option>
-            </select>
-          )}
-        </Field>
-        <button className="primary" type="submit" disabled={create.pending}>
-          Add rule
-        </button>
-      </form>
-      <ErrorBox error={create.error} />
-    </details>
   );
 }
 
