@@ -3,6 +3,7 @@
  * checks outside production) and the dashboard (`import type` of the z.infer types: no zod in
  * the bundle). No server code here: this package must stay importable by the browser.
  */
+export { Alert, AlertDetail } from './alerts.js';
 export { AuditEntry } from './audit.js';
 export { isoString, page } from './common.js';
 export { Dashboard, DashboardLayout, DashboardSummary, Widget } from './dashboards.js';
@@ -18,8 +19,10 @@ export {
 } from './devices.js';
 export { FirmwareImage, Rollout, RolloutDetail, RolloutDeviceState } from './firmware.js';
 export { Rejection, RejectionSummary } from './rejections.js';
+export { Recipient, Rule, RuleTestResult } from './rules.js';
 export { DesiredDocument, ReportAck, Shadow, TypeDesired } from './shadow.js';
 export { Asset, Site } from './sites.js';
+export { Task, TaskDetail } from './tasks.js';
 export {
   DeviceEvent,
   DeviceEventPage,

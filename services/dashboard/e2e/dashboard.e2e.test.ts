@@ -340,7 +340,7 @@ describe('dashboard in a browser', () => {
 
     // the choice is kept on the rules page of the same tab
     await page.getByRole('link', { name: 'Rules and recipients' }).click();
-    await page.getByText('New threshold rule').click();
+    await page.getByText('New rule', { exact: true }).click();
     await page.getByLabel('Rule name').fill('Outlet too warm');
     await page.getByLabel('Asset type').fill('dispenser');
     await page.getByLabel('Metric').fill('temperature');

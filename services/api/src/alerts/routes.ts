@@ -1,3 +1,4 @@
+import { Alert, AlertDetail, page } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -20,6 +21,7 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
       'Alerts, newest first, paged; filters: state (or active = open + acknowledged), severity, kind, device, asset, site, rule, since/until (opened)',
     tags: ['alerts'],
     access: 'alerts:read',
+    response: page(Alert),
     query: z.object({
       ...pageQuery,
       state: qList(z.enum(['open', 'acknowledged', 'resolved', 'active'])).optional(),
@@ -49,6 +51,7 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
       'One alert with its history (opened, acknowledged, assigned, resolved, reminders) and acknowledgement note',
     tags: ['alerts'],
     access: 'alerts:read',
+    response: AlertDetail,
     params: AlertParams,
     handler: ({ params, principal }) => alerts.detail(principal, params.alertId),
   });
@@ -59,6 +62,7 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'Acknowledge an alert with an optional comment (operators, managers, admins); takes it when unassigned',
     tags: ['alerts'],
     access: 'alerts:acknowledge',
+    response: Alert,
     params: AlertParams,
     body: Note,
     example: { note: 'on my way' },
@@ -71,6 +75,7 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'Resolve an alert by hand (managers and admins only: an operator gets 403)',
     tags: ['alerts'],
     access: 'alerts:resolve',
+    response: Alert,
     params: AlertParams,
     body: Note,
     example: { note: 'refilled' },
@@ -83,6 +88,7 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'Assign an alert to a person of the tenant, or unassign it (userId null) (managers, admins)',
     tags: ['alerts'],
     access: 'alerts:resolve',
+    response: Alert,
     params: AlertParams,
     body: z.object({ userId: id.nullable() }),
     example: { userId: null },

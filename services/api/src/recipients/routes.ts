@@ -1,3 +1,4 @@
+import { page, Recipient } from '@telemetry/api-contract';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
@@ -42,6 +43,7 @@ export function registerRecipientRoutes(table: RouteTable, ctx: ApiContext): voi
     summary: 'Notification recipients',
     tags: ['rules'],
     access: 'rules:read',
+    response: page(Recipient),
     query: z.object({ ...pageQuery, assetId: id.optional(), ruleId: id.optional(), tenantId: id.optional() }),
     handler: ({ query, principal }) => {
       const { limit, cursor, ...filter } = query;
@@ -55,6 +57,7 @@ export function registerRecipientRoutes(table: RouteTable, ctx: ApiContext): voi
     summary: 'Add a notification recipient for an asset (and its subtree) or a rule',
     tags: ['rules'],
     access: 'recipients:write',
+    response: Recipient,
     body: z
       .object({
         email: z.email().max(254),
@@ -96,6 +99,7 @@ export function registerRecipientRoutes(table: RouteTable, ctx: ApiContext): voi
     summary: 'One notification recipient',
     tags: ['rules'],
     access: 'rules:read',
+    response: Recipient,
     params: Params,
     handler: async ({ params, principal }) => present(await loadRecipient(store.pool, principal, params.recipientId)),
   });
@@ -106,6 +110,7 @@ export function registerRecipientRoutes(table: RouteTable, ctx: ApiContext): voi
     summary: 'Change a recipient’s email, name or cooldown',
     tags: ['rules'],
     access: 'recipients:write',
+    response: Recipient,
     params: Params,
     body: z.object({
       email: z.email().max(254).optional(),

@@ -1,3 +1,4 @@
+import { page, Rule, RuleTestResult } from '@telemetry/api-contract';
 import { z } from 'zod';
 import { assetType } from '../assets/service.js';
 import { RuleCommand } from '../commands/rule-command.js';
@@ -54,6 +55,7 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'Alert and maintenance rules',
     tags: ['rules'],
     access: 'rules:read',
+    response: page(Rule),
     query: z.object({
       ...pageQuery,
       kind: z.enum(RULE_KINDS).optional(),
@@ -73,6 +75,7 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'Create a rule (threshold with hysteresis and minimum duration, offline, maintenance, invalid data)',
     tags: ['rules'],
     access: 'rules:write',
+    response: Rule,
     body: RuleFields.extend({ tenantId: id.optional() }),
     example: {
       name: 'Dispenser low level',
@@ -99,6 +102,7 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
       'Test a draft rule against a device’s recent stored data (at most 7 days, 5000 readings): when it would have fired and cleared; nothing is written',
     tags: ['rules'],
     access: 'rules:write',
+    response: RuleTestResult,
     body: z.object({
       rule: RuleFields.omit({ deviceId: true, assetType: true, assetId: true }),
       deviceId,
@@ -129,6 +133,7 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'One rule',
     tags: ['rules'],
     access: 'rules:read',
+    response: Rule,
     params: RuleParams,
     handler: async ({ params, principal }) => presentRule(await loadRule(store.pool, principal, params.ruleId)),
   });
@@ -139,6 +144,7 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'Change a rule (the rules worker picks it up within its cache TTL); disabling it resolves its open alerts',
     tags: ['rules'],
     access: 'rules:write',
+    response: Rule,
     params: RuleParams,
     body: RuleFields.partial(),
     example: { threshold: 15, enabled: true },

@@ -1,3 +1,4 @@
+import { page, Task, TaskDetail } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { RouteTable } from '../http/route-table.js';
@@ -20,6 +21,7 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
       'Maintenance tasks, newest first, paged; filters: status, device, asset, site, assignee (a user id or "me"), since/until (created)',
     tags: ['tasks'],
     access: 'tasks:read',
+    response: page(Task),
     query: z.object({
       ...pageQuery,
       status: qList(z.enum(STATUSES)).optional(),
@@ -50,6 +52,7 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'Create a task by hand (managers, admins)',
     tags: ['tasks'],
     access: 'tasks:create',
+    response: Task,
     body: z.object({
       title: z.string().min(1).max(200),
       description: z.string().max(5000).optional(),
@@ -70,6 +73,7 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'One task with its status history (who, when)',
     tags: ['tasks'],
     access: 'tasks:read',
+    response: TaskDetail,
     params: TaskParams,
     handler: async ({ params, principal }) => {
       const task = await loadTask(store.pool, principal, params.taskId);
@@ -93,6 +97,7 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
       'Move a task along Not Started → In Progress → Finished; finishing a maintenance task resets its rule’s baseline',
     tags: ['tasks'],
     access: 'tasks:update',
+    response: Task,
     params: TaskParams,
     body: z.object({ status: z.enum(STATUSES) }),
     example: { status: 'in_progress' },
@@ -105,6 +110,7 @@ export function registerTaskRoutes(table: RouteTable, ctx: ApiContext): void {
     summary: 'Set the people a task is assigned to',
     tags: ['tasks'],
     access: 'tasks:create',
+    response: Task,
     params: TaskParams,
     body: z.object({ userIds: z.array(id).max(50) }),
     example: { userIds: [] },
