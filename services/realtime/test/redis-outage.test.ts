@@ -65,7 +65,8 @@ describe('realtime while Redis is away', () => {
     async () => {
       const [a, b] = instances as [Instance, Instance];
       const onA = await connect(a.url, tokenFor(w.users.adminA, w.tenantA, 'admin'));
-      const onB = await connect(b.url, tokenFor(w.users.operatorA, w.tenantA, 'operator'));
+      // an admin: an operator sees only the alerts of their assignments (work-view.ts)
+      const onB = await connect(b.url, tokenFor(w.users.adminA, w.tenantA, 'admin'));
       clients.push(onA, onB);
       for (const c of [onA, onB]) expect(await c.subscribe('tenant', w.tenantA)).toMatchObject({ ok: true });
       expect(a.realtime.ready() && b.realtime.ready()).toBe(true);

@@ -53,7 +53,8 @@ describe('two realtime instances over Redis', () => {
   it('deliver each bus message exactly once to each client, whichever instance consumed it', async () => {
     const [a, b] = instances as [Instance, Instance];
     const onA = await connect(a.url, tokenFor(w.users.adminA, w.tenantA, 'admin'));
-    const onB = await connect(b.url, tokenFor(w.users.operatorA, w.tenantA, 'operator'));
+    // an admin: an operator sees only the alerts of their assignments (work-view.ts)
+    const onB = await connect(b.url, tokenFor(w.users.adminA, w.tenantA, 'admin'));
     clients.push(onA, onB);
     for (const c of [onA, onB]) {
       // Two overlapping rooms: still one copy per message.
