@@ -3,12 +3,14 @@ import {
   alerts as alertsApi,
   assets as assetsApi,
   devices as devicesApi,
+  deviceTypes as deviceTypesApi,
   sites as sitesApi,
 } from '../api/endpoints.js';
 import type { DeviceEvent } from '../api/types.js';
 import { DeviceChart } from '../components/DeviceChart.js';
 import { Badge, Empty, ErrorBox, formatValue, Loading } from '../components/ui.js';
 import { applyAlertChange, applyTelemetry, assetPath, isOnline, siteIdOfAsset } from '../lib/fleet.js';
+import { formatMetricValue, metricLookup } from '../lib/metrics.js';
 import { browserTimeZone, formatAgo, formatTs } from '../lib/time.js';
 import { useAction, useResource } from '../lib/use-resource.js';
 import { useLive, useNow, useSubscriptions } from '../live/context.js';
@@ -31,6 +33,7 @@ export function DevicePage({ id }: { id: string }) {
     async (signal) => (await alertsApi.list({ deviceId: id, limit: 20 }, signal)).items,
     [id],
   );
+  const types = useResource((signal) => deviceTypesApi.list(undefined, signal).catch(() => []), []);
   const [flash, setFlash] = useState(0);
 
   useSubscriptions(useMemo(() => [{ scope: 'device' as const, id }], [id]));
@@ -63,6 +66,9 @@ export function DevicePage({ id }: { id: string }) {
   }, [d, assetsById, place.data]);
   const tz = site?.timezone ?? browserTimeZone();
   const metrics = useMemo(() => Object.keys(d?.latest ?? {}).sort(), [d?.latest]);
+  // the device type's names and units of its metrics (#21): "uptime_s 178" reads "Uptime 2 min 58 s"
+  const lookup = metricLookup(types.data);
+  const display = (m: string) => lookup(d?.deviceType, m);
 
   if (device.error) {
     return (
@@ -110,9 +116,11 @@ export function DevicePage({ id }: { id: string }) {
               const lv = d.latest[m];
               return (
                 <div key={m} className="card" data-metric={m}>
-                  <dt className="muted">{m}</dt>
+                  <dt className="muted" title={m}>
+                    {display(m).label}
+                  </dt>
                   <dd className="value-big" style={{ margin: 0 }}>
-                    {formatValue(lv?.v)}
+                    {formatMetricValue(lv?.v, display(m).unit)}
                   </dd>
                   <dd className="muted" style={{ margin: 0, fontSize: '0.8rem' }}>
                     {lv ? formatTs(lv.t, tz) : ''}
