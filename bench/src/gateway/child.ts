@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createBus } from '@telemetry/bus';
 import { createGateway, type Gateway } from '@telemetry/mqtt-gateway';
 import { createRegistry as createMetricsRegistry, silentLogger } from '@telemetry/observability';
-import { createRegistry, hashToken } from '@telemetry/registry';
+import { createDeviceRegistry, hashToken } from '@telemetry/registry';
 import { createStore, IN_MEMORY, type Store } from '@telemetry/store';
 import { serve } from '../rpc.js';
 import { benchDeviceIds, benchToken } from './tokens.js';
@@ -45,7 +45,7 @@ async function start(p: StartParams): Promise<{ port: number; rawTopic: string }
   };
   gateway = createGateway({
     bus,
-    registry: createRegistry({ pool: store.pool }),
+    registry: createDeviceRegistry({ pool: store.pool }),
     logger: silentLogger(),
     metrics: createMetricsRegistry(),
     gatewayId: `bench-${p.run}`,

@@ -1,7 +1,11 @@
-export { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './rate-limit.js';
-export { CERTIFICATE_SESSION, createRegistry, type Registry, type RegistryDeps } from './registry.js';
+export { CERTIFICATE_SESSION, type DeviceCredentials } from './credentials.js';
+export type { DeviceDirectory } from './directory.js';
+export type { DeviceLifecycle } from './lifecycle.js';
+export type { DevicePresence } from './presence.js';
+export { createDeviceRegistry, type DeviceRegistry, type DeviceRegistryOptions } from './registry.js';
 /** sha256 hex of a device token, as stored in devices.token_hash (for tools that provision in bulk). */
 export { hashSecret as hashToken, isTokenShaped, normalizeMac } from './secrets.js';
+export type { TenantLookups } from './tenants.js';
 export type {
   DeviceIdentity,
   DeviceRecord,

@@ -2,7 +2,7 @@ import type { PasswordHasher, RefreshTokens, TokenService } from '@telemetry/aut
 import type { Bus } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
 import type { Logger } from '@telemetry/observability';
-import type { Registry as DeviceRegistry } from '@telemetry/registry';
+import type { DeviceRegistry } from '@telemetry/registry';
 import type { Store } from '@telemetry/store';
 import type { Authenticate } from './http/route-table.js';
 import type { Publisher } from './publish.js';

@@ -2,7 +2,7 @@ import { createPasswordHasher, createRefreshTokens, createTokenService, type Pas
 import type { Bus } from '@telemetry/bus';
 import type { Config } from '@telemetry/config';
 import type { Logger, Registry } from '@telemetry/observability';
-import { createRegistry as createDeviceRegistry, type Registry as DeviceRegistry } from '@telemetry/registry';
+import { createDeviceRegistry, type DeviceRegistry } from '@telemetry/registry';
 import type { Store } from '@telemetry/store';
 import type { Express, RequestHandler, Router } from 'express';
 import { registerAlertRoutes } from './alerts/routes.js';

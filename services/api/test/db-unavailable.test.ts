@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { type Bus, createMemoryBus } from '@telemetry/bus';
 import { silentLogger } from '@telemetry/observability';
-import { createRegistry, type Registry } from '@telemetry/registry';
+import { createDeviceRegistry, type DeviceRegistry } from '@telemetry/registry';
 import { createStore, type Store } from '@telemetry/store';
 import { createTestStore, startTcpProxy, type TcpProxy, type TestStore, uniqueName } from '@telemetry/testing';
 import express from 'express';
@@ -17,7 +17,7 @@ let db: TestStore;
 let proxy: TcpProxy;
 let store: Store;
 let bus: Bus;
-let registry: Registry;
+let registry: DeviceRegistry;
 let server: Server;
 let base: string;
 let tenantId: string;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   db = await createTestStore('postgres');
   proxy = await startTcpProxy({ port: Number(new URL(db.url).port || 5432) });
   store = await createStore({ databaseUrl: proxy.url(db.url), dataDir: 'memory://', port: 0, poolSize: 2 });
-  registry = createRegistry({ pool: store.pool, tokenGraceMs: 60_000 });
+  registry = createDeviceRegistry({ pool: store.pool, tokenGraceMs: 60_000 });
   tenantId = (
     await store.pool.query<{ id: string }>('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [uniqueName('t')])
   ).rows[0]!.id;
@@ -58,8 +58,8 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 
 describe('device HTTP routes while PostgreSQL is unreachable', () => {
   it('answer 503 problem+json with Retry-After, then serve again once it is back', async () => {
-    await registry.preRegister({ tenantId, deviceId: 'du-1', mac: 'AA:BB:CC:00:11:22' });
-    const { token } = await registry.rotateToken('du-1');
+    await registry.lifecycle.preRegister({ tenantId, deviceId: 'du-1', mac: 'AA:BB:CC:00:11:22' });
+    const { token } = await registry.lifecycle.rotateToken('du-1');
     const event = { device_id: 'du-1', event_id: 'du-1-1', event: 'heartbeat', ts: '2025-09-16T12:34:56Z' };
 
     proxy.down();

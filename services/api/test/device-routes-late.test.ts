@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createMemoryBus, type IncomingMessage } from '@telemetry/bus';
 import { decodeMessage, TelemetryDeadV1, TelemetryRawV1 } from '@telemetry/contracts';
 import { silentLogger } from '@telemetry/observability';
-import { createRegistry } from '@telemetry/registry';
+import { createDeviceRegistry } from '@telemetry/registry';
 import { createTestStore, type TestStore, uniqueName } from '@telemetry/testing';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ const seedEvent = (deviceId: string) => ({
 
 beforeAll(async () => {
   db = await createTestStore('embedded');
-  const registry = createRegistry({ pool: db.store.pool });
+  const registry = createDeviceRegistry({ pool: db.store.pool });
   const tenant = async (settings: unknown) =>
     (
       await db.store.pool.query<{ id: string }>('INSERT INTO tenants (name, settings) VALUES ($1, $2) RETURNING id', [
@@ -49,8 +49,8 @@ beforeAll(async () => {
     ['late-1', recent],
     ['hist-1', history],
   ] as const) {
-    await registry.preRegister({ tenantId, deviceId: id });
-    tokens[id] = (await registry.rotateToken(id)).token;
+    await registry.lifecycle.preRegister({ tenantId, deviceId: id });
+    tokens[id] = (await registry.lifecycle.rotateToken(id)).token;
   }
   await bus.ensureTopics([{ name: topics.raw }, { name: topics.dead }]);
   for (const [topic, into] of [

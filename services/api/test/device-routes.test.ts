@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { type Bus, createMemoryBus, type IncomingMessage } from '@telemetry/bus';
 import { decodeMessage, TelemetryDeadV1, TelemetryRawV1 } from '@telemetry/contracts';
 import { silentLogger } from '@telemetry/observability';
-import { createRegistry, type Registry } from '@telemetry/registry';
+import { createDeviceRegistry, type DeviceRegistry } from '@telemetry/registry';
 import { createTestStore, type TestStore, uniqueName, waitFor } from '@telemetry/testing';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ const curl = promisify(execFile);
 
 let db: TestStore;
 let bus: Bus;
-let registry: Registry;
+let registry: DeviceRegistry;
 let server: Server;
 let base: string;
 let tenantId: string;
@@ -68,13 +68,13 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
   });
 
 async function activeDevice(id: string, mac?: string): Promise<string> {
-  await registry.preRegister({ tenantId, deviceId: id, ...(mac ? { mac } : {}) });
-  return (await registry.rotateToken(id)).token;
+  await registry.lifecycle.preRegister({ tenantId, deviceId: id, ...(mac ? { mac } : {}) });
+  return (await registry.lifecycle.rotateToken(id)).token;
 }
 
 beforeAll(async () => {
   db = await createTestStore('embedded');
-  registry = createRegistry({ pool: db.store.pool, tokenGraceMs: 60_000 });
+  registry = createDeviceRegistry({ pool: db.store.pool, tokenGraceMs: 60_000 });
   tenantId = (
     await db.store.pool.query<{ id: string }>(
       "INSERT INTO tenants (name, external_id) VALUES ($1, 'b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df') RETURNING id",
@@ -112,7 +112,7 @@ afterAll(async () => {
 
 describe('device HTTP endpoints', () => {
   it('runs the ozone seed curl examples as written: handshake, then the treatment event', async () => {
-    await registry.preRegister({ tenantId, deviceId: 'esp32-001', mac: 'EC:E3:34:46:2B:C0' });
+    await registry.lifecycle.preRegister({ tenantId, deviceId: 'esp32-001', mac: 'EC:E3:34:46:2B:C0' });
     const hs = await curl('curl', [
       '-sS',
       '-X',
@@ -183,7 +183,7 @@ describe('device HTTP endpoints', () => {
       title: expect.any(String),
     });
 
-    await registry.assign(first.device_id, tenantId);
+    await registry.lifecycle.assign(first.device_id, tenantId);
     const again = (await (await post('/api/handshake/', { mac: '02:11:22:33:44:55', firmware: '1.0.1' })).json()) as {
       token: string;
       assigned: boolean;
@@ -293,7 +293,7 @@ describe('device HTTP endpoints', () => {
     });
     expect(rawOf('legacy-1')).toHaveLength(0);
 
-    await registry.setEdgePolicy('legacy-1', { legacyHttp: true });
+    await registry.lifecycle.setEdgePolicy('legacy-1', { legacyHttp: true });
     const ok = await form('aa:00:00:00:00:01');
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ status: 'ok' });
@@ -308,7 +308,7 @@ describe('device HTTP endpoints', () => {
     const unknown = await form('AA:00:00:00:00:99');
     expect(unknown.status).toBe(403);
     expect(await unknown.json()).toMatchObject({ code: 'DEVICE_NOT_ASSIGNED' });
-    expect((await registry.findByMac('AA:00:00:00:00:99'))?.state).toBe('pending');
+    expect((await registry.directory.findByMac('AA:00:00:00:00:99'))?.state).toBe('pending');
 
     const garbage = await fetch(`${base}/api/iot/`, { method: 'POST', body: 'mode=TURBO' });
     expect(garbage.status).toBe(422);
@@ -350,7 +350,7 @@ describe('device HTTP endpoints', () => {
       detail: expect.stringMatching(/only its own readings.*can_relay/),
     });
     expect(rawOf('71bf19cb-e7e7-4334-af31-5ebba56a655d')).toHaveLength(0);
-    await registry.setEdgePolicy('uploader-1', { canRelay: true });
+    await registry.lifecycle.setEdgePolicy('uploader-1', { canRelay: true });
 
     const ok = await post('/api/device/readings/', batch, auth);
     expect(await ok.json()).toEqual({ ack: true, count: 3 });
@@ -394,11 +394,11 @@ describe('device HTTP endpoints', () => {
   });
 
   it('refuses a revoked device everywhere', async () => {
-    await registry.preRegister({ tenantId, deviceId: 'revoked-1', mac: 'AA:00:00:00:00:02' });
+    await registry.lifecycle.preRegister({ tenantId, deviceId: 'revoked-1', mac: 'AA:00:00:00:00:02' });
     const token = (await (await post('/api/handshake/', { mac: 'AA:00:00:00:00:02', firmware: '1' })).json()) as {
       token: string;
     };
-    await registry.revoke('revoked-1');
+    await registry.lifecycle.revoke('revoked-1');
     expect(
       (await post('/api/device/level/', { current_level: 1 }, { authorization: `Bearer ${token.token}` })).status,
     ).toBe(401);
@@ -433,7 +433,7 @@ describe('device HTTP endpoints', () => {
   });
 
   it("refuses a MAC-only re-handshake of a 'proof' device; its current token or claim code proves it", async () => {
-    const pre = await registry.preRegister({
+    const pre = await registry.lifecycle.preRegister({
       tenantId,
       deviceId: 'proof-http-1',
       mac: 'AA:00:00:00:10:01',
@@ -464,7 +464,7 @@ describe('device HTTP endpoints', () => {
   });
 
   it("limits MAC-only re-handshakes of an active 'mac' device to a few per hour inside the grace window", async () => {
-    await registry.preRegister({ tenantId, deviceId: 'mac-http-1', mac: 'AA:00:00:00:10:02' });
+    await registry.lifecycle.preRegister({ tenantId, deviceId: 'mac-http-1', mac: 'AA:00:00:00:10:02' });
     const hello = { mac: 'AA:00:00:00:10:02', firmware: '1.0.0' };
     const statuses: number[] = [];
     let last: Response | undefined;
@@ -502,8 +502,8 @@ describe('device HTTP endpoints', () => {
         }),
       });
       expect(legacy.status).toBe(429);
-      expect(await registry.findByMac('AA:00:00:00:10:03')).toBeUndefined();
-      expect(await registry.findByMac('AA:00:00:00:10:04')).toBeUndefined();
+      expect(await registry.directory.findByMac('AA:00:00:00:10:03')).toBeUndefined();
+      expect(await registry.directory.findByMac('AA:00:00:00:10:04')).toBeUndefined();
       // a known device is not affected
       expect(
         (

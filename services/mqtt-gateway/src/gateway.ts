@@ -5,8 +5,8 @@ import type { CommandStore, ShadowStore } from '@telemetry/commands';
 import { DeviceTopics, Topics } from '@telemetry/contracts';
 import type { FirmwareReports } from '@telemetry/firmware';
 import type { Logger, Registry as MetricsRegistry } from '@telemetry/observability';
-import { createRateLimiter, type Registry } from '@telemetry/registry';
-import { type Loop, startLoop } from '@telemetry/runtime';
+import type { DeviceCredentials, DeviceRegistry } from '@telemetry/registry';
+import { createRateLimiter, type Loop, startLoop } from '@telemetry/runtime';
 import { Aedes, type Client } from 'aedes';
 import { type Bridge, createBridge } from './bridge/bridge.js';
 import { createDecoderCache } from './bridge/decoders.js';
@@ -94,7 +94,7 @@ export interface GatewayOptions {
 
 export interface GatewayDeps {
   bus: Bus;
-  registry: Registry;
+  registry: DeviceRegistry;
   logger: Logger;
   metrics: MetricsRegistry;
   /** Names this instance in presence (devices.connected_gateway) and as the aedes broker id. */
@@ -169,14 +169,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const sessions = new Sessions();
   // each device type's payload decoder (#14): loaded at CONNECT, refreshed in the background
   const decoders = createDecoderCache({
-    load: (tenantId, deviceId) => registry.decoderOf(tenantId, deviceId),
+    load: (tenantId, deviceId) => registry.directory.decoderOf(tenantId, deviceId),
     ttlMs: options.decoderTtlMs ?? 30_000,
     onError: (err) => logger.warn({ err }, 'payload decoder not loaded: the default decoder is used'),
   });
-  const connectRegistry: Registry = {
-    ...registry,
+  const credentials: DeviceCredentials = {
+    ...registry.credentials,
     async verifyToken(deviceId, token) {
-      const result = await registry.verifyToken(deviceId, token);
+      const result = await registry.credentials.verifyToken(deviceId, token);
       if (result.ok) await decoders.prefetch(result.identity.tenantId, result.identity.deviceId);
       return result;
     },
@@ -189,10 +189,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     decoders,
     options: { maxInflight: options.maxInflight, maxPayloadBytes: options.maxPayloadBytes ?? 16_384 },
   });
-  const presence: Presence = createPresence({ bus, topic: topics.presence, registry, gatewayId, logger, metrics });
+  const presence: Presence = createPresence({
+    bus,
+    topic: topics.presence,
+    presence: registry.presence,
+    gatewayId,
+    logger,
+    metrics,
+  });
   const limiter = createRateLimiter({ perMinute: options.connectsPerIpPerMinute });
   const connect = createConnectHandlers({
-    registry: connectRegistry,
+    credentials,
     sessions,
     metrics,
     logger,
@@ -217,7 +224,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger,
     brokerId: cluster?.brokerId,
     foreignWill: cluster
-      ? createForeignWillBridge({ registry, bridge, claims: cluster.willClaims, logger })
+      ? createForeignWillBridge({ directory: registry.directory, bridge, claims: cluster.willClaims, logger })
       : undefined,
     onCommandReply: (session, payload) => dispatcher?.reply(session, payload) ?? Promise.resolve(),
     onReported: deps.shadows ? (session, payload) => desired?.report(session, payload) ?? Promise.resolve() : undefined,
@@ -428,7 +435,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const open = [...sessions.all()];
     if (open.length === 0) return;
     const stale = new Set(
-      await registry.staleSessions(
+      await registry.credentials.staleSessions(
         open.map(({ session }) => ({ deviceId: session.identity.deviceId, tokenHash: session.tokenHash })),
       ),
     );
@@ -443,7 +450,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   async function prunePending(): Promise<void> {
-    const deleted = await registry.prunePending(pendingTtlMs);
+    const deleted = await registry.lifecycle.prunePending(pendingTtlMs);
     if (deleted > 0) logger.info({ deleted }, 'pending devices never assigned expired');
   }
 
@@ -476,7 +483,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       confineStoredSubscriptions(broker, sessions);
       acks.attach(broker);
       // Sessions this id held before a crash are gone.
-      await registry
+      await registry.presence
         .recordGatewayDown(gatewayId, new Date())
         .catch((err: unknown) => logger.warn({ err }, 'presence reset failed'));
       const tcp = await listenTcp(options.host, options.port, (socket) =>
@@ -557,7 +564,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await bridge.drain(5_000);
       await presence.flushLastSeen([]).catch(() => undefined);
       await presence.drain();
-      await registry.recordGatewayDown(gatewayId, new Date()).catch(() => undefined);
+      await registry.presence.recordGatewayDown(gatewayId, new Date()).catch(() => undefined);
     },
   };
 }

@@ -8,7 +8,7 @@ import {
   createRegistry as createMetricsRegistry,
   startOpsServer,
 } from '@telemetry/observability';
-import { createRegistry } from '@telemetry/registry';
+import { createDeviceRegistry } from '@telemetry/registry';
 import { stopOnSignals } from '@telemetry/runtime';
 import { createStore } from '@telemetry/store';
 import { createGateway } from './index.js';
@@ -26,7 +26,7 @@ const store = await createStore(cfg.store, {
   onPoolError: (err) => logger.warn({ err }, 'store connection lost'),
 });
 await store.migrate();
-const registry = createRegistry({ pool: store.pool, tokenGraceMs: cfg.devices.tokenGraceMs });
+const registry = createDeviceRegistry({ pool: store.pool, tokenGraceMs: cfg.devices.tokenGraceMs });
 const gateway = createGateway({
   bus,
   registry,

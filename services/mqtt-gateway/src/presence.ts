@@ -1,7 +1,7 @@
 import type { Bus, OutgoingMessage } from '@telemetry/bus';
 import type { DevicePresenceV1 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
-import type { PresenceChange, Registry } from '@telemetry/registry';
+import type { DevicePresence, PresenceChange } from '@telemetry/registry';
 import { backoffMs, sleep } from '@telemetry/runtime';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceReason, Session } from './session.js';
@@ -34,7 +34,7 @@ interface Change {
  * happened (a takeover is offline then online, never the reverse). Presence is best effort with
  * retries: unlike telemetry there is nothing to withhold from the device while the bus is down.
  *
- * Changes are written in batches, one at a time: one multi-row statement (registry.recordPresence)
+ * Changes are written in batches, one at a time: one multi-row statement (presence.recordPresence)
  * then one bus publish per batch, so a connect storm is a few statements, not one per CONNECT. A
  * batch holds at most one change per device (the statement updates each row once); a device's next
  * change waits for a later batch, which keeps its order in the database and on the bus.
@@ -42,12 +42,12 @@ interface Change {
 export function createPresence(deps: {
   bus: Bus;
   topic: string;
-  registry: Registry;
+  presence: DevicePresence;
   gatewayId: string;
   logger: Logger;
   metrics: GatewayMetrics;
 }): Presence {
-  const { bus, topic, registry, gatewayId, logger, metrics } = deps;
+  const { bus, topic, presence, gatewayId, logger, metrics } = deps;
   let queue: Change[] = [];
   let running: Promise<void> | undefined;
   const flushed = new WeakMap<Session, number>();
@@ -59,7 +59,7 @@ export function createPresence(deps: {
     for (let attempt = 1; ; attempt++) {
       try {
         if (!stored) {
-          await registry.recordPresence(
+          await presence.recordPresence(
             batch.map(
               (c): PresenceChange => ({ deviceId: c.deviceId, gatewayId, at: c.at, online: c.status === 'online' }),
             ),
@@ -132,7 +132,7 @@ export function createPresence(deps: {
         }
       }
       for (let i = 0; i < seen.length; i += 5_000) {
-        await registry.touch(seen.slice(i, i + 5_000));
+        await presence.touch(seen.slice(i, i + 5_000));
       }
     },
     async drain() {

@@ -1,6 +1,6 @@
 import { type Bus, createMemoryBus } from '@telemetry/bus';
 import { createRegistry as createMetricsRegistry, silentLogger } from '@telemetry/observability';
-import { createRegistry, type Registry } from '@telemetry/registry';
+import { createDeviceRegistry, type DeviceRegistry } from '@telemetry/registry';
 import { createTestStore, type TestStore, uniqueName, waitFor } from '@telemetry/testing';
 import { Redis } from 'ioredis';
 import type { ErrorWithSubackPacket } from 'mqtt';
@@ -20,7 +20,7 @@ interface Instance {
 
 let db: TestStore;
 let bus: Bus;
-let registry: Registry;
+let registry: DeviceRegistry;
 let tenantId: string;
 let topics: GatewayTopics;
 let a: Instance;
@@ -53,14 +53,14 @@ async function instance(): Promise<Instance> {
 }
 
 async function device(id: string): Promise<string> {
-  await registry.preRegister({ tenantId, deviceId: id });
-  return (await registry.rotateToken(id)).token;
+  await registry.lifecycle.preRegister({ tenantId, deviceId: id });
+  return (await registry.lifecycle.rotateToken(id)).token;
 }
 
 beforeAll(async () => {
   db = await createTestStore('embedded');
   bus = createMemoryBus({ partitions: 4 });
-  registry = createRegistry({ pool: db.store.pool });
+  registry = createDeviceRegistry({ pool: db.store.pool });
   tenantId = (
     await db.store.pool.query<{ id: string }>('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [
       uniqueName('tenant'),

@@ -82,13 +82,13 @@ describe('mqtt gateway (memory bus)', () => {
     expect(await connackCode(gw.port, { clientId: 'auth-1', username: 'auth-1', password: 'short' })).toBe(4);
     expect(await connackCode(gw.port, { clientId: 'auth-1' })).toBe(4);
 
-    const pending = await gw.registry.handshake({ mac: '02:00:00:00:00:01', firmware: '1' });
+    const pending = await gw.registry.lifecycle.handshake({ mac: '02:00:00:00:00:01', firmware: '1' });
     expect(
       await connackCode(gw.port, { clientId: pending.deviceId, username: pending.deviceId, password: pending.token }),
     ).toBe(5);
 
     expect(await connackCode(gw.port, { clientId: 'auth-1', username: 'auth-1', password: token })).toBe(0);
-    await gw.registry.revoke('auth-1');
+    await gw.registry.lifecycle.revoke('auth-1');
     expect(await connackCode(gw.port, { clientId: 'auth-1', username: 'auth-1', password: token })).toBe(5);
 
     for (const reason of ['bad_token', 'unknown_device', 'pending', 'revoked', 'malformed_credentials']) {
@@ -302,7 +302,7 @@ describe('mqtt gateway (memory bus)', () => {
   it('records presence: online at CONNECT, offline with its reason, the will bridged on a lost connection', async () => {
     const token = await gw.device('presence-1');
     const client = await connectDevice(gw.port, 'presence-1', token);
-    await waitFor(async () => (await gw.registry.get('presence-1'))?.online === true);
+    await waitFor(async () => (await gw.registry.directory.get('presence-1'))?.online === true);
     await client.endAsync();
     await waitFor(() => byDevice(presence, 'presence-1').length === 2);
 
@@ -323,7 +323,7 @@ describe('mqtt gateway (memory bus)', () => {
     ]);
     expect(events[0]).toMatchObject({ deviceId: 'presence-1', tenantId: gw.tenantId, gatewayId: gw.gateway.id });
     expect(raw.of('presence-1')).toMatchObject([{ kind: 'status', metrics: { online: 0 } }]);
-    await waitFor(async () => (await gw.registry.get('presence-1'))?.online === false);
+    await waitFor(async () => (await gw.registry.directory.get('presence-1'))?.online === false);
   });
 
   it('refuses a will outside the device topics at CONNECT', async () => {
@@ -372,8 +372,8 @@ describe('mqtt gateway (memory bus)', () => {
     const token = await gw.device('revoke-1');
     const client = await connectDevice(gw.port, 'revoke-1', token);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-    await gw.registry.revoke('revoke-1');
-    expect(gw.gateway.disconnect(await gw.registry.inactive(['revoke-1']))).toBe(1);
+    await gw.registry.lifecycle.revoke('revoke-1');
+    expect(gw.gateway.disconnect(await gw.registry.credentials.inactive(['revoke-1']))).toBe(1);
     await closed;
     client.end(true);
   });

@@ -5,7 +5,7 @@ import {
   type Registry as MetricsRegistry,
   silentLogger,
 } from '@telemetry/observability';
-import { createRegistry, type Registry } from '@telemetry/registry';
+import { createDeviceRegistry, type DeviceRegistry } from '@telemetry/registry';
 import type { Store } from '@telemetry/store';
 import { uniqueName } from '@telemetry/testing';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -14,7 +14,7 @@ import { createGateway, type Gateway, type GatewayOptions, type GatewayTopics } 
 
 export interface TestGateway {
   gateway: Gateway;
-  registry: Registry;
+  registry: DeviceRegistry;
   metrics: MetricsRegistry;
   topics: GatewayTopics;
   port: number;
@@ -34,7 +34,7 @@ export async function startGateway(
   store: Store,
   options: Partial<GatewayOptions> = {},
 ): Promise<TestGateway> {
-  const registry = createRegistry({ pool: store.pool });
+  const registry = createDeviceRegistry({ pool: store.pool });
   const metrics = createMetricsRegistry();
   const topics: GatewayTopics = {
     raw: uniqueName('raw'),
@@ -77,8 +77,8 @@ export async function startGateway(
     wsProxyPort,
     tenantId,
     async device(id) {
-      await registry.preRegister({ tenantId, deviceId: id });
-      return (await registry.rotateToken(id)).token;
+      await registry.lifecycle.preRegister({ tenantId, deviceId: id });
+      return (await registry.lifecycle.rotateToken(id)).token;
     },
     close: () => gateway.close(),
   };

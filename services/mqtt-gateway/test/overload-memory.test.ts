@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createRegistry } from '@telemetry/registry';
+import { createDeviceRegistry } from '@telemetry/registry';
 import { createTestStore, type TestStore, uniqueName, waitFor } from '@telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -114,7 +114,7 @@ const got = () => Number([...out.matchAll(/^GOT (\d+)$/gm)].at(-1)?.[1] ?? 0);
 
 describe('the gateway under overload while the bus takes nothing', () => {
   it('withholds PUBACKs, keeps its heap bounded, and acknowledges everything once the bus is back', async () => {
-    const registry = createRegistry({ pool: db.store.pool });
+    const registry = createDeviceRegistry({ pool: db.store.pool });
     const tenantId = (
       await db.store.pool.query<{ id: string }>('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [
         uniqueName('tenant'),
@@ -123,8 +123,8 @@ describe('the gateway under overload while the bus takes nothing', () => {
     const devices: { id: string; token: string }[] = [];
     for (let i = 0; i < DEVICES; i++) {
       const id = uniqueName(`flood-${i}`);
-      await registry.preRegister({ tenantId, deviceId: id });
-      devices.push({ id, token: (await registry.rotateToken(id)).token });
+      await registry.lifecycle.preRegister({ tenantId, deviceId: id });
+      devices.push({ id, token: (await registry.lifecycle.rotateToken(id)).token });
     }
     const maxInflight = 1_000;
     const params = {

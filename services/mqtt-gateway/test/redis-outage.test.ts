@@ -1,6 +1,6 @@
 import { type Bus, createMemoryBus } from '@telemetry/bus';
 import { createRegistry as createMetricsRegistry, silentLogger } from '@telemetry/observability';
-import { createRegistry, type Registry } from '@telemetry/registry';
+import { createDeviceRegistry, type DeviceRegistry } from '@telemetry/registry';
 import { createTestStore, startTcpProxy, type TcpProxy, type TestStore, uniqueName, waitFor } from '@telemetry/testing';
 import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
@@ -23,7 +23,7 @@ const prefix = `${uniqueName('mqtt-outage')}:`;
 
 let db: TestStore;
 let bus: Bus;
-let registry: Registry;
+let registry: DeviceRegistry;
 let tenantId: string;
 let topics: GatewayTopics;
 let proxy: TcpProxy;
@@ -55,14 +55,14 @@ function gateway(): Gateway {
 }
 
 async function device(id: string): Promise<string> {
-  await registry.preRegister({ tenantId, deviceId: id });
-  return (await registry.rotateToken(id)).token;
+  await registry.lifecycle.preRegister({ tenantId, deviceId: id });
+  return (await registry.lifecycle.rotateToken(id)).token;
 }
 
 beforeAll(async () => {
   db = await createTestStore('embedded');
   bus = createMemoryBus({ partitions: 2 });
-  registry = createRegistry({ pool: db.store.pool });
+  registry = createDeviceRegistry({ pool: db.store.pool });
   tenantId = (
     await db.store.pool.query<{ id: string }>('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [
       uniqueName('tenant'),

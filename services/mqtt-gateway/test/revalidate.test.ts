@@ -45,8 +45,8 @@ describe('mqtt gateway periodic checks', () => {
     const leakedState = closedSignal(leaked);
     const graceState = closedSignal(grace);
     // The admin rotates the leaked token with no grace; the other device re-handshook (grace).
-    const { token: fresh } = await gw.registry.rotateToken('rot-leaked', { graceMs: 0 });
-    await gw.registry.rotateToken('rot-grace', { graceMs: 60_000 });
+    const { token: fresh } = await gw.registry.lifecycle.rotateToken('rot-leaked', { graceMs: 0 });
+    await gw.registry.lifecycle.rotateToken('rot-grace', { graceMs: 60_000 });
     const current = await connectDevice(gw.port, 'rot-current', currentToken);
     const currentState = closedSignal(current);
 
@@ -71,12 +71,12 @@ describe('mqtt gateway periodic checks', () => {
   });
 
   it('deletes pending devices never assigned once they are older than the TTL', async () => {
-    const stale = await gw.registry.handshake({ mac: '02:00:00:00:aa:01', firmware: '1' });
-    const fresh = await gw.registry.handshake({ mac: '02:00:00:00:aa:02', firmware: '1' });
+    const stale = await gw.registry.lifecycle.handshake({ mac: '02:00:00:00:aa:01', firmware: '1' });
+    const fresh = await gw.registry.lifecycle.handshake({ mac: '02:00:00:00:aa:02', firmware: '1' });
     await db.store.pool.query("UPDATE devices SET updated_at = now() - interval '2 days' WHERE id = $1", [
       stale.deviceId,
     ]);
-    await waitFor(async () => (await gw.registry.get(stale.deviceId)) === undefined, { timeoutMs: 10_000 });
-    expect((await gw.registry.get(fresh.deviceId))?.state).toBe('pending');
+    await waitFor(async () => (await gw.registry.directory.get(stale.deviceId)) === undefined, { timeoutMs: 10_000 });
+    expect((await gw.registry.directory.get(fresh.deviceId))?.state).toBe('pending');
   });
 });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Bus, createMemoryBus } from '@telemetry/bus';
 import { derivedEventId } from '@telemetry/contracts';
 import { createRegistry as createMetricsRegistry, silentLogger } from '@telemetry/observability';
-import { createRegistry, type Registry } from '@telemetry/registry';
+import { createDeviceRegistry, type DeviceRegistry } from '@telemetry/registry';
 import { createTestStore, type TestStore, uniqueName, waitFor } from '@telemetry/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ const HEARTBEAT_MS = 300;
 
 let db: TestStore;
 let bus: Bus;
-let registry: Registry;
+let registry: DeviceRegistry;
 let tenantId: string;
 let topics: GatewayTopics;
 let survivors: Gateway[] = [];
@@ -74,7 +74,7 @@ async function doomedInstance(gatewayId: string): Promise<number> {
 beforeAll(async () => {
   db = await createTestStore('postgres');
   bus = createMemoryBus({ partitions: 2 });
-  registry = createRegistry({ pool: db.store.pool });
+  registry = createDeviceRegistry({ pool: db.store.pool });
   tenantId = (
     await db.store.pool.query<{ id: string }>('INSERT INTO tenants (name) VALUES ($1) RETURNING id', [
       uniqueName('tenant'),
@@ -98,8 +98,8 @@ afterAll(async () => {
 describe('wills of a crashed gateway instance (Redis cluster)', () => {
   it('reach the bus once, bridged by one of the survivors', async () => {
     const deviceId = uniqueName('will-dev');
-    await registry.preRegister({ tenantId, deviceId });
-    const { token } = await registry.rotateToken(deviceId);
+    await registry.lifecycle.preRegister({ tenantId, deviceId });
+    const { token } = await registry.lifecycle.rotateToken(deviceId);
     const doomedId = uniqueName('gw-doomed');
     const port = await doomedInstance(doomedId);
     const device = await connectDevice(port, deviceId, token, {

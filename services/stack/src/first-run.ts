@@ -1,5 +1,5 @@
 import { createFirstAdmin, seedDemo } from '@telemetry/api';
-import type { Registry } from '@telemetry/registry';
+import type { DeviceRegistry } from '@telemetry/registry';
 import { deviceMac, PROFILE_NAMES, type ProfileName } from '@telemetry/simulator';
 import type { Store } from '@telemetry/store';
 
@@ -42,7 +42,7 @@ export async function prepareFirstRun(store: Store, opts: { seedDemo: boolean })
 /** Pre-registers `count` simulated devices (idempotent by MAC) on the demo tenant's assets. */
 export async function registerDemoFleet(
   store: Store,
-  registry: Registry,
+  registry: DeviceRegistry,
   plan: { tenantId: string; count: number; macNamespace: number },
 ): Promise<ProfileName[]> {
   const { rows } = await store.pool.query<{
@@ -65,10 +65,10 @@ export async function registerDemoFleet(
     const profile = PROFILE_NAMES[i % PROFILE_NAMES.length] as ProfileName;
     profiles.push(profile);
     const mac = deviceMac(i, plan.macNamespace);
-    if (await registry.findByMac(mac)) continue;
+    if (await registry.directory.findByMac(mac)) continue;
     const choices = ASSET_FOR_PROFILE[profile];
     const assetKey = choices[Math.floor(i / PROFILE_NAMES.length) % choices.length] as string;
-    await registry.preRegister({
+    await registry.lifecycle.preRegister({
       tenantId: plan.tenantId,
       assetId: assetIds[assetKey] ?? null,
       deviceId: `sim-${profile}-${String(i + 1).padStart(3, '0')}`,

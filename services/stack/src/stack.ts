@@ -12,7 +12,7 @@ import { createNotifier } from '@telemetry/notifier';
 import { createHealth, createRegistry as createMetrics, type Logger, startOpsServer } from '@telemetry/observability';
 import { createPipeline, createRejections } from '@telemetry/pipeline';
 import { createRealtime } from '@telemetry/realtime';
-import { createRegistry } from '@telemetry/registry';
+import { createDeviceRegistry } from '@telemetry/registry';
 import { createRules } from '@telemetry/rules';
 import { createFleet, type Fleet } from '@telemetry/simulator';
 import { createStore, type Store } from '@telemetry/store';
@@ -159,7 +159,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
     );
     const httpPort = (server.address() as { port: number }).port;
 
-    const deviceRegistry = createRegistry({ pool: store.pool, tokenGraceMs: config.devices.tokenGraceMs });
+    const deviceRegistry = createDeviceRegistry({ pool: store.pool, tokenGraceMs: config.devices.tokenGraceMs });
     const gateway = createGateway({
       bus,
       registry: deviceRegistry,
@@ -245,7 +245,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
 async function startDemoFleet(opts: {
   config: Config;
   store: Store;
-  registry: ReturnType<typeof createRegistry>;
+  registry: ReturnType<typeof createDeviceRegistry>;
   tenantId: string;
   urls: { http: string; mqtt: string };
   logger: Logger;

@@ -1,4 +1,4 @@
-import { createRegistry } from '@telemetry/registry';
+import { createDeviceRegistry } from '@telemetry/registry';
 import { createTestStore, type TestStore } from '@telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareFirstRun, registerDemoFleet } from '../src/first-run.js';
@@ -34,7 +34,7 @@ describe('first start of the all-in-one stack (embedded store)', () => {
 
   it('pre-registers the simulated fleet by MAC on assets of its profiles, idempotently', async () => {
     const { tenantId } = await prepareFirstRun(db.store, { seedDemo: true });
-    const registry = createRegistry({ pool: db.store.pool });
+    const registry = createDeviceRegistry({ pool: db.store.pool });
     const plan = { tenantId: tenantId as string, count: 8, macNamespace: 0x5d };
     const profiles = await registerDemoFleet(db.store, registry, plan);
     expect(profiles).toHaveLength(8);

@@ -7,7 +7,7 @@ import { createCommandStore, createShadowStore } from '@telemetry/commands';
 import { loadConfig } from '@telemetry/config';
 import { createGateway, type Gateway } from '@telemetry/mqtt-gateway';
 import { createRegistry as createMetrics, silentLogger } from '@telemetry/observability';
-import { createRegistry, type Registry } from '@telemetry/registry';
+import { createDeviceRegistry, type DeviceRegistry } from '@telemetry/registry';
 import { createTestStore, kafkaBrokers, type TestStore, uniqueName } from '@telemetry/testing';
 import { Redis } from 'ioredis';
 import { api, type Deployment, signIn } from './scenario.js';
@@ -18,7 +18,7 @@ export interface TalkBack {
   d: Deployment;
   /** One MQTT URL per gateway instance. */
   gateways: { gateway: Gateway; url: string }[];
-  registry: Registry;
+  registry: DeviceRegistry;
   token: string;
   test: TestStore;
   /** An active device of a new tenant, with its MQTT/HTTP token. */
@@ -68,7 +68,7 @@ export async function startTalkBack(opts: {
   });
   const http = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const registry = createRegistry({ pool: test.store.pool });
+  const registry = createDeviceRegistry({ pool: test.store.pool });
   const prefix = `${uniqueName('talkback')}:`;
   const gateways: TalkBack['gateways'] = [];
   for (let i = 0; i < opts.gateways; i++) {
@@ -109,8 +109,8 @@ export async function startTalkBack(opts: {
     async device(name) {
       const tenant = await api(d, 'POST', '/api/tenants', { token, body: { name: uniqueName(name) } });
       const deviceId = uniqueName(name.toLowerCase());
-      await registry.preRegister({ tenantId: tenant.id, deviceId });
-      const { token: deviceToken } = await registry.rotateToken(deviceId);
+      await registry.lifecycle.preRegister({ tenantId: tenant.id, deviceId });
+      const { token: deviceToken } = await registry.lifecycle.rotateToken(deviceId);
       return { tenantId: tenant.id as string, deviceId, token: deviceToken };
     },
     async close() {

@@ -10,7 +10,7 @@ export function deviceOfRequest(ctx: Pick<ApiContext, 'devices'>) {
   return async (req: Request): Promise<string> => {
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!token) throw new AppError('UNAUTHENTICATED', 'Authorization: Bearer <device token> required');
-    const result = await ctx.devices.verifyBearer(token);
+    const result = await ctx.devices.credentials.verifyBearer(token);
     if (result.ok) return result.identity.deviceId;
     if (result.reason === 'pending')
       throw new AppError('DEVICE_NOT_ASSIGNED', 'device is waiting for an admin to assign it');

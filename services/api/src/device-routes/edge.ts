@@ -12,7 +12,8 @@ import {
   Topics,
 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
-import { createRateLimiter, type DeviceIdentity, type Registry } from '@telemetry/registry';
+import type { DeviceIdentity, DeviceRegistry } from '@telemetry/registry';
+import { createRateLimiter } from '@telemetry/runtime';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { z } from 'zod';
 import { sendProblem, toProblem } from '../http/problem.js';
@@ -20,7 +21,7 @@ import type { DeviceRouteMetrics } from './metrics.js';
 
 /** What every device route uses: authentication, rate limit, body parsing, and the bus. */
 export interface Edge {
-  registry: Registry;
+  registry: DeviceRegistry;
   /** Cap on pending devices that unauthenticated requests may create (undefined: the registry's default). */
   maxPending: number | undefined;
   /** Pending devices per source address and window (#20); undefined fields: the registry's defaults. */
@@ -74,7 +75,7 @@ export class BadPayload extends AppError {
 
 export function createEdge(deps: {
   bus: Bus;
-  registry: Registry;
+  registry: DeviceRegistry;
   logger: Logger;
   metrics: DeviceRouteMetrics;
   topics: { raw: string; dead: string };
@@ -179,7 +180,7 @@ export function createEdge(deps: {
         throw new AppError('UNAUTHENTICATED', 'Authorization: Bearer <device token> required');
       const token = bearer(req);
       if (!token) throw new AppError('TOKEN_INVALID', 'Authorization header must be "Bearer <token>"');
-      const result = await registry.verifyBearer(token);
+      const result = await registry.credentials.verifyBearer(token);
       if (result.ok) {
         senders.set(req, result.identity);
         return result.identity;

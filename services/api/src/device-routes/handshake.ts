@@ -24,7 +24,7 @@ export function handshake(edge: Edge) {
     const input = edge.parse(HandshakeRequest, body);
     const claim = (body as { claim_code?: unknown }).claim_code;
     const proof = edge.bearer(req);
-    const result = await edge.registry.handshake({
+    const result = await edge.registry.lifecycle.handshake({
       mac: input.mac,
       firmware: input.firmware,
       ...(typeof claim === 'string' && claim.length > 0 ? { claimCode: claim } : {}),

@@ -15,7 +15,7 @@ import {
   type Logger,
   type Registry as MetricsRegistry,
 } from '@telemetry/observability';
-import type { Registry as DeviceRegistry } from '@telemetry/registry';
+import type { DeviceRegistry } from '@telemetry/registry';
 import express, { type Router } from 'express';
 import { type AnyRoute, mountRoutes, type RouteTable } from '../http/route-table.js';
 import { createEdge, DEFAULT_TOPICS, type Edge } from './edge.js';

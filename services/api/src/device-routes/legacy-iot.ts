@@ -18,9 +18,9 @@ export function legacyIot(edge: Edge) {
     const receivedAt = new Date();
     const form = edge.parse(LegacyIotForm, formFields(req));
     edge.limit(`mac:${form.macaddr.toUpperCase()}`);
-    const device = await edge.registry.findByMac(form.macaddr);
+    const device = await edge.registry.directory.findByMac(form.macaddr);
     if (!device) {
-      await edge.registry.handshake({
+      await edge.registry.lifecycle.handshake({
         mac: form.macaddr,
         firmware: 'legacy',
         ...(edge.maxPending !== undefined ? { maxPending: edge.maxPending } : {}),

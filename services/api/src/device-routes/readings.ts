@@ -24,18 +24,21 @@ export function readings(edge: Edge) {
 
     const customers = [...new Set(batch.flatMap((r) => (r.customer_id ? [r.customer_id] : [])))];
     for (const customer of customers) {
-      if (!(await edge.registry.isTenantAlias(identity.tenantId, customer))) {
+      if (!(await edge.registry.tenants.isTenantAlias(identity.tenantId, customer))) {
         throw new AppError('FORBIDDEN', `customer_id ${customer} is not the tenant of this token`);
       }
     }
     const ids = [...new Set(batch.map((r) => r.device_id))];
-    if (ids.some((id) => id !== identity.deviceId) && !(await edge.registry.get(identity.deviceId))?.canRelay) {
+    if (
+      ids.some((id) => id !== identity.deviceId) &&
+      !(await edge.registry.directory.get(identity.deviceId))?.canRelay
+    ) {
       throw new AppError(
         'FORBIDDEN',
         'this device may post only its own readings: an admin must enable relaying (can_relay) for it to post for other devices',
       );
     }
-    const active = new Set(await edge.registry.activeInTenant(identity.tenantId, ids));
+    const active = new Set(await edge.registry.tenants.activeInTenant(identity.tenantId, ids));
     const foreign = ids.filter((id) => !active.has(id));
     if (foreign.length > 0) {
       throw new AppError('FORBIDDEN', `not active devices of this tenant: ${foreign.slice(0, 20).join(', ')}`, {

@@ -49,7 +49,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
     status: 201,
     handler: async ({ body, principal }) => {
       const tenantId = writeTenant(principal, body.tenantId);
-      const created = await registry.preRegister({
+      const created = await registry.lifecycle.preRegister({
         tenantId,
         assetId: body.assetId ?? null,
         deviceId: body.id,
@@ -93,7 +93,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
       if (device.tenant_id && body.tenantId && body.tenantId !== device.tenant_id) {
         throw new AppError('CONFLICT', `device ${device.id} belongs to another tenant: revoke it there first`);
       }
-      await registry.assign(device.id, tenantId, body.assetId ?? null, {
+      await registry.lifecycle.assign(device.id, tenantId, body.assetId ?? null, {
         tenantId: isPlatformAdmin(principal) ? null : principal.tenantId,
         actorId: principal.userId,
       });
@@ -121,7 +121,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
     example: { graceSeconds: 0 },
     handler: async ({ params, body, principal }) => {
       const device = await getDevice(store.pool, principal, params.deviceId);
-      const { token } = await registry.rotateToken(device.id, {
+      const { token } = await registry.lifecycle.rotateToken(device.id, {
         tenantId: device.tenant_id,
         actorId: principal.userId,
         graceMs: body.graceSeconds === undefined ? undefined : body.graceSeconds * 1000,
@@ -160,7 +160,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
     example: { handshakePolicy: 'mac', legacyHttp: true, canRelay: false },
     handler: async ({ params, body, principal }) => {
       const device = await getDevice(store.pool, principal, params.deviceId);
-      const updated = await registry.setEdgePolicy(device.id, body, { tenantId: device.tenant_id });
+      const updated = await registry.lifecycle.setEdgePolicy(device.id, body, { tenantId: device.tenant_id });
       await audit(store.pool, principal, {
         action: 'edge_policy',
         entity: 'device',

@@ -36,7 +36,7 @@ export function createDeviceService(ctx: Pick<ApiContext, 'store' | 'devices'>) 
 
   async function revoke(p: Principal, deviceId: string): Promise<DeviceRow> {
     const device = await getDevice(store.pool, p, deviceId);
-    await registry.revoke(device.id, { tenantId: device.tenant_id, actorId: p.userId });
+    await registry.lifecycle.revoke(device.id, { tenantId: device.tenant_id, actorId: p.userId });
     await audit(store.pool, p, { action: 'revoke', entity: 'device', entityId: device.id, tenantId: device.tenant_id });
     return getDevice(store.pool, p, device.id);
   }

@@ -20,7 +20,7 @@ export function registerFirmwareDeviceRoutes(table: RouteTable, ctx: ApiContext)
   const device = async (req: Request): Promise<DeviceIdentity> => {
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!token) throw new AppError('UNAUTHENTICATED', 'Authorization: Bearer <device token> required');
-    const result = await ctx.devices.verifyBearer(token);
+    const result = await ctx.devices.credentials.verifyBearer(token);
     if (result.ok) return result.identity;
     if (result.reason === 'pending')
       throw new AppError('DEVICE_NOT_ASSIGNED', 'device is waiting for an admin to assign it');

@@ -1,5 +1,5 @@
 import type { Logger } from '@telemetry/observability';
-import { CERTIFICATE_SESSION, hashToken, isTokenShaped, type Registry } from '@telemetry/registry';
+import { CERTIFICATE_SESSION, type DeviceCredentials, hashToken, isTokenShaped } from '@telemetry/registry';
 import type { AuthenticateError, Client, ConnectPacket } from 'aedes';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Session } from '../session.js';
@@ -39,7 +39,7 @@ interface ConnectInfo {
  * two devices sharing a hard-coded id from taking each other over in a loop.
  */
 export function createConnectHandlers(deps: {
-  registry: Registry;
+  credentials: DeviceCredentials;
   sessions: Sessions;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -48,7 +48,7 @@ export function createConnectHandlers(deps: {
   /** The device id a verified TLS client certificate of this connection names (#20), if any. */
   certificateOf?: (client: Client) => string | undefined;
 }) {
-  const { registry, sessions, metrics, logger } = deps;
+  const { credentials, sessions, metrics, logger } = deps;
   const strict = deps.strictClientId === true;
   const connects = new WeakMap<Client, ConnectInfo>();
 
@@ -94,7 +94,7 @@ export function createConnectHandlers(deps: {
       if (info.willTopic !== undefined && !publishChannel(certified, info.willTopic)) {
         return refuse(NOT_AUTHORIZED, 'will_topic', 'last will topic outside the device topics');
       }
-      registry.verifyCertificate(certified).then(
+      credentials.verifyCertificate(certified).then(
         (result) => {
           if (!result.ok) return refuse(NOT_AUTHORIZED, result.reason, 'not authorized');
           if (client.closed) return callback(null, false);
@@ -127,7 +127,7 @@ export function createConnectHandlers(deps: {
     if (info.willTopic !== undefined && !publishChannel(username, info.willTopic)) {
       return refuse(NOT_AUTHORIZED, 'will_topic', 'last will topic outside the device topics');
     }
-    registry.verifyToken(username, token).then(
+    credentials.verifyToken(username, token).then(
       (result) => {
         if (!result.ok) return refuse(NOT_AUTHORIZED, result.reason, 'not authorized');
         // The socket went away while the registry answered: aedes drops the callback, keep nothing.

@@ -1,5 +1,5 @@
 import type { Logger } from '@telemetry/observability';
-import type { Registry } from '@telemetry/registry';
+import type { DeviceDirectory } from '@telemetry/registry';
 import type { PublishPacket } from 'aedes';
 import type { Bridge } from '../bridge/bridge.js';
 import type { Session } from '../session.js';
@@ -23,12 +23,12 @@ export interface WillClaims {
  * (claim expired after a survivor crashed mid-publish) is stored once by the pipeline.
  */
 export function createForeignWillBridge(deps: {
-  registry: Registry;
+  directory: DeviceDirectory;
   bridge: Bridge;
   claims: WillClaims;
   logger: Logger;
 }): (will: StoredWill & { brokerId: string }, callback: (err?: Error | null) => void) => void {
-  const { registry, bridge, claims, logger } = deps;
+  const { directory, bridge, claims, logger } = deps;
   return (will, callback) => {
     const clientId = will.clientId ?? '';
     const deviceId = /^devices\/([^/]+)\//.exec(will.topic)?.[1];
@@ -37,7 +37,7 @@ export function createForeignWillBridge(deps: {
     (async () => {
       // Looked up before the claim: an instance on another registry sharing this Redis (a
       // misconfiguration, or tests) must not claim, and so swallow, a will it cannot bridge.
-      const device = await registry.get(deviceId);
+      const device = await directory.get(deviceId);
       if (device?.state !== 'active' || !device.tenantId) {
         logger.info({ deviceId }, 'will of a device no longer active not bridged');
         return callback(null);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { applyServerLimits, serverOptions } from '@telemetry/api';
 import { createHealth, createRegistry, startOpsServer } from '@telemetry/observability';
-import { createRegistry as createDeviceRegistry } from '@telemetry/registry';
+import { createDeviceRegistry } from '@telemetry/registry';
 import { waitFor } from '@telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startApi, type TenantFixture } from '../../../api/test/helpers.js';
@@ -80,8 +80,8 @@ describe('security: size, depth, NUL and connection limits', () => {
 
   it('a device event carrying a NUL is refused (and dead-lettered), not acknowledged then dropped', async () => {
     const registry = createDeviceRegistry({ pool: h.test.store.pool, tokenGraceMs: 60_000 });
-    await registry.preRegister({ tenantId: t.id, deviceId: 'edge-nul-1' });
-    const { token } = await registry.rotateToken('edge-nul-1');
+    await registry.lifecycle.preRegister({ tenantId: t.id, deviceId: 'edge-nul-1' });
+    const { token } = await registry.lifecycle.rotateToken('edge-nul-1');
     const res = await fetch(`${h.url}/api/device/events/`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

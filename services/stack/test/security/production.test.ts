@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { seedDemo } from '@telemetry/api';
 import { createPasswordHasher, FAST_SCRYPT } from '@telemetry/auth';
 import { loadConfig } from '@telemetry/config';
-import { createRegistry } from '@telemetry/registry';
+import { createDeviceRegistry } from '@telemetry/registry';
 import { createTestStore, type TestStore } from '@telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type Proc, startProcess } from '../processes.js';
@@ -47,7 +47,7 @@ describe('security: production without demo doors', () => {
   });
 
   it('trust on first use: an assigned device must present its token after its first handshake', async () => {
-    const registry = createRegistry({ pool: db.store.pool, tokenGraceMs: 60_000 });
+    const registry = createDeviceRegistry({ pool: db.store.pool, tokenGraceMs: 60_000 });
     const { rows } = await db.store.pool.query<{ id: string }>(
       "INSERT INTO tenants (name) VALUES ('tofu') RETURNING id",
     );
@@ -56,7 +56,7 @@ describe('security: production without demo doors', () => {
     let refused = 0;
     const refusedMacOnly = async (mac: string) => {
       tried++;
-      const r = await registry.handshake({ mac, firmware: '1' }).then(
+      const r = await registry.lifecycle.handshake({ mac, firmware: '1' }).then(
         () => 'issued',
         (err: { code?: string }) => err.code,
       );
@@ -65,30 +65,35 @@ describe('security: production without demo doors', () => {
     };
 
     // a device first seen by its MAC (pending), then assigned: its pending handshake was its first use
-    const first = await registry.handshake({ mac: '02:AA:00:00:00:01', firmware: '1' });
+    const first = await registry.lifecycle.handshake({ mac: '02:AA:00:00:00:01', firmware: '1' });
     expect(first.assigned).toBe(false);
-    await registry.assign(first.deviceId, tenantId);
+    await registry.lifecycle.assign(first.deviceId, tenantId);
     expect(await refusedMacOnly('02:AA:00:00:00:01')).toBe('FORBIDDEN');
-    const proven = await registry.handshake({ mac: '02:AA:00:00:00:01', firmware: '1', proofToken: first.token });
+    const proven = await registry.lifecycle.handshake({
+      mac: '02:AA:00:00:00:01',
+      firmware: '1',
+      proofToken: first.token,
+    });
     expect(proven.assigned).toBe(true);
 
     // pre-registered by MAC the seed's way ('mac'): the first MAC-only handshake claims it, the next must prove
-    await registry.preRegister({ tenantId, deviceId: 'tofu-2', mac: '02:AA:00:00:00:02' });
-    const claimed = await registry.handshake({ mac: '02:AA:00:00:00:02', firmware: '1' });
+    await registry.lifecycle.preRegister({ tenantId, deviceId: 'tofu-2', mac: '02:AA:00:00:00:02' });
+    const claimed = await registry.lifecycle.handshake({ mac: '02:AA:00:00:00:02', firmware: '1' });
     expect(claimed.assigned).toBe(true);
     expect(await refusedMacOnly('02:AA:00:00:00:02')).toBe('FORBIDDEN');
     expect(
-      (await registry.handshake({ mac: '02:AA:00:00:00:02', firmware: '1', proofToken: claimed.token })).assigned,
+      (await registry.lifecycle.handshake({ mac: '02:AA:00:00:00:02', firmware: '1', proofToken: claimed.token }))
+        .assigned,
     ).toBe(true);
 
     // an admin re-opens it (policy back to 'mac'): one more MAC-only handshake, then proof again
-    await registry.setEdgePolicy('tofu-2', { handshakePolicy: 'mac' });
+    await registry.lifecycle.setEdgePolicy('tofu-2', { handshakePolicy: 'mac' });
     expect(await refusedMacOnly('02:AA:00:00:00:02')).toBe('issued');
     expect(await refusedMacOnly('02:AA:00:00:00:02')).toBe('FORBIDDEN');
 
     // a tenant that opted in knowingly keeps MAC-only devices
     await db.store.pool.query('UPDATE tenants SET allow_mac_only = true WHERE id = $1', [tenantId]);
-    await registry.preRegister({ tenantId, deviceId: 'tofu-3', mac: '02:AA:00:00:00:03' });
+    await registry.lifecycle.preRegister({ tenantId, deviceId: 'tofu-3', mac: '02:AA:00:00:00:03' });
     expect(await refusedMacOnly('02:AA:00:00:00:03')).toBe('issued');
     expect(await refusedMacOnly('02:AA:00:00:00:03')).toBe('issued');
     record('mac_only_handshakes', { tried: tried - 3, refused, leaked: tried - 3 - refused });
@@ -96,13 +101,13 @@ describe('security: production without demo doors', () => {
   });
 
   it('pending devices are bounded per source address: a flood from one address does not lock others out', async () => {
-    const registry = createRegistry({ pool: db.store.pool, tokenGraceMs: 60_000 });
+    const registry = createDeviceRegistry({ pool: db.store.pool, tokenGraceMs: 60_000 });
     const flood = async (source: string, n: number, prefix: string) => {
       let created = 0;
       let limited = 0;
       for (let i = 0; i < n; i++) {
         const mac = `${prefix}:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
-        await registry
+        await registry.lifecycle
           .handshake({ mac, firmware: '1', source, maxPendingPerSource: 20, pendingWindowMs: 3_600_000 })
           .then(
             () => created++,

@@ -7,7 +7,7 @@ import { type Bus, createMemoryBus, type IncomingMessage } from '@telemetry/bus'
 import { loadConfig } from '@telemetry/config';
 import { createGateway, type Gateway } from '@telemetry/mqtt-gateway';
 import { createRegistry as createMetricsRegistry, silentLogger } from '@telemetry/observability';
-import { createRegistry, type Registry } from '@telemetry/registry';
+import { createDeviceRegistry, type DeviceRegistry } from '@telemetry/registry';
 import { createTestStore, type TestStore, uniqueName, waitFor } from '@telemetry/testing';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ describe('security: TLS for devices and the API', () => {
   let ca: TestCa;
   let db: TestStore;
   let bus: Bus;
-  let registry: Registry;
+  let registry: DeviceRegistry;
   let gateway: Gateway;
   let ports: { tlsPort: number; wssPort: number };
   let tenantId: string;
@@ -33,7 +33,7 @@ describe('security: TLS for devices and the API', () => {
     ca = createTestCa();
     serverFiles = ca.server();
     db = await createTestStore('embedded');
-    registry = createRegistry({ pool: db.store.pool });
+    registry = createDeviceRegistry({ pool: db.store.pool });
     bus = createMemoryBus({ partitions: 2 });
     await bus.ensureTopics([{ name: topics.raw }, { name: topics.dead }, { name: topics.presence }]);
     await bus.subscribe({
@@ -95,8 +95,8 @@ describe('security: TLS for devices and the API', () => {
   };
 
   it('a device with a token connects over MQTT/TLS (8883) and over WebSocket/TLS, and publishes', async () => {
-    await registry.preRegister({ tenantId, deviceId: 'tls-token-1' });
-    const { token } = await registry.rotateToken('tls-token-1');
+    await registry.lifecycle.preRegister({ tenantId, deviceId: 'tls-token-1' });
+    const { token } = await registry.lifecycle.rotateToken('tls-token-1');
     const tcp = await esp32(`mqtts://127.0.0.1:${ports.tlsPort}`, { username: 'tls-token-1', password: token });
     await publishOnce(tcp, 'tls-token-1', 'e-tls-1');
     await tcp.endAsync();
@@ -112,7 +112,7 @@ describe('security: TLS for devices and the API', () => {
   });
 
   it('a device with a client certificate (CN = device id) connects without a token', async () => {
-    await registry.preRegister({ tenantId, deviceId: 'tls-cert-1' });
+    await registry.lifecycle.preRegister({ tenantId, deviceId: 'tls-cert-1' });
     const { cert, key } = ca.client('tls-cert-1');
     const client = await esp32(`mqtts://127.0.0.1:${ports.tlsPort}`, { cert, key });
     await publishOnce(client, 'tls-cert-1', 'e-cert-1');
@@ -127,8 +127,8 @@ describe('security: TLS for devices and the API', () => {
     // one from a CA we do not trust (self-signed), and a certificate of a revoked device
     const ghost = ca.client('ghost-device');
     const foreign = ca.client('tls-cert-1', { selfSigned: true });
-    await registry.preRegister({ tenantId, deviceId: 'tls-cert-revoked' });
-    await registry.revoke('tls-cert-revoked');
+    await registry.lifecycle.preRegister({ tenantId, deviceId: 'tls-cert-revoked' });
+    await registry.lifecycle.revoke('tls-cert-revoked');
     const revoked = ca.client('tls-cert-revoked');
     for (const opts of [
       { cert: ghost.cert, key: ghost.key },

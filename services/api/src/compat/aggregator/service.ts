@@ -16,11 +16,11 @@ export function createAggregatorService(ctx: ApiContext) {
       const tenantId = p.tenantId;
       if (!tenantId) throw new AppError('FORBIDDEN', 'readings belong to a tenant: sign in as one of its users');
       for (const customer of new Set(batch.flatMap((r) => (r.customer_id ? [r.customer_id] : [])))) {
-        if (!(await registry.isTenantAlias(tenantId, customer)))
+        if (!(await registry.tenants.isTenantAlias(tenantId, customer)))
           throw new AppError('FORBIDDEN', `customer_id ${customer} is not your tenant`);
       }
       const ids = [...new Set(batch.map((r) => r.device_id))];
-      const active = new Set(await registry.activeInTenant(tenantId, ids));
+      const active = new Set(await registry.tenants.activeInTenant(tenantId, ids));
       const unknown = ids.filter((id) => !active.has(id));
       if (unknown.length > 0) {
         // The seed's sensors exist only as ids in the data. A manager/admin uploading registers
@@ -40,7 +40,7 @@ export function createAggregatorService(ctx: ApiContext) {
               .join(', ')}`,
           );
         for (const deviceId of unknown) {
-          await registry.preRegister({
+          await registry.lifecycle.preRegister({
             tenantId,
             assetId: null,
             deviceId,

@@ -34,7 +34,7 @@ export function createDispenserService(ctx: ApiContext) {
       dispenser.tenant_id,
     ]);
     if (!existing.rowCount) {
-      await ctx.devices.preRegister({
+      await ctx.devices.lifecycle.preRegister({
         tenantId: dispenser.tenant_id,
         assetId: dispenser.id,
         deviceId: virtual,

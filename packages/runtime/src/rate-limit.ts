@@ -1,5 +1,5 @@
 /**
- * Token buckets by key (an IP, a device id, a MAC), for the device edge: MQTT connects per IP,
+ * Token buckets by key (an IP, a device id, a MAC); the device edges use it: MQTT connects per IP,
  * HTTP requests per device. In-process: each gateway/API replica limits what reaches it.
  */
 export interface RateLimiter {
