@@ -4,13 +4,17 @@ import type { BackendKind } from './backend.js';
 
 export const HELP = `Usage: pnpm bench [options]
 
-End-to-end benchmark: starts the stack (services/stack) in a child process on the chosen
-backend, provisions devices over the API, drives it over MQTT (QoS 1) at increasing rates, and
+End-to-end benchmark: starts the stack on the chosen backend (embedded: services/stack, the
+all-in-one process; kafka: each service of docker-compose.yml in its own process), provisions
+devices and an alert rule over the API, drives it over MQTT (QoS 1) at increasing rates, and
 reports per rate: offered and stored msg/s, loss and duplicates (must be 0), latency device
-publish → stored and → socket push (p50/p99), CPU and memory of each process. In the same run it
-measures the machine's ceilings: mosquitto (MQTT), a raw kafkajs producer (Kafka) and COPY into
-PostgreSQL (store), and gives our figures as a ratio of each. Results are appended to
-BENCHMARKS.md with a plot in bench/results/.
+publish → stored and → socket push (p50/p99), the rules under load (alerts opened against the
+episodes sent, publish → alert opened p50/p99, rules consumer lag), CPU and memory of each
+process. In the same run it measures the machine's ceilings: mosquitto (MQTT, = the load
+generator alone), a raw kafkajs producer (Kafka) and COPY into PostgreSQL (store), and gives our
+figures as a ratio of each. Results are appended to BENCHMARKS.md with a plot in bench/results/.
+The defaults (\`pnpm bench --backend both\`, without KAFKA_BROKERS so that the Kafka outage runs
+on a broker of its own) take about 12–14 min on a quiet 2-core machine.
 
 Options:
   --backend LIST        embedded | kafka | both (default both)
@@ -25,7 +29,8 @@ Options:
   --connect-storm N     devices connecting at once, with auth (default 2000; 0 = skip)
   --rollup-requests N   requests per rollup query (kafka backend; default 50; 0 = skip)
   --outage D            kafka backend, own broker: freeze it (SIGSTOP) this long under the first
-                        rate, then measure the backlog drain (default 60s; 0 = skip)
+                        rate, then measure the backlog drain (default 60s; 0 = skip; skipped when
+                        KAFKA_BROKERS names a broker: that one is not ours to freeze)
   --ceilings LIST       mqtt,kafka,copy or none (default all three)
   --ceiling-duration D  length of each ceiling run (default 10s)
   --mosquitto URL       the MQTT ceiling's broker (default mqtt://127.0.0.1:1883)

@@ -1,12 +1,16 @@
 /**
- * One backend under load: start the engines and the stack, provision devices over the API, then
- * for each offered rate run the load generator and measure what was stored, how fast, with what
- * latency, at what CPU and memory; then the connect storm and (PostgreSQL) rollup query latency.
+ * One backend under load: start the engines and the stack (embedded: the all-in-one process;
+ * Kafka: each service in its own process, as docker-compose deploys them), provision devices and
+ * an alert rule over the API, then for each offered rate run the load generator and measure what
+ * was stored, how fast, with what latency, how the rules kept up (alerts opened, publish → alert
+ * latency, consumer lag), at what CPU and memory per process; then the connect storm and
+ * (PostgreSQL) rollup query latency.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type AlertRule, kafkaLagReader, type LagReader, metricsLagReader, provisionAlertRule } from './alerts.js';
 import { type KafkaBroker, kafkaBroker, type ScratchDatabase, scratchDatabase } from './engines.js';
 import { type ConnectResult, type RunResult, startLoadGenerator } from './loadgen/index.js';
 import { type ObserverReport, startObserver } from './observer/index.js';
@@ -15,6 +19,7 @@ import { createProcSampler, type ProcUsage } from './proc.js';
 import { createTenant, provisionDevices, signInAsAdmin } from './provision.js';
 import { fillRollups, measureRollupQueries, type RollupLatency } from './rollups.js';
 import { startStackProcess } from './stack/index.js';
+import { SERVICES, startServices } from './stack/services.js';
 import { apiReader, checkStored, type StoredCheck, type StoredReader, sqlReader } from './stored.js';
 
 export type BackendKind = 'embedded' | 'kafka';
@@ -55,6 +60,20 @@ export interface StepResult {
   procs: ProcUsage[];
   /** Kept up: nothing lost or doubled, the offered rate was really offered, and storing kept pace. */
   sustained: boolean;
+  /** What held the offered rate below the target, when it was: the generator itself, or the stack's back-pressure. */
+  limitedBy?: 'load generator' | 'back-pressure';
+  rules: RulesStep;
+}
+
+export interface RulesStep {
+  /** Episodes the step's messages must open (the generator counts them, see loadgen/episodes.ts). */
+  expected: number;
+  /** Messages the rules group had not processed when the step's events were all stored. */
+  lagAtStored: number;
+  /** From then until the lag was 0; undefined when it never was within the drain timeout. */
+  catchUpSeconds: number | undefined;
+  /** Kept up: lag back to 0 within the drain bound and every episode's alert pushed. */
+  keptUp: boolean;
 }
 
 export interface BackendResult {
@@ -65,6 +84,8 @@ export interface BackendResult {
   connectStorm?: ConnectResult & { devices: number };
   rollups?: RollupLatency[];
   outage?: OutageResult;
+  /** The alert rule and how its lag is read. */
+  rule: { describe: string; lagHow: string };
   notes: string[];
 }
 
@@ -105,7 +126,8 @@ export async function runBackend(o: BackendOptions): Promise<BackendResult> {
     };
     let broker: KafkaBroker | undefined;
     let db: ScratchDatabase | undefined;
-    let engines = 'in-process bus, PGlite + TimescaleDB on disk (one session), in-process cache';
+    let engines =
+      'one process (services/stack): in-process bus, PGlite + TimescaleDB on disk (one session), in-process cache';
     if (o.backend === 'kafka') {
       broker = await kafkaBroker(o.brokers, log);
       cleanups.push(() => broker?.close() ?? Promise.resolve());
@@ -116,34 +138,69 @@ export async function runBackend(o: BackendOptions): Promise<BackendResult> {
         DATABASE_URL: db.url,
         REDIS_URL: o.redisUrl,
         DB_POOL_SIZE: '10',
+        // docker-compose.yml's x-env (its replication settings need its three brokers)
+        KAFKA_PARTITIONS: '12',
       });
-      engines = `Kafka ${broker.note}; PostgreSQL: fresh database ${db.name} on ${new URL(o.postgresUrl).host}; Redis ${new URL(o.redisUrl).host}`;
+      engines =
+        `each service in its own process (${SERVICES.join(', ')}; one of each), as docker-compose.yml runs them; ` +
+        `Kafka ${broker.note}, topics of 12 partitions; PostgreSQL: fresh database ${db.name} on ${new URL(o.postgresUrl).host}; Redis ${new URL(o.redisUrl).host}`;
     }
     const base = { ...process.env };
     for (const k of STACK_ENV_DROP) delete base[k];
     log(`${o.backend}: starting the stack`);
-    const stack = await startStackProcess({ ...(base as Record<string, string>), ...env });
-    cleanups.push(() => stack.close());
-    log(`${o.backend}: stack up (api ${stack.urls.http}, mqtt ${stack.urls.mqtt}, pid ${stack.pid})`);
+    // where the bench talks to it, and what it samples
+    let urls: { http: string; realtime: string; mqtt: string };
+    let admin: { username: string; password: string };
+    const stackProcs: [string, number][] = [];
+    let lagReader: LagReader;
+    if (o.backend === 'kafka' && broker) {
+      const services = await startServices({ ...(base as Record<string, string>), ...env });
+      cleanups.push(() => services.close());
+      ({ urls, admin } = services);
+      for (const svc of services.services) stackProcs.push([svc.name, svc.pid]);
+      lagReader = await kafkaLagReader(broker.brokers);
+      log(
+        `${o.backend}: services up (api ${urls.http}, realtime ${urls.realtime}, mqtt ${urls.mqtt}; ` +
+          `${services.services.map((svc) => `${svc.name} ${svc.pid}`).join(', ')})`,
+      );
+    } else {
+      const stack = await startStackProcess({ ...(base as Record<string, string>), ...env });
+      cleanups.push(() => stack.close());
+      urls = { http: stack.urls.http, realtime: stack.urls.http, mqtt: stack.urls.mqtt };
+      admin = stack.admin;
+      stackProcs.push(['stack', stack.pid]);
+      lagReader = metricsLagReader(stack.urls.metrics);
+      log(`${o.backend}: stack up (api ${stack.urls.http}, mqtt ${stack.urls.mqtt}, pid ${stack.pid})`);
+    }
+    const lags = lagReader;
+    cleanups.push(() => lags.close());
 
-    // ---- tenant, devices, the dashboard client, the generator
-    const api = await signInAsAdmin(stack.urls.http, stack.admin);
+    // ---- tenant, alert rule, devices, the dashboard client, the generator
+    const api = await signInAsAdmin(urls.http, admin);
     const tenantId = await createTenant(api, `bench-${Date.now().toString(36)}`);
+    // before the devices' first event: the rules worker caches a tenant's rules for a while
+    const rule: AlertRule = await provisionAlertRule(api, tenantId);
     const t0 = performance.now();
-    const devices = await provisionDevices(api, { tenantId, count: o.devices, prefix: `b${run}`, run });
+    const devices = await provisionDevices(api, {
+      tenantId,
+      count: o.devices,
+      prefix: `b${run}`,
+      run,
+      assetId: rule.assetId,
+    });
     log(`${o.backend}: ${devices.length} devices provisioned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const reader: StoredReader = db ? sqlReader(db.url, tenantId) : apiReader(api, tenantId);
     cleanups.push(() => reader.close());
-    const observer = await startObserver({ url: stack.urls.http, token: api.token, tenantId });
+    const observer = await startObserver({ url: urls.realtime, token: api.token, tenantId, ruleId: rule.ruleId });
     cleanups.push(() => observer.close());
     const lg = startLoadGenerator();
     cleanups.push(() => lg.close());
-    const connected = await lg.connect({ url: stack.urls.mqtt, devices, concurrency: 50 });
+    const connected = await lg.connect({ url: urls.mqtt, devices, concurrency: 50 });
     if (connected.failed > 0)
       throw new Error(`${connected.failed} devices could not connect: ${connected.errors.join('; ')}`);
 
     const sampler = createProcSampler(500);
-    sampler.watch('stack', stack.pid);
+    for (const [name, pid] of stackProcs) sampler.watch(name, pid);
     sampler.watch('load generator', lg.pid);
     sampler.watch('socket client', observer.pid);
     if (broker?.pid) sampler.watch('kafka broker', broker.pid);
@@ -161,8 +218,9 @@ export async function runBackend(o: BackendOptions): Promise<BackendResult> {
       steps.push(s);
       log(
         `${o.backend} @ ${rate}/s: offered ${s.run.offeredPerSec.toFixed(0)}/s, stored ${s.storedPerSec.toFixed(0)}/s, ` +
-          `lost ${s.check.lost}, dup ${s.check.duplicates}, →stored p99 ${s.observer.toStored.p99} ms, →socket p99 ${s.observer.toSocket.p99} ms` +
-          `${s.sustained ? '' : ' (NOT sustained)'}`,
+          `lost ${s.check.lost}, dup ${s.check.duplicates}, →stored p99 ${s.observer.toStored.p99} ms, →socket p99 ${s.observer.toSocket.p99} ms, ` +
+          `alerts ${s.observer.alertsOpened}/${s.rules.expected} →alert p99 ${s.observer.toAlert.p99} ms, rules lag ${s.rules.lagAtStored}` +
+          `${s.sustained ? '' : ' (NOT sustained)'}${s.limitedBy ? ` (limited by ${s.limitedBy})` : ''}`,
       );
     }
     // ---- Kafka outage, backlog drain
@@ -207,7 +265,7 @@ export async function runBackend(o: BackendOptions): Promise<BackendResult> {
       const stormGen = startLoadGenerator();
       try {
         const r = await stormGen.storm({
-          url: stack.urls.mqtt,
+          url: urls.mqtt,
           devices: storm,
           concurrency: Math.min(1000, storm.length),
         });
@@ -238,10 +296,21 @@ export async function runBackend(o: BackendOptions): Promise<BackendResult> {
         'rollup query latency: measured on the PostgreSQL backend only (the embedded store is the stack’s single PGlite session)',
       );
     }
-    return { backend: o.backend, engines, devices: devices.length, steps, connectStorm, rollups, outage, notes };
+    return {
+      backend: o.backend,
+      engines,
+      devices: devices.length,
+      steps,
+      connectStorm,
+      rollups,
+      outage,
+      rule: { describe: rule.describe, lagHow: lags.how },
+      notes,
+    };
 
     async function step(p: { rate: number; tag: string; durationMs: number }): Promise<StepResult> {
-      await observer.reset(p.tag);
+      // alerts opened by this step's events: their openedAt (device time) is at or after now
+      await observer.reset(p.tag, Date.now());
       const before = await reader.count();
       await sampler.start();
       const started = Date.now();
@@ -269,6 +338,7 @@ export async function runBackend(o: BackendOptions): Promise<BackendResult> {
       }
       const drainedAt = Date.now();
       const procs = await sampler.stop();
+      const rules = await rulesAfter(r.episodes);
       const obs = await observer.report();
       // the last commit, from the pushes when they saw it (finer than the poll)
       const storedAt =
@@ -279,6 +349,9 @@ export async function runBackend(o: BackendOptions): Promise<BackendResult> {
       const { perDevice: _, ...summary } = r;
       const drainSeconds = Math.max(0, (storedAt - loadEnd) / 1000);
       const storedPerSec = stored / ((storedAt - started) / 1000);
+      const generatorCpu = procs.find((x) => x.name === 'load generator')?.cpuPct ?? 0;
+      const short = r.offeredPerSec < 0.95 * p.rate;
+      const bound = Math.max(2, (0.1 * p.durationMs) / 1000);
       return {
         rate: p.rate,
         tag: p.tag,
@@ -295,8 +368,35 @@ export async function runBackend(o: BackendOptions): Promise<BackendResult> {
           check.duplicates === 0 &&
           r.notAcked === 0 &&
           r.offeredPerSec >= 0.95 * p.rate &&
-          drainSeconds <= Math.max(2, (0.1 * p.durationMs) / 1000),
+          drainSeconds <= bound,
+        // one core is all a Node process gets: at 90 % the generator is the limit, not the stack
+        limitedBy: generatorCpu >= 90 ? 'load generator' : short ? 'back-pressure' : undefined,
+        rules: {
+          ...rules,
+          keptUp:
+            rules.catchUpSeconds !== undefined && rules.catchUpSeconds <= bound && obs.alertsOpened >= rules.expected,
+        },
       };
+    }
+
+    /**
+     * Right after a step's events are all stored: the rules group's lag, how long until it is 0,
+     * then (bounded) until the step's alerts have reached the socket client.
+     */
+    async function rulesAfter(expected: number): Promise<Omit<RulesStep, 'keptUp'>> {
+      const from = Date.now();
+      const lagAtStored = await lags.lag();
+      let lag = lagAtStored;
+      while (lag > 0 && Date.now() - from < o.drainTimeoutMs) {
+        await new Promise((res) => setTimeout(res, 250));
+        lag = await lags.lag();
+      }
+      const catchUpSeconds = lag === 0 ? (Date.now() - from) / 1000 : undefined;
+      // alerts.v1 → realtime → socket, after the rules committed
+      const until = Date.now() + 5_000;
+      while ((await observer.count()).alertsOpened < expected && Date.now() < until)
+        await new Promise((res) => setTimeout(res, 200));
+      return { expected, lagAtStored, catchUpSeconds };
     }
   } finally {
     await cleanup();

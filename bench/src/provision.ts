@@ -109,7 +109,16 @@ export interface ProvisionedDevice extends LoadDevice {
  */
 export async function provisionDevices(
   api: ApiClient,
-  opts: { tenantId: string; count: number; prefix: string; run: number; firstIndex?: number; concurrency?: number },
+  opts: {
+    tenantId: string;
+    count: number;
+    prefix: string;
+    run: number;
+    firstIndex?: number;
+    concurrency?: number;
+    /** Bind each device to this asset (the bench's alert rule targets it). */
+    assetId?: string;
+  },
 ): Promise<ProvisionedDevice[]> {
   const first = opts.firstIndex ?? 0;
   const out: ProvisionedDevice[] = new Array(opts.count);
@@ -125,6 +134,7 @@ export async function provisionDevices(
         mac,
         tenantId: opts.tenantId,
         name: `bench ${first + i}`,
+        ...(opts.assetId ? { assetId: opts.assetId } : {}),
       });
       let token: string | undefined;
       if (handshakeRoute) {

@@ -53,13 +53,30 @@ export interface RunResult {
   pubackMs: Percentiles;
   /** Per device (same order as connected): how many were published, and the seqs not acknowledged. */
   perDevice: { clientId: string; published: number; notAcked: number[] }[];
+  /**
+   * Alert episodes this run should open under ALERT_RULE (see episodes.ts): per device, breaches
+   * after a clear, on the samples a rule evaluates (device time strictly increasing).
+   */
+  episodes: number;
   errors: string[];
+}
+
+/**
+ * The rule the bench provisions (bench/src/alerts.ts): temperature > 29.45 with no hysteresis and
+ * no minimum duration. payloadFor's temperature is 20 + (seq % 100) / 10, so 5 % of the messages
+ * breach (seq % 100 = 95…99) and every device opens an episode once per 100 messages, which its
+ * next message (seq % 100 = 0, 20.0) resolves.
+ */
+export const ALERT_RULE = { metric: 'temperature', operator: '>', threshold: 29.45 } as const;
+
+export function temperatureOf(seq: number): number {
+  return 20 + (seq % 100) / 10;
 }
 
 /** The payload a device sends: the mqtt-gateway's MqttPayload (event_id, ts, metrics). */
 export function payloadFor(tag: string, seq: number, at: number): string {
   // values move every message: no device type deadband can suppress the raw row
-  const t = 20 + (seq % 100) / 10;
+  const t = temperatureOf(seq);
   const h = 40 + (seq % 37);
   return `{"event_id":"${tag}-${seq}","ts":"${new Date(at).toISOString()}","metrics":{"temperature":${t},"humidity":${h},"counter":${seq}}}`;
 }

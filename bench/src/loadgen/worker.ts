@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { emit, serve } from '../rpc.js';
 import { percentiles, Reservoir } from '../stats.js';
+import { createEpisodeCounter } from './episodes.js';
 import { createPacer } from './pace.js';
 import {
   type ConnectParams,
@@ -26,6 +27,7 @@ interface Conn {
   inflight: Map<number, number>;
   notAcked: number[];
   published: number;
+  episodes: ReturnType<typeof createEpisodeCounter>;
 }
 
 let conns: Conn[] = [];
@@ -78,7 +80,15 @@ async function connect(p: ConnectParams): Promise<ConnectResult> {
       try {
         const client = await connectOne(p.url, device);
         samples.push(performance.now() - started);
-        opened[i] = { device, client, seq: 0, inflight: new Map(), notAcked: [], published: 0 };
+        opened[i] = {
+          device,
+          client,
+          seq: 0,
+          inflight: new Map(),
+          notAcked: [],
+          published: 0,
+          episodes: createEpisodeCounter(),
+        };
       } catch (err) {
         failed++;
         noteError(`${device.clientId}: ${(err as Error).message}`);
@@ -142,6 +152,7 @@ async function run(p: RunParams): Promise<RunResult> {
   const puback = new Reservoir(200_000);
   let acked = 0;
   let published = 0;
+  let episodes = 0;
   let stopped = false;
   for (const c of conns) {
     c.seq = 0;
@@ -159,6 +170,7 @@ async function run(p: RunParams): Promise<RunResult> {
       c.inflight.set(seq, performance.now());
       c.published++;
       published++;
+      if (c.episodes.publish(seq, at)) episodes++;
       c.client.publish(c.device.topic, payloadFor(p.tag, seq, at), { qos: 1 }, (err) => {
         const sentAt = c.inflight.get(seq);
         if (sentAt === undefined) return; // given up on at the end of the drain
@@ -218,6 +230,7 @@ async function run(p: RunParams): Promise<RunResult> {
     ackedPerSec: acked / seconds,
     pubackMs: percentiles(puback.values),
     perDevice: conns.map((c) => ({ clientId: c.device.clientId, published: c.published, notAcked: c.notAcked })),
+    episodes,
     errors: errors.splice(0),
   };
 }

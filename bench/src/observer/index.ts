@@ -9,10 +9,14 @@ export interface ObserverReport {
   disconnects: number;
   toStored: Percentiles;
   toSocket: Percentiles;
+  /** Alerts of the bench's rule opened in the step (pushes seen, one per alert). */
+  alertsOpened: number;
+  /** Device publish (payload ts of the opening event) → the alert's push at the client. */
+  toAlert: Percentiles;
 }
 
 /** A dashboard client in its own process (observer/worker.ts). */
-export async function startObserver(p: { url: string; token: string; tenantId: string }) {
+export async function startObserver(p: { url: string; token: string; tenantId: string; ruleId?: string }) {
   const child = forkChild(new URL('./worker.ts', import.meta.url), { name: 'socket client' });
   try {
     await child.call('open', p, 60_000);
@@ -22,8 +26,9 @@ export async function startObserver(p: { url: string; token: string; tenantId: s
   }
   return {
     pid: child.pid,
-    reset: (tag: string) => child.call('reset', { tag }),
-    count: () => child.call<{ received: number; lastStored: number }>('count'),
+    /** From now on: this step's events (`tag`), and alerts opened at or after `since` (ms). */
+    reset: (tag: string, since?: number) => child.call('reset', { tag, since }),
+    count: () => child.call<{ received: number; lastStored: number; alertsOpened: number }>('count'),
     async report(): Promise<ObserverReport> {
       const r = await child.call<{
         received: number;
@@ -31,8 +36,15 @@ export async function startObserver(p: { url: string; token: string; tenantId: s
         disconnects: number;
         toStored: Float64Array;
         toSocket: Float64Array;
+        alertsOpened: number;
+        toAlert: Float64Array;
       }>('report');
-      return { ...r, toStored: percentiles(r.toStored), toSocket: percentiles(r.toSocket) };
+      return {
+        ...r,
+        toStored: percentiles(r.toStored),
+        toSocket: percentiles(r.toSocket),
+        toAlert: percentiles(r.toAlert),
+      };
     },
     close: () => child.stop(5_000),
   };

@@ -4,10 +4,19 @@
  *   device publish → stored  = trace.stored − trace.device   (the pipeline's commit time)
  *   device publish → socket  = receive time − trace.device
  * trace.device is the payload's ts, written by the load generator at publish: one machine, one clock.
+ * And per `alert` push of the bench's rule that opens an episode:
+ *   device publish → alert opened = receive time − alert.openedAt
+ * openedAt is the device time (payload ts) of the event that opened the episode (rule-engine's
+ * open_alert effect `at`), so this is the whole path: gateway, pipeline, rules, realtime.
  */
 import { io, type Socket } from 'socket.io-client';
 import { serve } from '../rpc.js';
 import { Reservoir } from '../stats.js';
+
+interface AlertPush {
+  replay?: boolean;
+  alert?: { alertId?: string; ruleId?: string | null; change?: string; openedAt?: string };
+}
 
 interface Pushed {
   eventId?: string;
@@ -21,8 +30,22 @@ let lastStored = 0;
 let disconnects = 0;
 const toStored = new Reservoir(200_000);
 const toSocket = new Reservoir(200_000);
+let ruleId: string | undefined;
+/** Alerts opened at or after this (ms, device time) are the step's. */
+let since = 0;
+const opened = new Set<string>();
+const toAlert = new Reservoir(200_000);
 
-async function open(p: { url: string; token: string; tenantId: string }): Promise<{ subscribed: boolean }> {
+interface OpenParams {
+  url: string;
+  token: string;
+  tenantId: string;
+  /** The bench's alert rule: its opened alerts are timed. */
+  ruleId?: string;
+}
+
+async function open(p: OpenParams): Promise<{ subscribed: boolean }> {
+  ruleId = p.ruleId;
   const s = io(p.url, { auth: { token: p.token }, transports: ['websocket'], reconnection: false, forceNew: true });
   socket = s;
   s.on('telemetry', (m: Pushed) => {
@@ -37,6 +60,15 @@ async function open(p: { url: string; token: string; tenantId: string }): Promis
       toStored.add(t.stored - t.device);
       if (t.stored > lastStored) lastStored = t.stored;
     }
+  });
+  s.on('alert', (m: AlertPush) => {
+    const now = Date.now();
+    const a = m.alert;
+    if (m.replay || !a?.alertId || a.change !== 'opened' || !ruleId || a.ruleId !== ruleId || !a.openedAt) return;
+    const at = Date.parse(a.openedAt);
+    if (!(at >= since) || opened.has(a.alertId)) return;
+    opened.add(a.alertId);
+    toAlert.add(now - at);
   });
   s.on('disconnect', () => disconnects++);
   await new Promise<void>((resolve, reject) => {
@@ -53,23 +85,28 @@ async function open(p: { url: string; token: string; tenantId: string }): Promis
 
 serve(
   {
-    open: (p: { url: string; token: string; tenantId: string }) => open(p),
-    /** Start of a step: only events whose id starts with `tag-` count from now on. */
-    reset: (p: { tag: string }) => {
+    open: (p: OpenParams) => open(p),
+    /** Start of a step: only events whose id starts with `tag-`, alerts opened from `since`, count from now on. */
+    reset: (p: { tag: string; since?: number }) => {
       tag = `${p.tag}-`;
+      since = p.since ?? Date.now();
+      opened.clear();
+      toAlert.clear();
       received = 0;
       lastStored = 0;
       toStored.clear();
       toSocket.clear();
       return { ok: true };
     },
-    count: () => ({ received, lastStored }),
+    count: () => ({ received, lastStored, alertsOpened: opened.size }),
     report: () => ({
       received,
       lastStored,
       disconnects,
       toStored: Float64Array.from(toStored.values),
       toSocket: Float64Array.from(toSocket.values),
+      alertsOpened: opened.size,
+      toAlert: Float64Array.from(toAlert.values),
     }),
   },
   async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assembleBenchmarks, demoteHeadings, RUNS_MARKER } from './benchmarks-file.js';
+import { assembleBenchmarks, demoteHeadings, orderResults, RUNS_MARKER } from './benchmarks-file.js';
 
 describe('BENCHMARKS.md assembly', () => {
   it('keeps earlier runs and appends the new one after them', () => {
@@ -15,5 +15,11 @@ describe('BENCHMARKS.md assembly', () => {
 
   it('demotes headings outside code fences only', () => {
     expect(demoteHeadings('# A\n```\n# not\n```\n## B', 2)).toBe('### A\n```\n# not\n```\n#### B');
+  });
+
+  it('orders the component results along a message path, then the others by name', () => {
+    expect(
+      orderResults(['realtime.md', 'issue-23-embedded.md', 'commands.md', 'e2e.png', 'gateway.md', 'pipeline.md', 'a.md']),
+    ).toEqual(['gateway.md', 'pipeline.md', 'commands.md', 'realtime.md', 'a.md', 'issue-23-embedded.md']);
   });
 });

@@ -43,8 +43,17 @@ export function demoteHeadings(md: string, by: number): string {
     .join('\n');
 }
 
+/** The component sections in reading order (the path of a message, then the rest by name). */
+const ORDER = ['gateway.md', 'pipeline.md', 'commands.md', 'realtime.md'];
+
+/** Results files in ORDER, then the others by name. */
+export function orderResults(files: string[]): string[] {
+  const rank = (f: string) => (ORDER.includes(f) ? ORDER.indexOf(f) : ORDER.length);
+  return files.filter((f) => f.endsWith('.md')).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 export async function componentResults(resultsDir: string): Promise<string> {
-  const files = (await readdir(resultsDir).catch(() => [] as string[])).filter((f) => f.endsWith('.md')).sort();
+  const files = orderResults(await readdir(resultsDir).catch(() => [] as string[]));
   const parts: string[] = [];
   for (const f of files) {
     const text = (await readFile(join(resultsDir, f), 'utf8')).trim();

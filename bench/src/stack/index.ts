@@ -3,7 +3,8 @@ import { forkChild } from '../rpc.js';
 
 export interface StackProcess {
   readonly pid: number;
-  urls: { http: string; mqtt: string };
+  /** `metrics`: Prometheus text of every service of the process (METRICS_PORT). */
+  urls: { http: string; mqtt: string; metrics: string };
   /** The first admin, created by this start (fresh data directory or database). */
   admin: { username: string; password: string };
   close(): Promise<void>;
@@ -15,7 +16,7 @@ export interface StackProcess {
  */
 export async function startStackProcess(env: Record<string, string>, timeoutMs = 180_000): Promise<StackProcess> {
   const child = forkChild(new URL('./child.ts', import.meta.url), { name: 'stack', env: { ...process.env, ...env } });
-  let started: { urls: { http: string; mqtt: string }; admin: { username: string; password: string } | null };
+  let started: { urls: StackProcess['urls']; admin: { username: string; password: string } | null };
   try {
     started = await child.call('start', undefined, timeoutMs);
   } catch (err) {
