@@ -19,7 +19,15 @@ describe('BENCHMARKS.md assembly', () => {
 
   it('orders the component results along a message path, then the others by name', () => {
     expect(
-      orderResults(['realtime.md', 'issue-23-embedded.md', 'commands.md', 'e2e.png', 'gateway.md', 'pipeline.md', 'a.md']),
+      orderResults([
+        'realtime.md',
+        'issue-23-embedded.md',
+        'commands.md',
+        'e2e.png',
+        'gateway.md',
+        'pipeline.md',
+        'a.md',
+      ]),
     ).toEqual(['gateway.md', 'pipeline.md', 'commands.md', 'realtime.md', 'a.md', 'issue-23-embedded.md']);
   });
 });

@@ -13,18 +13,21 @@ const HEAD = `# Benchmarks
 Figures of this codebase on a real machine, and how to get them again.
 
 - \`pnpm bench --help\`: the end-to-end benchmark (\`bench/src/main.ts\`). It starts the stack
-  (\`services/stack\`) in a child process on the embedded backend (one process: in-process bus,
-  PGlite + TimescaleDB) or on Kafka + PostgreSQL + Redis, provisions devices over the REST API
-  (pre-register by MAC, then the device handshake), drives it over MQTT QoS 1 with a lean load
-  generator in its own process at increasing rates, and checks that every acknowledged event is
-  stored exactly once. In the same run it measures the machine's ceilings (mosquitto, a raw
-  kafkajs producer, COPY into PostgreSQL) and reports our figures as a ratio of each. Each run
-  appends a section below and a plot to \`bench/results/\`.
+  as it is deployed: on the embedded backend the all-in-one process (\`services/stack\`: in-process
+  bus, PGlite + TimescaleDB), on Kafka + PostgreSQL + Redis each service of docker-compose.yml in
+  a process of its own. It provisions devices and an alert rule over the REST API (pre-register by
+  MAC, then the device handshake), drives the stack over MQTT QoS 1 with a lean load generator in
+  its own process at increasing rates, checks that every acknowledged event is stored exactly
+  once, and times publish → stored, → dashboard push and → alert opened, with the rules' consumer
+  lag and each process's CPU and memory. In the same run it measures the machine's ceilings
+  (mosquitto = the load generator alone, a raw kafkajs producer, COPY into PostgreSQL) and reports
+  our figures as a ratio of each. Each run appends a section below and a plot to \`bench/results/\`.
 - \`pnpm bench --smoke\`: a few seconds at a low rate on the embedded stack; asserts zero loss
   and zero duplicates, not speed (run by \`bench/src/smoke.test.ts\` in CI).
 - Component benches (their own runners, results in \`bench/results/*.md\`, copied below):
   \`bench/src/pipeline/run.ts\` (Kafka → store), \`bench/src/realtime/run.ts\` (publish → socket,
-  fan-out), \`bench/src/gateway/\` (MQTT gateway).
+  fan-out), \`bench/src/gateway/\` (MQTT gateway); sections measured by tests or by hand are files
+  there too (\`pnpm bench --assemble\` rebuilds this part from them and keeps the runs).
 
 Figures from a shared 2-core development machine are noisy: each section gives the load average
 during its run. Compare runs of the same machine only.

@@ -41,7 +41,7 @@ export function markdown(r: BenchResult, plotPath: string | undefined): string {
       'handled together (latest wins), so that is a sample, not every event. PUBACK latency covers every event: on the embedded ' +
       'backend a PUBACK is sent once the event is stored (publish → stored for all), on Kafka once Kafka acknowledged it. ' +
       '"limited by": the offered rate fell short of the target because of the load generator (≥ 90 % of a core: it is the limit, ' +
-      'not the stack; compare its mosquitto ceiling) or of back-pressure (the devices\' windows full of unacknowledged publishes).',
+      "not the stack; compare its mosquitto ceiling) or of back-pressure (the devices' windows full of unacknowledged publishes).",
     '',
     'Rules: one threshold rule over every bench device (created over the REST API on an asset the devices are bound to) that ' +
       'fires on 5 % of the messages: each device opens an episode once per 100 messages and resolves it with the next one. ' +
