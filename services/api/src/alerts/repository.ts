@@ -1,89 +1,65 @@
 import type { Principal } from '@telemetry/auth';
 import { type AlertRow as AlertMessageRow, alertColumns } from '@telemetry/store';
 import type pg from 'pg';
-import { type Keyset, listPage, type Page } from '../http/pagination.js';
-import { notFound, tenantWhere, visibleWorkWhere } from '../scope.js';
+import type { Page, PageRequest } from '../http/pagination.js';
+import {
+  listWorkItems,
+  loadWorkItem,
+  type PlacedRow,
+  type PlaceFilter,
+  placedColumns,
+  type WorkItems,
+} from '../work-items.js';
 
 type Db = Pick<pg.ClientBase, 'query'>;
 
 /** The row the routes read: what its alerts.v1 message needs, the acknowledge/resolve trail and the names people read. */
-export interface AlertRow extends AlertMessageRow {
+export interface AlertRow extends AlertMessageRow, PlacedRow {
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
   resolved_at: Date | null;
   resolved_by: string | null;
   resolution: string | null;
   assignee_id: string | null;
-  device_name: string | null;
   device_type: string | null;
-  asset_name: string | null;
-  site_id: string | null;
   site_name: string | null;
-  /** The site's zone (the tenant's when the alert has no site): the one zone its times are shown in. */
-  timezone: string;
 }
 
-/** Alerts joined to the names and zone they are read with (bounded: one row each, by primary keys). */
-const FROM = `alerts al
-  LEFT JOIN devices dv ON dv.id = al.device_id
-  LEFT JOIN assets asx ON asx.id = al.asset_id
-  LEFT JOIN sites st ON st.id = asx.site_id
-  JOIN tenants tn ON tn.id = al.tenant_id`;
-const COLUMNS = `${alertColumns('al')},
+const ALERTS: WorkItems<AlertFilter> = {
+  entity: 'alert',
+  table: 'alerts',
+  alias: 'al',
+  columns: `${alertColumns('al')},
   al.acknowledged_at, al.acknowledged_by, al.resolved_at, al.resolved_by, al.resolution, al.assignee_id,
-  dv.name AS device_name, dv.device_type, asx.name AS asset_name, st.id AS site_id, st.name AS site_name,
-  coalesce(st.timezone, tn.timezone) AS timezone`;
+  ${placedColumns}, dv.device_type, st.name AS site_name`,
+  time: 'al.opened_at',
+  filter: (f, where, params) => {
+    if (f.states) where.push(`al.state = ANY($${params.push(f.states)}::text[])`);
+    if (f.severity) where.push(`al.severity = ANY($${params.push(f.severity)}::text[])`);
+    if (f.kind) where.push(`al.kind = ANY($${params.push(f.kind)}::text[])`);
+    if (f.ruleId) where.push(`al.rule_id = $${params.push(f.ruleId)}::uuid`);
+  },
+};
 
-/** Alerts a person sees: tenant-scoped; viewers and operators by their assignments (scope.ts). */
-function scope(p: Principal, params: unknown[]): string {
-  return `${tenantWhere(p, 'al.tenant_id', params)} AND ${visibleWorkWhere(p, 'al.asset_id', params)}`;
+export function loadAlert(db: Db, p: Principal, alertId: string, lock = false): Promise<AlertRow> {
+  return loadWorkItem(db, ALERTS, p, alertId, lock);
 }
 
-export async function loadAlert(db: Db, p: Principal, alertId: string, lock = false): Promise<AlertRow> {
-  const params: unknown[] = [alertId];
-  const { rows } = await db.query<AlertRow>(
-    `SELECT ${COLUMNS} FROM ${FROM} WHERE al.id = $1 AND ${scope(p, params)}${lock ? ' FOR UPDATE OF al' : ''}`,
-    params,
-  );
-  if (!rows[0]) throw notFound('alert');
-  return rows[0];
-}
-
-export interface AlertFilter {
+export interface AlertFilter extends PlaceFilter {
   states?: string[];
   severity?: string[];
   kind?: string[];
-  deviceId?: string;
-  assetId?: string;
-  siteId?: string;
   ruleId?: string;
-  since?: Date;
-  until?: Date;
-  tenantId?: string;
 }
 
-export function listAlerts<T>(
+/** A page of the alerts the caller sees that match `f`, newest first. */
+export const listAlerts = <T>(
   db: Db,
   p: Principal,
   f: AlertFilter,
-  page: { cursor?: string; limit: number },
+  page: PageRequest,
   map: (r: AlertRow) => T,
-): Promise<Page<T>> {
-  const params: unknown[] = [];
-  const where = [scope(p, params)];
-  if (f.states) where.push(`al.state = ANY($${params.push(f.states)}::text[])`);
-  if (f.severity) where.push(`al.severity = ANY($${params.push(f.severity)}::text[])`);
-  if (f.kind) where.push(`al.kind = ANY($${params.push(f.kind)}::text[])`);
-  if (f.deviceId) where.push(`al.device_id = $${params.push(f.deviceId)}`);
-  if (f.assetId) where.push(`al.asset_id = $${params.push(f.assetId)}`);
-  if (f.siteId) where.push(`asx.site_id = $${params.push(f.siteId)}::uuid`);
-  if (f.ruleId) where.push(`al.rule_id = $${params.push(f.ruleId)}::uuid`);
-  if (f.since) where.push(`al.opened_at >= $${params.push(f.since)}`);
-  if (f.until) where.push(`al.opened_at < $${params.push(f.until)}`);
-  if (f.tenantId) where.push(`al.tenant_id = $${params.push(f.tenantId)}`);
-  const keyset: Keyset = { column: 'al.opened_at', type: 'timestamptz', id: 'al.id', direction: 'desc' };
-  return listPage(db, { columns: COLUMNS, from: FROM, where, params, keyset }, page, map);
-}
+): Promise<Page<T>> => listWorkItems(db, ALERTS, p, f, page, map);
 
 export interface AlertEventRow {
   change: string;

@@ -1,6 +1,7 @@
 import { Alert, AlertDetail, page } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
+import { mapPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, isoTime, pageQuery, qList } from '../http/validation.js';
 import { listAlerts } from './repository.js';
@@ -40,7 +41,7 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
       const states = state?.flatMap((s) => (s === 'active' ? ['open', 'acknowledged'] : [s]));
       const page = await listAlerts(store.pool, principal, { ...filter, states }, { limit, cursor }, (r) => r);
       const names = await alerts.named(store.pool, page.items);
-      return { items: page.items.map((r) => presentAlert(r, names)), nextCursor: page.nextCursor };
+      return mapPage(page, (r) => presentAlert(r, names));
     },
   });
 
@@ -56,31 +57,36 @@ export function registerAlertRoutes(table: RouteTable, ctx: ApiContext): void {
     handler: ({ params, principal }) => alerts.detail(principal, params.alertId),
   });
 
-  table.add({
-    method: 'post',
-    path: '/api/alerts/:alertId/acknowledge',
-    summary: 'Acknowledge an alert with an optional comment (operators, managers, admins); takes it when unassigned',
-    tags: ['alerts'],
-    access: 'alerts:acknowledge',
-    response: Alert,
-    params: AlertParams,
-    body: Note,
-    example: { note: 'on my way' },
-    handler: ({ params, body, principal }) => alerts.transition(principal, params.alertId, body.note, 'acknowledged'),
-  });
-
-  table.add({
-    method: 'post',
-    path: '/api/alerts/:alertId/resolve',
-    summary: 'Resolve an alert by hand (managers and admins only: an operator gets 403)',
-    tags: ['alerts'],
-    access: 'alerts:resolve',
-    response: Alert,
-    params: AlertParams,
-    body: Note,
-    example: { note: 'refilled' },
-    handler: ({ params, body, principal }) => alerts.transition(principal, params.alertId, body.note, 'resolved'),
-  });
+  /** The two hand transitions: same body and answer, each its own permission. */
+  for (const t of [
+    {
+      verb: 'acknowledge',
+      to: 'acknowledged',
+      access: 'alerts:acknowledge',
+      summary: 'Acknowledge an alert with an optional comment (operators, managers, admins); takes it when unassigned',
+      note: 'on my way',
+    },
+    {
+      verb: 'resolve',
+      to: 'resolved',
+      access: 'alerts:resolve',
+      summary: 'Resolve an alert by hand (managers and admins only: an operator gets 403)',
+      note: 'refilled',
+    },
+  ] as const) {
+    table.add({
+      method: 'post',
+      path: `/api/alerts/:alertId/${t.verb}`,
+      summary: t.summary,
+      tags: ['alerts'],
+      access: t.access,
+      response: Alert,
+      params: AlertParams,
+      body: Note,
+      example: { note: t.note },
+      handler: ({ params, body, principal }) => alerts.transition(principal, params.alertId, body.note, t.to),
+    });
+  }
 
   table.add({
     method: 'post',

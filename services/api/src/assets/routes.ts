@@ -1,6 +1,7 @@
 import { Asset, page } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
+import { mapPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { attributes, id, pageQuery, qBool, qList } from '../http/validation.js';
 import { assetType, createAsset, deleteAsset, getAsset, listAssets, presentAsset, updateAsset } from './service.js';
@@ -57,7 +58,7 @@ export function registerAssetRoutes(table: RouteTable, ctx: ApiContext): void {
         limit: query.limit,
         cursor: query.cursor,
       });
-      return { items: page.items.map(presentAsset), nextCursor: page.nextCursor };
+      return mapPage(page, presentAsset);
     },
   });
 

@@ -7,6 +7,12 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** The page a list route asks for (`pageQuery`). */
+export interface PageRequest {
+  cursor?: string;
+  limit: number;
+}
+
 /**
  * Keyset pagination over (sort key, id): stable while rows are added, and as cheap on page 100
  * as on page 1. The cursor carries the last row's key as text (timestamps at microsecond
@@ -53,6 +59,17 @@ export function toPage<R extends { _key: string; _id: string }, T>(
   };
 }
 
+/** A list route's query split into its filters and the page it asks for. */
+export function splitPage<Q extends PageRequest>(query: Q): [filter: Omit<Q, keyof PageRequest>, page: PageRequest] {
+  const { limit, cursor, ...filter } = query;
+  return [filter, { limit, cursor }];
+}
+
+/** The same page with each item mapped (rows to their JSON). */
+export function mapPage<T, U>(page: Page<T>, map: (item: T) => U): Page<U> {
+  return { items: page.items.map(map), nextCursor: page.nextCursor };
+}
+
 /**
  * For routes that answer a bare array (the seeds' compat routes): the next page's cursor goes in the
  * X-Next-Cursor header. Returns the page's items.
@@ -77,7 +94,7 @@ export interface ListQuery {
 export async function listPage<R extends pg.QueryResultRow, T>(
   db: Pick<pg.ClientBase, 'query'>,
   q: ListQuery,
-  page: { cursor?: string; limit: number },
+  page: PageRequest,
   map: (r: R) => T,
 ): Promise<Page<T>> {
   const { params } = q;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { auditRow, deleteAudited } from '../http/audited.js';
+import { splitPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { id, pageQuery } from '../http/validation.js';
 import { writeTenant } from '../scope.js';
@@ -45,10 +46,7 @@ export function registerRecipientRoutes(table: RouteTable, ctx: ApiContext): voi
     access: 'rules:read',
     response: page(Recipient),
     query: z.object({ ...pageQuery, assetId: id.optional(), ruleId: id.optional(), tenantId: id.optional() }),
-    handler: ({ query, principal }) => {
-      const { limit, cursor, ...filter } = query;
-      return listRecipients(store.pool, principal, filter, { limit, cursor }, present);
-    },
+    handler: ({ query, principal }) => listRecipients(store.pool, principal, ...splitPage(query), present),
   });
 
   table.add({

@@ -1,7 +1,7 @@
 import type { Principal } from '@telemetry/auth';
 import type pg from 'pg';
 import { getDevice } from '../devices/repository.js';
-import type { Page } from '../http/pagination.js';
+import { mapPage, type Page } from '../http/pagination.js';
 import { readTenant, tenantWhere, visibleAssetWhere } from '../scope.js';
 import { listDeviceRejections, type RejectionFilter, type RejectionRow, rejectionSummary } from './repository.js';
 
@@ -32,7 +32,7 @@ export async function deviceRejections(
   const device = await getDevice(db, p, deviceId);
   if (!device.tenant_id) return { items: [], nextCursor: null };
   const page = await listDeviceRejections(db, device.tenant_id, deviceId, f);
-  return { items: page.items.map(presentRejection), nextCursor: page.nextCursor };
+  return mapPage(page, presentRejection);
 }
 
 /** How many devices the summary lists (most rejections first). */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { assetType } from '../assets/service.js';
 import { RuleCommand } from '../commands/rule-command.js';
 import type { ApiContext } from '../context.js';
+import { splitPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id, pageQuery, qBool } from '../http/validation.js';
 import { listRules, loadRule } from './repository.js';
@@ -63,10 +64,7 @@ export function registerRuleRoutes(table: RouteTable, ctx: ApiContext): void {
       deviceId: deviceId.optional(),
       tenantId: id.optional(),
     }),
-    handler: ({ query, principal }) => {
-      const { limit, cursor, ...filter } = query;
-      return listRules(store.pool, principal, filter, { limit, cursor }, presentRule);
-    },
+    handler: ({ query, principal }) => listRules(store.pool, principal, ...splitPage(query), presentRule),
   });
 
   table.add({

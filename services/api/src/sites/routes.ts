@@ -1,6 +1,7 @@
 import { page, Site } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
+import { mapPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { attributes, id, pageQuery, qBool, timeZone } from '../http/validation.js';
 import { createSiteService, presentSite } from './service.js';
@@ -32,10 +33,7 @@ export function registerSiteRoutes(table: RouteTable, ctx: ApiContext): void {
       tenantId: id.optional(),
     }),
     response: page(Site),
-    handler: async ({ query, principal }) => {
-      const page = await sites.list(principal, query);
-      return { items: page.items.map(presentSite), nextCursor: page.nextCursor };
-    },
+    handler: async ({ query, principal }) => mapPage(await sites.list(principal, query), presentSite),
   });
 
   table.add({

@@ -1,14 +1,21 @@
 import type { Principal } from '@telemetry/auth';
 import { type TaskRow as TaskMessageRow, taskColumns } from '@telemetry/store';
 import type pg from 'pg';
-import { type Keyset, listPage, type Page } from '../http/pagination.js';
-import { notFound, tenantWhere, visibleWorkWhere } from '../scope.js';
+import type { Page, PageRequest } from '../http/pagination.js';
+import {
+  listWorkItems,
+  loadWorkItem,
+  type PlacedRow,
+  type PlaceFilter,
+  placedColumns,
+  type WorkItems,
+} from '../work-items.js';
 
 type Db = Pick<pg.ClientBase, 'query'>;
 export type Status = TaskMessageRow['status'];
 
 /** The row the routes read: what its tasks.v1 message needs, the workflow trail and the names people read. */
-export interface TaskRow extends TaskMessageRow {
+export interface TaskRow extends TaskMessageRow, PlacedRow {
   description: string;
   trigger_value: number | null;
   started_at: Date | null;
@@ -17,68 +24,44 @@ export interface TaskRow extends TaskMessageRow {
   finished_by: string | null;
   created_by: string | null;
   created_at: Date;
-  device_name: string | null;
-  asset_name: string | null;
-  site_id: string | null;
-  /** The site's zone, else the tenant's: the one zone its times are shown in. */
-  timezone: string;
 }
-const FROM = `tasks t
-  LEFT JOIN devices dv ON dv.id = t.device_id
-  LEFT JOIN assets asx ON asx.id = t.asset_id
-  LEFT JOIN sites st ON st.id = asx.site_id
-  JOIN tenants tn ON tn.id = t.tenant_id`;
-const COLUMNS = `${taskColumns('t')},
+const TASKS: WorkItems<TaskFilter> = {
+  entity: 'task',
+  table: 'tasks',
+  alias: 't',
+  columns: `${taskColumns('t')},
   t.description, t.trigger_value, t.started_at, t.started_by, t.finished_at, t.finished_by, t.created_by, t.created_at,
-  dv.name AS device_name, asx.name AS asset_name, st.id AS site_id, coalesce(st.timezone, tn.timezone) AS timezone`;
+  ${placedColumns}`,
+  time: 't.created_at',
+  taskColumn: 't.id',
+  filter: (f, where, params) => {
+    if (f.status) where.push(`t.status = ANY($${params.push(f.status)}::text[])`);
+    if (f.assignee) {
+      where.push(
+        `EXISTS (SELECT 1 FROM task_assignees ta WHERE ta.task_id = t.id AND ta.user_id = $${params.push(f.assignee)})`,
+      );
+    }
+  },
+};
 
-export async function loadTask(db: Db, p: Principal, taskId: string, lock = false): Promise<TaskRow> {
-  const params: unknown[] = [taskId];
-  const { rows } = await db.query<TaskRow>(
-    `SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = $1 AND ${tenantWhere(p, 't.tenant_id', params)}
-       AND ${visibleWorkWhere(p, 't.asset_id', params, 't.id')}${lock ? ' FOR UPDATE OF t' : ''}`,
-    params,
-  );
-  if (!rows[0]) throw notFound('task');
-  return rows[0];
+export function loadTask(db: Db, p: Principal, taskId: string, lock = false): Promise<TaskRow> {
+  return loadWorkItem(db, TASKS, p, taskId, lock);
 }
 
-export interface TaskFilter {
+export interface TaskFilter extends PlaceFilter {
   status?: string[];
-  deviceId?: string;
-  assetId?: string;
-  siteId?: string;
   /** A user id. */
   assignee?: string;
-  since?: Date;
-  until?: Date;
-  tenantId?: string;
 }
 
-export function listTasks<T>(
+/** A page of the tasks the caller sees that match `f`, newest first. */
+export const listTasks = <T>(
   db: Db,
   p: Principal,
   f: TaskFilter,
-  page: { cursor?: string; limit: number },
+  page: PageRequest,
   map: (r: TaskRow) => T,
-): Promise<Page<T>> {
-  const params: unknown[] = [];
-  const where = [tenantWhere(p, 't.tenant_id', params), visibleWorkWhere(p, 't.asset_id', params, 't.id')];
-  if (f.status) where.push(`t.status = ANY($${params.push(f.status)}::text[])`);
-  if (f.deviceId) where.push(`t.device_id = $${params.push(f.deviceId)}`);
-  if (f.assetId) where.push(`t.asset_id = $${params.push(f.assetId)}`);
-  if (f.siteId) where.push(`asx.site_id = $${params.push(f.siteId)}::uuid`);
-  if (f.since) where.push(`t.created_at >= $${params.push(f.since)}`);
-  if (f.until) where.push(`t.created_at < $${params.push(f.until)}`);
-  if (f.tenantId) where.push(`t.tenant_id = $${params.push(f.tenantId)}`);
-  if (f.assignee) {
-    where.push(
-      `EXISTS (SELECT 1 FROM task_assignees ta WHERE ta.task_id = t.id AND ta.user_id = $${params.push(f.assignee)})`,
-    );
-  }
-  const keyset: Keyset = { column: 't.created_at', type: 'timestamptz', id: 't.id', direction: 'desc' };
-  return listPage(db, { columns: COLUMNS, from: FROM, where, params, keyset }, page, map);
-}
+): Promise<Page<T>> => listWorkItems(db, TASKS, p, f, page, map);
 
 export async function assetExists(db: Db, tenantId: string, assetId: string): Promise<boolean> {
   const { rowCount } = await db.query('SELECT 1 FROM assets WHERE id = $1 AND tenant_id = $2', [assetId, tenantId]);

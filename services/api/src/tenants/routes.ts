@@ -3,6 +3,7 @@ import { MAX_LATE_WINDOW_DAYS } from '@telemetry/contracts';
 import { purgeTelemetry, type TelemetryPolicy } from '@telemetry/timeseries';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
+import { mapPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { confirmQuery, id, pageQuery, timeZone } from '../http/validation.js';
 import { createTenantService, presentTenant } from './service.js';
@@ -63,10 +64,7 @@ export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
     access: 'user',
     query: z.object({ ...pageQuery }),
     response: page(Tenant),
-    handler: async ({ query, principal }) => {
-      const page = await tenants.list(principal, query);
-      return { items: page.items.map(presentTenant), nextCursor: page.nextCursor };
-    },
+    handler: async ({ query, principal }) => mapPage(await tenants.list(principal, query), presentTenant),
   });
 
   table.add({

@@ -3,6 +3,7 @@ import { generatePassword, hasPermission, isPlatformAdmin, type Principal, Roles
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
+import { mapPage } from '../http/pagination.js';
 import type { RouteTable } from '../http/route-table.js';
 import { id, pageQuery } from '../http/validation.js';
 import { notFound, tenantWhere, writeTenant } from '../scope.js';
@@ -69,10 +70,7 @@ export function registerUserRoutes(table: RouteTable, ctx: ApiContext): void {
       tenantId: id.optional(),
     }),
     response: page(User),
-    handler: async ({ query, principal }) => {
-      const page = await listUsers(store.pool, principal, query);
-      return { items: page.items.map(presentUser), nextCursor: page.nextCursor };
-    },
+    handler: async ({ query, principal }) => mapPage(await listUsers(store.pool, principal, query), presentUser),
   });
 
   table.add({

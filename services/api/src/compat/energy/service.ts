@@ -2,6 +2,7 @@ import type { Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import { createAsset, deleteAsset, getAsset, listAssets, updateAsset } from '../../assets/service.js';
 import type { ApiContext } from '../../context.js';
+import { mapPage } from '../../http/pagination.js';
 import { notFound, tenantWhere } from '../../scope.js';
 import { assignUser, listAssignments, unassignUser } from '../../users/assignments.js';
 import { USER_COLUMNS, type UserRow } from '../../users/present.js';
@@ -76,7 +77,7 @@ export function createEnergyService(ctx: ApiContext) {
 
     async listDevices(p: Principal, limit: number, cursor?: string) {
       const page = await listAssets(store.pool, p, { types: [ENERGY_DEVICE_TYPE], limit, cursor });
-      return { items: page.items.map(energyDevice), nextCursor: page.nextCursor };
+      return mapPage(page, energyDevice);
     },
     async getDevice(p: Principal, id: string) {
       return energyDevice(await device(store.pool, p, id));

@@ -119,13 +119,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     access: 'devices:read',
     query: z.object({ ...pageQuery }),
     handler: async ({ query, principal, res }) => {
-      const page = await listDevices(store.pool, principal, {
-        status: 'all',
-        state: 'active',
-        limit: query.limit,
-        cursor: query.cursor,
-      });
-      const items = cursorInHeader(res, page);
+      const items = cursorInHeader(
+        res,
+        await listDevices(store.pool, principal, { ...query, status: 'all', state: 'active' }),
+      );
       const ids = items.filter((d) => d.asset_id).map((d) => d.asset_id);
       const { rows } = await store.pool.query<{ id: string }>(
         `SELECT id FROM assets WHERE id = ANY($1::uuid[]) AND type = 'machine'`,
@@ -155,7 +152,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
       aliasOf: `/api/devices?status=${status}`,
       query: z.object({ ...pageQuery }),
       handler: async ({ query, principal, res }) => {
-        const page = await listDevices(store.pool, principal, { status, limit: query.limit, cursor: query.cursor });
+        const page = await listDevices(store.pool, principal, { ...query, status });
         return ozoneDevices(store.pool, cursorInHeader(res, page));
       },
     });
@@ -169,11 +166,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     access: 'devices:read',
     query: z.object({ ...pageQuery }),
     handler: async ({ query, principal, res }) => {
-      const page = await listDevices(store.pool, principal, {
-        status: 'all',
-        limit: query.limit,
-        cursor: query.cursor,
-      });
+      const page = await listDevices(store.pool, principal, { ...query, status: 'all' });
       const devices = await ozoneDevices(store.pool, cursorInHeader(res, page));
       return {
         devices,
