@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '@telemetry/contracts';
 import type pg from 'pg';
 import { one, tx } from './db.js';
+import { recordBinding } from './device-store.js';
 import { getDevice, scopedTenant } from './directory.js';
 import { handshakeByClaim, handshakeByMac } from './handshake.js';
 import { DEVICE_COLUMNS, toRecord } from './rows.js';
@@ -63,26 +64,6 @@ async function assertAsset(db: pg.PoolClient, tenantId: string, assetId: string 
   if (!rowCount) throw new AppError('NOT_FOUND', `asset ${assetId} not found in this tenant`);
 }
 
-async function bind(
-  db: pg.PoolClient,
-  tenantId: string,
-  deviceId: string,
-  assetId: string | null,
-  actorId?: string | null,
-) {
-  await db.query('UPDATE device_bindings SET unbound_at = now() WHERE device_id = $1 AND unbound_at IS NULL', [
-    deviceId,
-  ]);
-  if (assetId) {
-    await db.query('INSERT INTO device_bindings (tenant_id, device_id, asset_id, bound_by) VALUES ($1, $2, $3, $4)', [
-      tenantId,
-      deviceId,
-      assetId,
-      actorId ?? null,
-    ]);
-  }
-}
-
 export function createDeviceLifecycle(options: LifecycleOptions): DeviceLifecycle {
   const { pool } = options;
   const graceMs = options.tokenGraceMs ?? DEFAULT_GRACE_MS;
@@ -141,7 +122,12 @@ export function createDeviceLifecycle(options: LifecycleOptions): DeviceLifecycl
         });
         // Ids and MACs are global: say that one is taken, not which, nor whose (maybe another tenant's).
         if (!row) throw new AppError('CONFLICT', mac ? 'device id or MAC not available' : 'device id not available');
-        await bind(client, input.tenantId, deviceId, input.assetId ?? null, input.actorId);
+        await recordBinding(client, {
+          tenantId: input.tenantId,
+          deviceId,
+          assetId: input.assetId ?? null,
+          actorId: input.actorId,
+        });
         return { deviceId, claimCode, device: toRecord(row) };
       });
     },
@@ -170,7 +156,7 @@ export function createDeviceLifecycle(options: LifecycleOptions): DeviceLifecycl
           [deviceId, tenantId, assetId],
         );
         if (row.asset_id !== assetId || row.tenant_id !== tenantId)
-          await bind(client, tenantId, deviceId, assetId, scope.actorId);
+          await recordBinding(client, { tenantId, deviceId, assetId, actorId: scope.actorId });
         return toRecord(updated!);
       });
     },

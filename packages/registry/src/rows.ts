@@ -2,9 +2,13 @@ import type { DeviceRecord } from './types.js';
 
 /** Never the hashes: a DeviceRecord may end up in an API response or a log line. */
 export const DEVICE_COLUMNS = `id, tenant_id, asset_id, name, mac, firmware, device_type, state, expected_interval_s,
-  token_hash IS NOT NULL AS has_token, claim_code_hash IS NOT NULL AS claimable,
+  notes, attributes, token_hash IS NOT NULL AS has_token, claim_code_hash IS NOT NULL AS claimable,
   handshake_policy, legacy_http, can_relay, online, last_seen_at, last_connected_at, created_at`;
 
+/**
+ * The one row type of `devices` (#17): its columns as this package reads them, secrets only as
+ * flags. Other readers (the api's device view, joined to device_state) pick from it.
+ */
 export interface DeviceRow {
   id: string;
   tenant_id: string | null;
@@ -15,6 +19,8 @@ export interface DeviceRow {
   device_type: string;
   state: DeviceRecord['state'];
   expected_interval_s: number;
+  notes: string;
+  attributes: Record<string, unknown>;
   has_token: boolean;
   claimable: boolean;
   handshake_policy: DeviceRecord['handshakePolicy'];
@@ -37,6 +43,8 @@ export function toRecord(row: DeviceRow): DeviceRecord {
     deviceType: row.device_type,
     state: row.state,
     expectedIntervalS: row.expected_interval_s,
+    notes: row.notes,
+    attributes: row.attributes,
     hasToken: row.has_token,
     claimable: row.claimable,
     handshakePolicy: row.handshake_policy,

@@ -40,6 +40,8 @@ export interface DeviceRecord {
   deviceType: string;
   state: DeviceState;
   expectedIntervalS: number;
+  notes: string;
+  attributes: Record<string, unknown>;
   hasToken: boolean;
   /** An unused claim code exists. */
   claimable: boolean;

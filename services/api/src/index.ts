@@ -25,6 +25,7 @@ import { registerDecoderRoutes } from './device-types/decoder-routes.js';
 import { registerDeviceTypeRoutes } from './device-types/routes.js';
 import { registerDeviceAdminRoutes } from './devices/admin-routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
+import { createDeviceService } from './devices/service.js';
 import { registerFirmwareRoutes } from './firmware/routes.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { createRateLimits } from './http/rate-limit.js';
@@ -129,7 +130,7 @@ export function createApi(deps: ApiDeps): Api {
   registerRejectionRoutes(table, ctx);
   registerConflictRoutes(table, ctx);
   registerDecoderRoutes(table, ctx);
-  const telemetry = createTelemetryService(ctx);
+  const telemetry = createTelemetryService({ ...ctx, devices: createDeviceService(ctx) });
   registerTelemetryRoutes(table, telemetry);
   registerTelemetryImportRoutes(table, ctx);
   registerOzoneRoutes(table, ctx, telemetry);

@@ -1,4 +1,5 @@
 import { createPasswordHasher, generatePassword, type PasswordHasher } from '@telemetry/auth';
+import { seedDevice } from '@telemetry/registry';
 import type { Store } from '@telemetry/store';
 import { audit } from './audit.js';
 import { createUser } from './users/service.js';
@@ -114,15 +115,14 @@ export async function seedDemo(
       ['demo-meter-1', 'meter1', 'energy', 60],
     ];
     for (const [id, assetKey, type, interval] of devices) {
-      await c.query(
-        `INSERT INTO devices (id, tenant_id, asset_id, name, device_type, state, expected_interval_s) VALUES ($1, $2, $3, $1, $4, 'active', $5)
-         ON CONFLICT (id) DO NOTHING`,
-        [id, tenantId, assets[assetKey], type, interval],
-      );
-      await c.query(
-        'INSERT INTO device_bindings (tenant_id, device_id, asset_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-        [tenantId, id, assets[assetKey]],
-      );
+      await seedDevice(c, {
+        id,
+        tenantId,
+        assetId: assets[assetKey] ?? null,
+        name: id,
+        deviceType: type,
+        expectedIntervalS: interval,
+      });
     }
     await c.query(
       `INSERT INTO rules (tenant_id, name, kind, asset_type, metric, operator, threshold, clear_threshold, severity, preset)

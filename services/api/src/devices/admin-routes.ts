@@ -1,6 +1,7 @@
 import { Device, DeviceEdgePolicy, RegisteredDevice, RotatedToken } from '@telemetry/api-contract';
 import { isPlatformAdmin } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
+import { editDevice } from '@telemetry/registry';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
@@ -97,7 +98,7 @@ export function registerDeviceAdminRoutes(table: RouteTable, ctx: ApiContext): v
         tenantId: isPlatformAdmin(principal) ? null : principal.tenantId,
         actorId: principal.userId,
       });
-      if (body.name) await store.pool.query('UPDATE devices SET name = $2 WHERE id = $1', [device.id, body.name]);
+      if (body.name) await editDevice(store.pool, device.id, { name: body.name });
       await audit(store.pool, principal, {
         action: 'assign',
         entity: 'device',

@@ -1,5 +1,6 @@
 import type { Principal } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
+import { bindAsset, type DeviceRow } from '@telemetry/registry';
 import type pg from 'pg';
 import { audit } from '../audit.js';
 import { type Keyset, keysetClause, type Page, toPage } from '../http/pagination.js';
@@ -7,21 +8,29 @@ import { notFound, tenantWhere, visibleAssetWhere } from '../scope.js';
 
 type Db = Pick<pg.ClientBase, 'query'>;
 
-export interface DeviceRow {
-  id: string;
-  tenant_id: string | null;
-  asset_id: string | null;
-  name: string;
-  mac: string | null;
-  firmware: string | null;
-  device_type: string;
-  state: 'pending' | 'active' | 'revoked';
-  expected_interval_s: number;
-  notes: string;
-  attributes: Record<string, unknown>;
-  created_at: Date;
+/**
+ * A device as people read it: its row (@telemetry/registry's DeviceRow, the one type of `devices`)
+ * joined to device_state, with `online` and `last_seen` computed (ONLINE, LAST_SEEN below). This
+ * module only reads devices; every write goes through @telemetry/registry (#17).
+ */
+export interface DeviceView
+  extends Pick<
+    DeviceRow,
+    | 'id'
+    | 'tenant_id'
+    | 'asset_id'
+    | 'name'
+    | 'mac'
+    | 'firmware'
+    | 'device_type'
+    | 'state'
+    | 'expected_interval_s'
+    | 'notes'
+    | 'attributes'
+    | 'created_at'
+    | 'online'
+  > {
   last_seen: Date | null;
-  online: boolean;
   latest: Record<string, { v: number; t: number }> | null;
   last_attributes: Record<string, unknown> | null;
   event_count: number | null;
@@ -48,7 +57,7 @@ export const DEVICE_SELECT = `SELECT d.id, d.tenant_id, d.asset_id, d.name, d.ma
     ds.latest, ds.last_attributes, ds.event_count, ds.last_ts
   FROM devices d LEFT JOIN device_state ds ON ds.tenant_id = d.tenant_id AND ds.device_id = d.id`;
 
-export function presentDevice(r: DeviceRow) {
+export function presentDevice(r: DeviceView) {
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -84,7 +93,7 @@ const SORT_KEYS: Record<DeviceSort, Omit<Keyset, 'direction'>> = {
 
 export interface DeviceFilter {
   status?: DeviceStatus;
-  state?: DeviceRow['state'];
+  state?: DeviceView['state'];
   assetId?: string;
   siteId?: string;
   deviceType?: string;
@@ -127,7 +136,7 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function listDevices(db: Db, p: Principal, f: DevicePageRequest): Promise<Page<DeviceRow>> {
+export async function listDevices(db: Db, p: Principal, f: DevicePageRequest): Promise<Page<DeviceView>> {
   const params: unknown[] = [];
   const where = filterWhere(p, f, params);
   const key = SORT_KEYS[f.sort ?? 'id'];
@@ -143,8 +152,8 @@ export async function listDevices(db: Db, p: Principal, f: DevicePageRequest): P
       ? `${select} WHERE ${conditions} ${page.order} LIMIT ${limit}`
       : `${select.replace('FROM devices d ', `FROM (SELECT d.* FROM devices d WHERE ${conditions} ${page.order} LIMIT ${limit}) d `)} ${page.order}`;
   // the keyset's _key/_id columns must be selected, or the cursor is [null,null] (#20)
-  const { rows } = await db.query<DeviceRow & { _key: string; _id: string }>(sql, params);
-  return toPage(rows, f.limit, (r) => r as DeviceRow);
+  const { rows } = await db.query<DeviceView & { _key: string; _id: string }>(sql, params);
+  return toPage(rows, f.limit, (r) => r as DeviceView);
 }
 
 /** Counting stops here: a bounded scan even for a huge tenant; the table shows "100,000+". */
@@ -169,9 +178,9 @@ export async function countDevices(db: Db, p: Principal, f: DeviceFilter): Promi
 }
 
 /** One device the caller may see; else 404 (pending devices: platform admins only). */
-export async function getDevice(db: Db, p: Principal, deviceId: string): Promise<DeviceRow> {
+export async function getDevice(db: Db, p: Principal, deviceId: string): Promise<DeviceView> {
   const params: unknown[] = [deviceId];
-  const { rows } = await db.query<DeviceRow>(
+  const { rows } = await db.query<DeviceView>(
     `${DEVICE_SELECT} WHERE d.id = $1 AND ${visibility(p, params).join(' AND ')}`,
     params,
   );
@@ -179,11 +188,29 @@ export async function getDevice(db: Db, p: Principal, deviceId: string): Promise
   return rows[0];
 }
 
+/** Where the device was bound, newest first (the last 500 bindings). */
+export async function listBindings(db: Db, device: Pick<DeviceView, 'id' | 'tenant_id'>) {
+  const { rows } = await db.query<{
+    id: number;
+    asset_id: string;
+    bound_at: Date;
+    unbound_at: Date | null;
+    bound_by: string | null;
+    asset_name: string | null;
+  }>(
+    `SELECT b.id, b.asset_id, b.bound_at, b.unbound_at, b.bound_by, a.name AS asset_name
+     FROM device_bindings b LEFT JOIN assets a ON a.id = b.asset_id
+     WHERE b.device_id = $1 AND b.tenant_id = $2 ORDER BY b.bound_at DESC, b.id DESC LIMIT 500`,
+    [device.id, device.tenant_id],
+  );
+  return rows;
+}
+
 /**
  * Binds a device to an asset (the ozone seed's MachineDevice): closes the open binding, opens
  * a new one, and points devices.asset_id at it; `assetId` null only unbinds. History is kept.
  */
-export async function bindDevice(db: Db, p: Principal, device: DeviceRow, assetId: string | null): Promise<void> {
+export async function bindDevice(db: Db, p: Principal, device: DeviceView, assetId: string | null): Promise<void> {
   if (device.state !== 'active' || !device.tenant_id) {
     throw new AppError('CONFLICT', `device ${device.id} is ${device.state}: assign it to a tenant first`);
   }
@@ -194,18 +221,7 @@ export async function bindDevice(db: Db, p: Principal, device: DeviceRow, assetI
     ]);
     if (!rowCount) throw notFound('asset');
   }
-  await db.query('UPDATE device_bindings SET unbound_at = now() WHERE device_id = $1 AND unbound_at IS NULL', [
-    device.id,
-  ]);
-  if (assetId) {
-    await db.query('INSERT INTO device_bindings (tenant_id, device_id, asset_id, bound_by) VALUES ($1, $2, $3, $4)', [
-      device.tenant_id,
-      device.id,
-      assetId,
-      p.userId,
-    ]);
-  }
-  await db.query('UPDATE devices SET asset_id = $2, updated_at = now() WHERE id = $1', [device.id, assetId]);
+  await bindAsset(db, { tenantId: device.tenant_id, deviceId: device.id, assetId, actorId: p.userId });
   await audit(db, p, {
     action: assetId ? 'bind' : 'unbind',
     entity: 'device',

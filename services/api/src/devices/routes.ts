@@ -1,10 +1,11 @@
 import { BulkOutcome, Device, DeviceBindingPage, DevicePage } from '@telemetry/api-contract';
+import { editDevice } from '@telemetry/registry';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import { auditRow } from '../http/audited.js';
 import type { RouteTable } from '../http/route-table.js';
 import { attributes, id } from '../http/validation.js';
-import { type DeviceStatus, getDevice, presentDevice } from './repository.js';
+import { type DeviceStatus, getDevice, listBindings, presentDevice } from './repository.js';
 import { BulkBody, DeviceListQuery, DeviceName, DeviceParams, DeviceType, ExpectedInterval } from './schemas.js';
 import { createDeviceService } from './service.js';
 
@@ -60,21 +61,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     handler: async ({ params, body, principal }) =>
       store.withTransaction(async (client) => {
         const device = await getDevice(client, principal, params.deviceId);
-        await client.query(
-          `UPDATE devices SET name = coalesce($2, name), notes = coalesce($3, notes), device_type = coalesce($4, device_type),
-             expected_interval_s = coalesce($5, expected_interval_s),
-             attributes = CASE WHEN $6::jsonb IS NULL THEN attributes ELSE jsonb_strip_nulls(attributes || $6::jsonb) END,
-             updated_at = now()
-           WHERE id = $1`,
-          [
-            device.id,
-            body.name ?? null,
-            body.notes ?? null,
-            body.deviceType ?? null,
-            body.expectedIntervalS ?? null,
-            body.attributes ? JSON.stringify(body.attributes) : null,
-          ],
-        );
+        await editDevice(client, device.id, body);
         await auditRow(client, principal, 'update', 'device', device, body);
         return presentDevice(await getDevice(client, principal, device.id));
       }),
@@ -116,19 +103,7 @@ export function registerDeviceRoutes(table: RouteTable, ctx: ApiContext): void {
     params: DeviceParams,
     handler: async ({ params, principal }) => {
       const device = await getDevice(store.pool, principal, params.deviceId);
-      const { rows } = await store.pool.query<{
-        id: number;
-        asset_id: string;
-        bound_at: Date;
-        unbound_at: Date | null;
-        bound_by: string | null;
-        asset_name: string | null;
-      }>(
-        `SELECT b.id, b.asset_id, b.bound_at, b.unbound_at, b.bound_by, a.name AS asset_name
-         FROM device_bindings b LEFT JOIN assets a ON a.id = b.asset_id
-         WHERE b.device_id = $1 AND b.tenant_id = $2 ORDER BY b.bound_at DESC, b.id DESC LIMIT 500`,
-        [device.id, device.tenant_id],
-      );
+      const rows = await listBindings(store.pool, device);
       return {
         items: rows.map((r) => ({
           id: String(r.id),

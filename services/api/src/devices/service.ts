@@ -1,13 +1,14 @@
 import { hasPermission, type Principal } from '@telemetry/auth';
 import { AppError, isAppError } from '@telemetry/contracts';
+import { deleteDevice } from '@telemetry/registry';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { deleteAudited } from '../http/audited.js';
+import { auditRow } from '../http/audited.js';
 import {
   bindDevice,
   countDevices,
   type DevicePageRequest,
-  type DeviceRow,
+  type DeviceView,
   getDevice,
   listDevices,
   presentDevice,
@@ -31,10 +32,12 @@ const ADMIN_ACTIONS: readonly BulkAction[] = ['revoke', 'delete'];
  * The rules of the devices resource that more than one route needs: the fleet list with its
  * bounded count, revoke and delete (single and bulk), and the bulk loop itself.
  */
+export type DeviceService = ReturnType<typeof createDeviceService>;
+
 export function createDeviceService(ctx: Pick<ApiContext, 'store' | 'devices'>) {
   const { store, devices: registry } = ctx;
 
-  async function revoke(p: Principal, deviceId: string): Promise<DeviceRow> {
+  async function revoke(p: Principal, deviceId: string): Promise<DeviceView> {
     const device = await getDevice(store.pool, p, deviceId);
     await registry.lifecycle.revoke(device.id, { tenantId: device.tenant_id, actorId: p.userId });
     await audit(store.pool, p, { action: 'revoke', entity: 'device', entityId: device.id, tenantId: device.tenant_id });
@@ -46,20 +49,21 @@ export function createDeviceService(ctx: Pick<ApiContext, 'store' | 'devices'>) 
    * latest-values row; stored readings stay history until purged. Its token dies with the row.
    */
   function remove(p: Principal, deviceId: string): Promise<void> {
-    return deleteAudited(store, p, {
-      entity: 'device',
-      table: 'devices',
-      load: async (db) => {
-        const device = await getDevice(db, p, deviceId);
-        // device_state has no foreign key (the pipeline writes it before a device may exist)
-        await db.query('DELETE FROM device_state WHERE device_id = $1', [device.id]);
-        return device;
-      },
-      details: (d) => ({ name: d.name, assetId: d.asset_id, state: d.state }),
+    // deleteAudited's shape, with the registry's delete: it is the one writer of devices (#17)
+    return store.withTransaction(async (client) => {
+      const device = await getDevice(client, p, deviceId);
+      // device_state has no foreign key (the pipeline writes it before a device may exist)
+      await client.query('DELETE FROM device_state WHERE device_id = $1', [device.id]);
+      await deleteDevice(client, device.id);
+      await auditRow(client, p, 'delete', 'device', device, {
+        name: device.name,
+        assetId: device.asset_id,
+        state: device.state,
+      });
     });
   }
 
-  async function move(p: Principal, deviceId: string, assetId: string | null): Promise<DeviceRow> {
+  async function move(p: Principal, deviceId: string, assetId: string | null): Promise<DeviceView> {
     return store.withTransaction(async (client) => {
       const device = await getDevice(client, p, deviceId);
       await bindDevice(client, p, device, assetId);
@@ -71,6 +75,8 @@ export function createDeviceService(ctx: Pick<ApiContext, 'store' | 'devices'>) 
     revoke,
     remove,
     move,
+    /** One device the caller may see (404 otherwise), as the devices routes show it. */
+    get: (p: Principal, deviceId: string) => getDevice(store.pool, p, deviceId),
 
     async list(p: Principal, q: DevicePageRequest & { count?: boolean }) {
       const [page, total] = await Promise.all([

@@ -1,5 +1,5 @@
 import type { RawEvent } from '@telemetry/timeseries';
-import type { DeviceRow } from '../../devices/repository.js';
+import type { DeviceView } from '../../devices/repository.js';
 
 /**
  * The ozone seed's `mode` / `event_type` (BASIC|STANDARD|PREMIUM|status) of an event: its
@@ -60,7 +60,7 @@ function flag(v: unknown): boolean | null {
  * from the latest event's attributes (a JSON heartbeat's wifi_connected, uptime_seconds...) or
  * the latest values (the legacy form's rtc_available/sd_available are stored as 1/0 metrics).
  */
-export function ozoneDevice(d: DeviceRow, binding: MachineBinding | null = null) {
+export function ozoneDevice(d: DeviceView, binding: MachineBinding | null = null) {
   const v = (m: string) => d.latest?.[m]?.v ?? null;
   const a = d.last_attributes ?? {};
   const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { DeviceRow } from '../../devices/repository.js';
+import type { DeviceView } from '../../devices/repository.js';
 import { type MachineBinding, ozoneDevice } from './present.js';
 
 /**
@@ -8,7 +8,7 @@ import { type MachineBinding, ozoneDevice } from './present.js';
  */
 export async function machineBindings(
   db: Pick<pg.ClientBase, 'query'>,
-  devices: DeviceRow[],
+  devices: DeviceView[],
 ): Promise<Map<string, MachineBinding>> {
   if (devices.length === 0) return new Map();
   const { rows } = await db.query<{
@@ -41,7 +41,7 @@ export async function machineBindings(
 }
 
 /** Devices in the ozone seed's shape, with their machine binding. */
-export async function ozoneDevices(db: Pick<pg.ClientBase, 'query'>, devices: DeviceRow[]) {
+export async function ozoneDevices(db: Pick<pg.ClientBase, 'query'>, devices: DeviceView[]) {
   const bindings = await machineBindings(db, devices);
   return devices.map((d) => ozoneDevice(d, bindings.get(d.id) ?? null));
 }
