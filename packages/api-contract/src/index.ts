@@ -5,8 +5,12 @@
  */
 export { Alert, AlertDetail } from './alerts.js';
 export { AuditEntry } from './audit.js';
+export { Invite, LoggedOut, LoginResult, Registered, SessionTokens } from './auth.js';
+export { Command, CommandList } from './commands.js';
 export { isoString, page } from './common.js';
+export { ConflictPage, TenantConflictPage } from './conflicts.js';
 export { Dashboard, DashboardLayout, DashboardSummary, Widget } from './dashboards.js';
+export { DecoderTestResult, SavedDecoder, TypeDecoder } from './decoders.js';
 export { DeviceType } from './device-types.js';
 export {
   BulkOutcome,
@@ -22,6 +26,7 @@ export { Rejection, RejectionSummary } from './rejections.js';
 export { Recipient, Rule, RuleTestResult } from './rules.js';
 export { DesiredDocument, ReportAck, Shadow, TypeDesired } from './shadow.js';
 export { Asset, Site } from './sites.js';
+export { Stats, StatsOptions } from './stats.js';
 export { Task, TaskDetail } from './tasks.js';
 export {
   DeviceEvent,
@@ -33,5 +38,6 @@ export {
   SeriesPoints,
   TenantPurged,
 } from './telemetry.js';
+export { ImportSummary } from './telemetry-import.js';
 export { Tenant } from './tenants.js';
 export { Assignment, CreatedUser, PasswordReset, User } from './users.js';

@@ -19,7 +19,7 @@ export const DeviceEvent = z.object({
 export type DeviceEvent = z.infer<typeof DeviceEvent>;
 export const DeviceEventPage = page(DeviceEvent);
 
-const Aggregation = z.enum(['avg', 'min', 'max', 'sum', 'count', 'first', 'last', 'delta']);
+export const Aggregation = z.enum(['avg', 'min', 'max', 'sum', 'count', 'first', 'last', 'delta']);
 
 /** One bucket of one metric: GET /api/telemetry/aggregate items. */
 export const SeriesPoint = z.object({

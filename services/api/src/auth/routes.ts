@@ -1,3 +1,4 @@
+import { Invite, LoggedOut, LoginResult, Registered, SessionTokens, User } from '@telemetry/api-contract';
 import { Roles } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import type { Request } from 'express';
@@ -54,6 +55,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
     before: [limits.login],
     body: Login,
     example: { username: 'admin', password: 'password' },
+    response: LoginResult,
     handler: async ({ body, res }) => {
       const s = await auth.login(body.username, body.password);
       setSessionCookies(res, secure, s.access, s.refresh);
@@ -70,6 +72,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
     before: [limits.login],
     body: RefreshBody,
     example: { refreshToken: 'the refresh token of the login' },
+    response: SessionTokens,
     handler: async ({ body, req, res }) => {
       assertCookieOrigin(req, ctx.config.http.corsOrigins);
       const token = body.refreshToken ?? readRefreshCookie(req);
@@ -88,6 +91,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
     access: 'public',
     body: RefreshBody,
     example: {},
+    response: LoggedOut,
     handler: async ({ body, req, res }) => {
       await logout(ctx, auth, req, body.refreshToken);
       clearSessionCookies(res, secure);
@@ -112,6 +116,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
       lastName: 'Doe',
       role: 'viewer',
     },
+    response: Registered,
     handler: async ({ body, auth: who }) => ({ user: presentUser(await auth.register(who, body)) }),
   });
 
@@ -122,6 +127,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
     tags: ['auth'],
     access: 'user',
     duringSetup: true,
+    response: User,
     handler: async ({ principal }) => presentUser(await auth.me(principal.userId)),
   });
 
@@ -150,6 +156,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
     duringSetup: true,
     body: Profile,
     example: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', phone: '+100000000' },
+    response: User,
     handler: async ({ body, principal }) => presentUser(await auth.completeProfile(principal, body)),
   });
 
@@ -162,6 +169,7 @@ export function registerAuthRoutes(table: RouteTable, ctx: ApiContext, limits: R
     body: z.object({ role: z.enum(Roles), email: z.email().optional(), tenantId: id.optional() }),
     example: { role: 'operator', email: 'op@example.com' },
     status: 201,
+    response: Invite,
     handler: async ({ body, principal }) => {
       if (principal.role === 'manager' && (body.role === 'admin' || body.role === 'manager')) {
         throw new AppError('FORBIDDEN', `A manager may not invite a ${body.role}`);

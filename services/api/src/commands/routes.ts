@@ -1,3 +1,4 @@
+import { Command, CommandList } from '@telemetry/api-contract';
 import { type CommandStore, createCommandStore, parseReply, toWire } from '@telemetry/commands';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
@@ -56,6 +57,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
     body: SendBody,
     example: { name: 'refill_request', params: { level: 100 }, ttl: 600, expectReply: true },
     status: 201,
+    response: Command,
     handler: async ({ params, query, body, principal }) => {
       const sent = await service.send(principal, params.deviceId, {
         name: body.name,
@@ -75,6 +77,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
     access: 'devices:read',
     params: z.object({ deviceId }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+    response: CommandList,
     handler: async ({ params, query, principal }) => ({
       items: await service.list(principal, params.deviceId, query.limit),
     }),
@@ -88,6 +91,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
     access: 'devices:read',
     params: z.object({ deviceId, commandId: id }),
     query: WaitQuery,
+    response: Command,
     handler: async ({ params, query, principal }) => {
       const c = await service.get(principal, params.deviceId, params.commandId);
       return query.wait > 0 ? service.await(principal, c, query.wait * 1000) : c;

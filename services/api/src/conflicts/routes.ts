@@ -1,3 +1,4 @@
+import { ConflictPage, TenantConflictPage } from '@telemetry/api-contract';
 import { countConflicts, listConflicts } from '@telemetry/timeseries';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
@@ -31,6 +32,7 @@ export function registerConflictRoutes(table: RouteTable, ctx: ApiContext): void
     access: 'telemetry:read',
     params: z.object({ deviceId }),
     query: z.object(page),
+    response: ConflictPage,
     handler: async ({ params, query, principal }) => {
       // tenant scoping and viewer visibility: the device must be one the caller sees
       const device = await getDevice(store.pool, principal, params.deviceId);
@@ -51,6 +53,7 @@ export function registerConflictRoutes(table: RouteTable, ctx: ApiContext): void
     tags: ['telemetry'],
     access: 'devices:write',
     query: z.object({ ...page, tenantId: id.optional() }),
+    response: TenantConflictPage,
     handler: async ({ query, principal }) => {
       const tenantId = readTenant(principal, query.tenantId);
       const [list, perDevice] = await Promise.all([

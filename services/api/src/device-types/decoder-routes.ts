@@ -1,3 +1,4 @@
+import { DecoderTestResult, SavedDecoder, TypeDecoder } from '@telemetry/api-contract';
 import { AppError, DecoderSpec, EventKind } from '@telemetry/contracts';
 import { z } from 'zod';
 import { audit } from '../audit.js';
@@ -45,6 +46,7 @@ export function registerDecoderRoutes(table: RouteTable, ctx: ApiContext): void 
     access: 'devices:read',
     params: Params,
     query: TenantQuery,
+    response: TypeDecoder,
     handler: async ({ params, query, principal }) => {
       const tenantId = readTenant(principal, query.tenantId);
       await mustExist(tenantId, params.typeName);
@@ -69,6 +71,7 @@ export function registerDecoderRoutes(table: RouteTable, ctx: ApiContext): void 
     query: TenantQuery,
     body: DecoderSpec,
     example: { ts: ['hdr.time'], tsUnit: 'ms', metrics: { 'p.t10': { name: 'temperature', scale: 0.1 } } },
+    response: SavedDecoder,
     handler: async ({ params, query, body, principal }) => {
       const tenantId = writeTenant(principal, query.tenantId);
       await mustExist(tenantId, params.typeName);
@@ -121,6 +124,7 @@ export function registerDecoderRoutes(table: RouteTable, ctx: ApiContext): void 
     params: Params,
     body: Sample,
     example: { payload: '{"sensors":{"t":"22.1"},"ts":1767225600}' },
+    response: DecoderTestResult,
     handler: async ({ params, body, principal }) => {
       const tenantId = readTenant(principal, body.tenantId);
       await mustExist(tenantId, params.typeName);

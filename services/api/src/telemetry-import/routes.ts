@@ -1,3 +1,4 @@
+import { ImportSummary } from '@telemetry/api-contract';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
@@ -24,6 +25,7 @@ export function registerTelemetryImportRoutes(table: RouteTable, ctx: ApiContext
     tags: ['telemetry'],
     access: 'devices:write',
     query: z.object({ tenantId: id.optional() }),
+    response: ImportSummary,
     handler: async ({ req, res, query, principal }) => {
       const tenantId = writeTenant(principal, query.tenantId);
       const format = formatOf(req.headers['content-type']);

@@ -4,6 +4,8 @@ import {
   DevicePurged,
   DeviceSummary,
   SeriesPoints,
+  Stats,
+  StatsOptions,
   TenantPurged,
 } from '@telemetry/api-contract';
 import { z } from 'zod';
@@ -84,6 +86,7 @@ export function registerTelemetryRoutes(table: RouteTable, telemetry: TelemetryS
     tags: TAGS,
     access: 'telemetry:read',
     query: StatsQuerySchema,
+    response: Stats,
     handler: async ({ query, principal }) => telemetry.stats(principal, query),
   });
 
@@ -105,6 +108,7 @@ export function registerTelemetryRoutes(table: RouteTable, telemetry: TelemetryS
     tags: TAGS,
     access: 'telemetry:read',
     query: z.object({ outletId: id.optional(), machineId: id.optional() }),
+    response: StatsOptions,
     handler: async ({ query, principal }) => telemetry.statsOptions(principal, query),
   });
 
