@@ -26,3 +26,4 @@ export type Command = z.infer<typeof Command>;
 
 /** GET /api/devices/{deviceId}/commands: newest first (not paged: `limit` of the latest). */
 export const CommandList = z.object({ items: z.array(Command) });
+export type CommandList = z.infer<typeof CommandList>;

@@ -10,3 +10,6 @@ export const isoString = z.string().meta({ format: 'date-time' });
 export function page<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+
+/** The JSON of `page(item)` for an item type T (generic code: the dashboard's list walker). */
+export type Page<T> = z.output<ReturnType<typeof page<z.ZodType<T>>>>;

@@ -3,6 +3,7 @@ import { isoString, page } from './common.js';
 
 /** The latest value of one metric: `t` is epoch ms, device time. */
 const LatestValue = z.object({ v: z.number(), t: z.number() });
+export type LatestValue = z.infer<typeof LatestValue>;
 
 /** A device as GET /api/devices/{deviceId} answers it (services/api/src/devices/repository.ts presentDevice). */
 export const Device = z.object({
@@ -44,12 +45,14 @@ export const RegisteredDevice = z.object({
   claimCode: z.string(),
   edgePolicy: z.object(EdgeFlags),
 });
+export type RegisteredDevice = z.infer<typeof RegisteredDevice>;
 
 /** POST /api/devices/{deviceId}/edge-policy. */
 export const DeviceEdgePolicy = z.object({ deviceId: z.string(), ...EdgeFlags });
 
 /** POST /api/devices/{deviceId}/rotate-token: the new token, shown once. */
 export const RotatedToken = z.object({ deviceId: z.string(), token: z.string() });
+export type RotatedToken = z.infer<typeof RotatedToken>;
 
 /** GET /api/devices/{deviceId}/bindings item: which asset the device was bound to when. */
 const DeviceBinding = z.object({

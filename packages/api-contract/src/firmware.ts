@@ -17,6 +17,10 @@ export const FirmwareImage = z.object({
 });
 export type FirmwareImage = z.infer<typeof FirmwareImage>;
 
+/** GET /api/firmware: the newest images (not paged: `limit` of them). */
+export const FirmwareImageList = z.object({ items: z.array(FirmwareImage) });
+export type FirmwareImageList = z.infer<typeof FirmwareImageList>;
+
 export const RolloutDeviceState = z.enum(['pending', 'notified', 'downloading', 'installing', 'updated', 'failed']);
 export type RolloutDeviceState = z.infer<typeof RolloutDeviceState>;
 
@@ -46,6 +50,10 @@ export const Rollout = z.object({
   }),
 });
 export type Rollout = z.infer<typeof Rollout>;
+
+/** GET /api/firmware/rollouts: the newest rollouts (not paged: `limit` of them). */
+export const RolloutList = z.object({ items: z.array(Rollout) });
+export type RolloutList = z.infer<typeof RolloutList>;
 
 const RolloutDevice = z.object({
   deviceId: z.string(),

@@ -7,7 +7,7 @@ export { Alert, AlertDetail } from './alerts.js';
 export { AuditEntry } from './audit.js';
 export { Invite, LoggedOut, LoginResult, Registered, SessionTokens } from './auth.js';
 export { Command, CommandList } from './commands.js';
-export { isoString, page } from './common.js';
+export { isoString, type Page, page } from './common.js';
 export { ConflictPage, TenantConflictPage } from './conflicts.js';
 export { Dashboard, DashboardLayout, DashboardSummary, Widget } from './dashboards.js';
 export { DecoderTestResult, SavedDecoder, TypeDecoder } from './decoders.js';
@@ -18,10 +18,18 @@ export {
   DeviceBindingPage,
   DeviceEdgePolicy,
   DevicePage,
+  type LatestValue,
   RegisteredDevice,
   RotatedToken,
 } from './devices.js';
-export { FirmwareImage, Rollout, RolloutDetail, RolloutDeviceState } from './firmware.js';
+export {
+  FirmwareImage,
+  FirmwareImageList,
+  Rollout,
+  RolloutDetail,
+  RolloutDeviceState,
+  RolloutList,
+} from './firmware.js';
 export { Rejection, RejectionSummary } from './rejections.js';
 export { Recipient, Rule, RuleTestResult } from './rules.js';
 export { DesiredDocument, ReportAck, Shadow, TypeDesired } from './shadow.js';
@@ -38,6 +46,6 @@ export {
   SeriesPoints,
   TenantPurged,
 } from './telemetry.js';
-export { ImportSummary } from './telemetry-import.js';
+export { ImportStreamLine, ImportSummary } from './telemetry-import.js';
 export { Tenant } from './tenants.js';
 export { Assignment, CreatedUser, PasswordReset, User } from './users.js';

@@ -32,6 +32,7 @@ export const SeriesPoint = z.object({
 });
 export type SeriesPoint = z.infer<typeof SeriesPoint>;
 export const SeriesPoints = z.object({ items: z.array(SeriesPoint) });
+export type SeriesPoints = z.infer<typeof SeriesPoints>;
 
 /** Latest state of a device (device_state): GET /api/telemetry/latest items. */
 export const DeviceLatest = z.object({

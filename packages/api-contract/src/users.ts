@@ -23,9 +23,11 @@ export type User = z.infer<typeof User>;
 
 /** POST /api/users: the generated password (null when one was chosen) is in this answer only. */
 export const CreatedUser = z.object({ user: User, username: z.string(), password: z.string().nullable() });
+export type CreatedUser = z.infer<typeof CreatedUser>;
 
 /** POST /api/users/{userId}/reset-password: shown once; the user changes it at next sign-in. */
 export const PasswordReset = z.object({ username: z.string(), password: z.string() });
+export type PasswordReset = z.infer<typeof PasswordReset>;
 
 /** A user's assignment to a site or an asset (exactly one of them). */
 export const Assignment = z.object({

@@ -16,7 +16,8 @@ const todo = new Set(
     .filter((l) => l && !l.startsWith('#')),
 );
 const key = (r: AnyRoute) => `${r.method} ${r.path}`;
-const answersJson = (r: AnyRoute) => r.produces !== 'csv' && r.produces !== 'none' && r.status !== 204;
+const answersJson = (r: AnyRoute) =>
+  r.produces !== 'csv' && r.produces !== 'binary' && r.produces !== 'none' && r.status !== 204;
 
 describe('response schemas', () => {
   let h: Harness;
@@ -37,6 +38,42 @@ describe('response schemas', () => {
       [...todo].filter((k) => !known.has(k)),
       'no such JSON route: remove from the to-do list',
     ).toEqual([]);
+  });
+
+  it('every success response of the OpenAPI document has its media type and a schema (204: no body)', async () => {
+    const doc = (await h.req('get', '/openapi.json')).body as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>
+      >;
+    };
+    const bare: string[] = [];
+    let successes = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, res] of Object.entries(op.responses)) {
+          if (!status.startsWith('2')) continue;
+          successes++;
+          const media = Object.values(res.content ?? {});
+          const described =
+            status === '204'
+              ? res.content === undefined
+              : media.length > 0 && media.every((m) => m.schema && Object.keys(m.schema).length > 0);
+          if (!described) bare.push(`${method} ${path} ${status}`);
+        }
+      }
+    }
+    expect(successes).toBeGreaterThan(h.api.routes.routes.length - 1);
+    // the to-do list's JSON routes only, while it exists
+    const allowed = new Set([...todo].map((k) => `${k.replace(/:(\w+)/g, '{$1}')} `));
+    expect(
+      bare.filter((b) => ![...allowed].some((a) => b.startsWith(a))),
+      'a success without a schema',
+    ).toEqual([]);
+    const image = doc.paths['/api/device/firmware/image']?.get?.responses;
+    expect(Object.keys(image?.['206']?.content ?? {})).toEqual(['application/octet-stream']);
+    const ndjson = doc.paths['/api/telemetry/import']?.post?.responses['200']?.content;
+    expect(Object.keys(ndjson ?? {})).toEqual(['application/json', 'application/x-ndjson']);
   });
 
   it('the OpenAPI document carries each schema', async () => {

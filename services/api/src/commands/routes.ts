@@ -109,7 +109,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
       'Authenticated by the device token. Answers `{"commands":[...]}` as soon as there is one (or after `wait`). ' +
       'A command stays in the answer until acknowledged with `POST /api/device/commands/ack/`.',
     tags: ['device'],
-    access: 'public',
+    access: 'device',
     query: z.object({ wait: z.coerce.number().min(0).max(30).default(0) }),
     handler: async ({ req, query }) => {
       const deviceIdOf = await device(req);
@@ -132,7 +132,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
     description:
       'Body: `{"id":"<command id>","status":"ok"|"error","result":...,"error":"..."}` (all but `id` optional).',
     tags: ['device'],
-    access: 'public',
+    access: 'device',
     body: z.object({
       id,
       status: z.enum(['ok', 'error']).optional(),

@@ -38,9 +38,9 @@ export function registerFirmwareDeviceRoutes(table: RouteTable, ctx: ApiContext)
       'rollout the device is not in, 410 once the rollout expired. The rollout is a query parameter, not a ' +
       'path segment: the URL is what the firmware_update command carries.',
     tags: ['device'],
-    access: 'public',
+    access: 'device',
     query: z.object({ rolloutId: id }),
-    produces: 'none',
+    produces: 'binary',
     handler: async ({ req, res, query }) => {
       const me = await device(req);
       const d = await downloadOf(ctx.store.pool, query.rolloutId, me.deviceId, me.tenantId);
@@ -65,7 +65,7 @@ export function registerFirmwareDeviceRoutes(table: RouteTable, ctx: ApiContext)
     description:
       'Body: `{"rolloutId","state","bytes","version","error"}`, the same report as on MQTT `devices/{id}/firmware`.',
     tags: ['device'],
-    access: 'public',
+    access: 'device',
     body: z.object({
       rolloutId: id,
       state: z.enum(['downloading', 'installing', 'updated', 'failed']),

@@ -1,4 +1,4 @@
-import { FirmwareImage, Rollout, RolloutDetail } from '@telemetry/api-contract';
+import { FirmwareImage, FirmwareImageList, Rollout, RolloutDetail, RolloutList } from '@telemetry/api-contract';
 import { createCommandStore } from '@telemetry/commands';
 import { AppError } from '@telemetry/contracts';
 import type { Request } from 'express';
@@ -99,7 +99,7 @@ export function registerFirmwareRoutes(table: RouteTable, ctx: ApiContext): void
       deviceType: DEVICE_TYPE.optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
-    response: z.object({ items: z.array(FirmwareImage) }),
+    response: FirmwareImageList,
     handler: async ({ query, principal }) => ({
       items: (await listImages(ctx.store.pool, principal, query.deviceType, query.limit)).map(presentImage),
     }),
@@ -151,7 +151,7 @@ export function registerFirmwareRoutes(table: RouteTable, ctx: ApiContext): void
     tags: ['firmware'],
     access: 'devices:read',
     query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-    response: z.object({ items: z.array(Rollout) }),
+    response: RolloutList,
     handler: async ({ query, principal }) => ({
       items: (await listRollouts(ctx.store.pool, principal, query.limit)).map(service.presentRollout),
     }),

@@ -35,6 +35,35 @@ const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: PROBLEM } },
 });
 
+const BINARY = { type: 'string', format: 'binary' };
+
+/** The success response(s) of a route, each with its media type and schema (204: no content). */
+function success(r: AnyRoute, status: string): Record<string, unknown> {
+  if (r.produces === 'csv') {
+    return { [status]: { description: 'CSV, streamed', content: { 'text/csv': { schema: { type: 'string' } } } } };
+  }
+  if (r.produces === 'binary') {
+    const bytes = { 'application/octet-stream': { schema: BINARY } };
+    return {
+      [status]: { description: 'The bytes', content: bytes },
+      206: { description: 'Part of them (a `Range` request), with `Content-Range`', content: bytes },
+    };
+  }
+  if (status === '204' || r.produces === 'none') return { [status]: { description: 'Done, no content' } };
+  const content: Record<string, unknown> = {
+    'application/json': { schema: r.response ? toSchema(r.response, 'output') : {} },
+  };
+  if (r.stream) {
+    content[r.stream.contentType] = {
+      schema: {
+        ...toSchema(r.stream.line, 'output'),
+        description: `One JSON object a line (with \`Accept: ${r.stream.contentType}\`), each one of these`,
+      },
+    };
+  }
+  return { [status]: { description: 'Success', content } };
+}
+
 /**
  * OpenAPI 3.1 built from the route table: the same zod schemas the routes validate with
  * (zod 4's toJSONSchema; OpenAPI 3.1 schemas are JSON Schema 2020-12). Every registered route
@@ -45,17 +74,8 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
   for (const r of routes) {
     const path = openApiPath(r.path);
     const status = String(r.status ?? 200);
-    const success =
-      r.produces === 'csv'
-        ? { description: 'CSV, streamed', content: { 'text/csv': { schema: { type: 'string' } } } }
-        : status === '204'
-          ? { description: 'Done, no content' }
-          : {
-              description: 'Success',
-              content: { 'application/json': { schema: r.response ? toSchema(r.response, 'output') : {} } },
-            };
     const responses: Record<string, unknown> = {
-      [status]: success,
+      ...success(r, status),
       400: problemResponse('Validation failed: see `errors`'),
     };
     if (r.access !== 'public') {

@@ -50,13 +50,21 @@ export interface RouteSpec<
   example?: B extends Schema ? z.input<B> : never;
   /** Success status (default 200; 201 for creations, 204 for no content). */
   status?: number;
-  /** What a success answers: JSON (default), a CSV stream, or nothing. */
-  produces?: 'json' | 'csv' | 'none';
+  /**
+   * What a success answers: JSON (default), a CSV stream, bytes (`binary`: application/octet-stream,
+   * with `Range`: 206 for a part), or nothing.
+   */
+  produces?: 'json' | 'csv' | 'binary' | 'none';
   /**
    * The JSON of a success (a schema of @telemetry/api-contract, which the dashboard types come
    * from): in the OpenAPI document, and checked against every answer outside production.
    */
   response?: Schema;
+  /**
+   * The success as a stream instead, when the request's Accept asks for `contentType` (NDJSON
+   * progress): each line one of `line`. In the OpenAPI document beside `response`.
+   */
+  stream?: { contentType: string; line: Schema };
   /**
    * The device endpoints (src/device-routes): the handler reads the raw body itself, so a bad
    * payload is dead-lettered with its original bytes; `body` only documents it. These routes are

@@ -1,4 +1,4 @@
-import { ImportSummary } from '@telemetry/api-contract';
+import { ImportStreamLine, ImportSummary } from '@telemetry/api-contract';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
@@ -26,6 +26,7 @@ export function registerTelemetryImportRoutes(table: RouteTable, ctx: ApiContext
     access: 'devices:write',
     query: z.object({ tenantId: id.optional() }),
     response: ImportSummary,
+    stream: { contentType: 'application/x-ndjson', line: ImportStreamLine },
     handler: async ({ req, res, query, principal }) => {
       const tenantId = writeTenant(principal, query.tenantId);
       const format = formatOf(req.headers['content-type']);
