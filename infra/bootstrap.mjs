@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Makes `npm start` / `npm test` work on a fresh clone: installs the workspace with the
 // pinned pnpm when node_modules is missing or older than the lockfile. Prints what it does.
+// `bootstrap.mjs start [args]` (npm start) then builds the stack when its sources changed
+// (infra/build-stack.mjs) and runs it in this process: no TypeScript loader, one node start (#23).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -22,4 +24,14 @@ if (!fresh) {
   const [cmd, args] = hasPnpm ? ['pnpm', []] : ['npx', ['--yes', pinned]];
   console.log(`bootstrap: installing dependencies with ${hasPnpm ? 'pnpm' : pinned} (first run only)`);
   execFileSync(cmd, [...args, 'install', '--frozen-lockfile'], { cwd: root, stdio: 'inherit' });
+}
+
+if (process.argv[2] === 'start') {
+  const { buildStack, stackBuildIsStale, stackMain } = await import('./build-stack.mjs');
+  if (stackBuildIsStale()) {
+    const started = performance.now();
+    await buildStack();
+    console.log(`bootstrap: stack built (${((performance.now() - started) / 1000).toFixed(1)} s, sources changed)`);
+  }
+  await import(pathToFileURL(stackMain).href);
 }

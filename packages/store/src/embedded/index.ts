@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { FromWorker, SqlAccessInfo, ToWorker, WorkerOptions } from './protocol.js';
 import type { SqlAccess, SqlAccessOptions } from './sql-access.js';
 import { WorkerSocket } from './worker-socket.js';
+import { workerUrl } from './worker-url.js';
 
 export { IN_MEMORY } from './protocol.js';
 export type { SqlAccess, SqlAccessEvent, SqlAccessOptions } from './sql-access.js';
@@ -37,7 +38,7 @@ const CLOSE_BOUND_MS = 6_000;
 export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
   const { onEvent, ...sql } = options.sql ?? {};
   const workerOptions: WorkerOptions = { dataDir: options.dataDir, sql: options.sql ? sql : undefined };
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: workerOptions });
+  const worker = new Worker(workerUrl, { workerData: workerOptions });
   const pending = new Map<number, { resolve: (m: FromWorker & { op: 'reply' }) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let gone: Error | undefined;
