@@ -106,7 +106,8 @@ export const EnvSchema = z.object({
   RULES_RELAY_INTERVAL: duration.default(parseDuration('2s')),
 
   // notifier (services/notifier)
-  NOTIFY_POLL_INTERVAL: duration.default(parseDuration('1s')),
+  // the sender's safety poll: a new row wakes it, a retry schedules it (#23)
+  NOTIFY_POLL_INTERVAL: duration.default(parseDuration('30s')),
   NOTIFY_MAX_ATTEMPTS: positiveInt.default(8),
   NOTIFY_RETRY_BASE: duration.default(parseDuration('5s')),
   NOTIFY_RETRY_MAX: duration.default(parseDuration('15m')),

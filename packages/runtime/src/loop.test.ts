@@ -56,4 +56,31 @@ describe('startLoop', () => {
     await loop.stop();
     expect(left).toBe(0);
   });
+
+  it('runs again when a tick says work is due, sooner than the interval', async () => {
+    const at: number[] = [];
+    const loop = startLoop(
+      'due',
+      60_000,
+      async () => {
+        at.push(Date.now());
+        return at.length < 3 ? { nextInMs: 20 } : undefined;
+      },
+      quiet,
+    );
+    await waitFor(() => at.length === 3, { timeoutMs: 5_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    await loop.stop();
+    expect(at).toHaveLength(3); // then the 60 s interval
+    expect((at[2] as number) - (at[0] as number)).toBeGreaterThanOrEqual(38);
+  });
+
+  it('kick(inMs) wakes it no later than then, and never postpones a sooner tick', async () => {
+    let ticks = 0;
+    const loop = startLoop('kicked', 60_000, async () => void ticks++, quiet, { immediate: false });
+    loop.kick(30);
+    loop.kick(50_000); // later than the armed 30 ms: changes nothing
+    await waitFor(() => ticks === 1, { timeoutMs: 5_000 });
+    await loop.stop();
+  });
 });

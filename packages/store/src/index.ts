@@ -32,7 +32,9 @@ export {
   type OutboxBus,
   type OutboxMessage,
   publishStored,
+  RELAY_SAFETY_INTERVAL_MS,
   relayOutbox,
+  relayTick,
   type StoredMessage,
   withOutbox,
 } from './outbox.js';

@@ -74,6 +74,45 @@ export async function relayOutbox(bus: OutboxBus, pool: pg.Pool, graceMs: number
 }
 
 /**
+ * Milliseconds until the oldest row of the outbox is older than `graceMs` (≤ 0: now), null when it
+ * is empty. A relay loop sleeps that long instead of polling an outbox that is empty nearly
+ * always (the writers publish their own rows after COMMIT) (#23).
+ */
+async function outboxDueInMs(pool: pg.Pool, graceMs: number): Promise<number | null> {
+  const { rows } = await pool.query<{ ms: number | null }>(
+    `SELECT (extract(epoch FROM min(created_at) - now()) * 1000 + $1::float8)::float8 AS ms FROM rules_outbox`,
+    [graceMs],
+  );
+  const ms = rows[0]?.ms;
+  return ms === null || ms === undefined ? null : ms;
+}
+
+/** How often a relay looks at an outbox it believes empty: for rows another process's crash left (#23). */
+export const RELAY_SAFETY_INTERVAL_MS = 60_000;
+
+/**
+ * The tick of a relay loop (startLoop): one relay pass, then when to look again: at once after a
+ * full page, when the oldest row left passes its grace (a writer's publish failed, or is under
+ * way), `retryMs` after an error, else only at the loop's safety interval. Writers whose publish
+ * fails kick the loop (`kick(graceMs)`), so a failure is relayed after the grace, as before.
+ */
+export function relayTick(
+  relay: () => Promise<number>,
+  opts: { pool: pg.Pool; graceMs: number; retryMs: number; limit?: number; onError: (err: unknown) => void },
+): () => Promise<true | { nextInMs: number } | undefined> {
+  return async () => {
+    try {
+      if ((await relay()) >= (opts.limit ?? 500)) return true;
+      const due = await outboxDueInMs(opts.pool, opts.graceMs);
+      return due === null ? undefined : { nextInMs: Math.max(1_000, due) };
+    } catch (err) {
+      opts.onError(err);
+      return { nextInMs: opts.retryMs };
+    }
+  };
+}
+
+/**
  * Runs fn in a transaction; the messages it emits are committed with it, then published. A failed
  * publish after COMMIT does not fail the caller (the change is made): `onPublishError` hears of it
  * and the rows wait for the relay.

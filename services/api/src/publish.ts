@@ -10,7 +10,15 @@ import {
 } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import { type Loop, startLoop } from '@telemetry/runtime';
-import { type Emit, type OutboxMessage, relayOutbox, type Store, withOutbox } from '@telemetry/store';
+import {
+  type Emit,
+  type OutboxMessage,
+  RELAY_SAFETY_INTERVAL_MS,
+  relayOutbox,
+  relayTick,
+  type Store,
+  withOutbox,
+} from '@telemetry/store';
 import type pg from 'pg';
 import type { z } from 'zod';
 
@@ -45,7 +53,10 @@ export interface Publisher {
   publishRaw(value: z.input<typeof TelemetryRawV1>): Promise<void>;
   /** One relay pass: publishes outbox rows older than `graceMs`; how many. */
   relay(graceMs: number): Promise<number>;
-  /** Runs the relay every `intervalMs`; stop it on close. */
+  /**
+   * Runs the relay: when a publish fails (after its grace), when rows are left, and as a safety
+   * net every minute; `intervalMs` is its retry after a failure and sets the grace. Stop it on close.
+   */
   startRelay(intervalMs: number): Loop;
 }
 
@@ -65,8 +76,11 @@ export function createPublisher(deps: {
     ...deps.topics,
   };
 
-  const onPublishError = (err: unknown) =>
+  let relayLoop: { loop: Loop; graceMs: number } | undefined;
+  const onPublishError = (err: unknown) => {
     deps.logger.warn({ err }, 'api: publish after commit failed; the outbox relay will publish it');
+    relayLoop?.loop.kick(relayLoop.graceMs);
+  };
 
   return {
     topics,
@@ -79,7 +93,19 @@ export function createPublisher(deps: {
     startRelay(intervalMs) {
       // rows younger than this are still being published by the request that wrote them
       const graceMs = Math.max(5_000, intervalMs);
-      return startLoop('api outbox relay', intervalMs, () => this.relay(graceMs), deps.logger);
+      const loop = startLoop(
+        'api outbox relay',
+        Math.max(RELAY_SAFETY_INTERVAL_MS, intervalMs),
+        relayTick(() => this.relay(graceMs), {
+          pool: deps.store.pool,
+          graceMs,
+          retryMs: intervalMs,
+          onError: (err) => deps.logger.warn({ err }, 'api: outbox relay failed; retrying'),
+        }),
+        deps.logger,
+      );
+      relayLoop = { loop, graceMs };
+      return loop;
     },
     alert(value) {
       return {

@@ -8,7 +8,7 @@ import { type EnqueueDeps, enqueueAlert, enqueueTask } from './enqueue.js';
 import { createMailer, type Mailer } from './mailer/index.js';
 import { createNotifierMetrics } from './metrics.js';
 import { remindOpenAlerts } from './reminders.js';
-import { type ClaimedRow, recoverStuck, type SenderDeps, sendDue } from './sender.js';
+import { type ClaimedRow, nextDueInMs, recoverStuck, type SenderDeps, sendDue } from './sender.js';
 
 export interface NotifierTopics {
   alerts: string;
@@ -39,6 +39,9 @@ export interface NotifierService {
   remindNow(): Promise<{ queued: number; suppressed: number }>;
   close(): Promise<void>;
 }
+
+/** The shortest wait between two sender passes that found nothing to send. */
+const MIN_WAIT_MS = 100;
 
 /**
  * The notifier: consumer group "notify" on alerts.v1 and tasks.v1 writes notification_outbox
@@ -111,12 +114,18 @@ export function createNotifier(deps: NotifierDeps): NotifierService {
   return {
     async start() {
       await deps.bus.ensureTopics([{ name: topics.alerts }, { name: topics.tasks }]);
+      // Woken by work: a new row kicks it (handler, reminders), and each pass says when the next
+      // retry or claim timeout is due; NOTIFY_POLL_INTERVAL is only the safety net (rows another
+      // instance left), so an idle notifier does not query the database every second (#23).
       sender = startLoop(
         'sender',
         cfg.pollIntervalMs,
         async () => {
           const r = await sendNow();
-          return r.sent + r.retried + r.failed >= 20; // a full batch: more may be due
+          if (r.sent + r.retried + r.failed >= 20) return true; // a full batch: more may be due
+          const due = await nextDueInMs(senderDeps);
+          // not sooner than MIN_WAIT_MS: a row another sender holds locked stays "due" until it commits
+          return due === null ? undefined : { nextInMs: Math.max(MIN_WAIT_MS, due) };
         },
         logger,
       );

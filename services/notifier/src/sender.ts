@@ -115,6 +115,18 @@ export async function sendDue(deps: SenderDeps): Promise<{ sent: number; retried
 }
 
 /**
+ * Milliseconds until the next row is due (a retry's backoff, a claim's sending timeout), null
+ * when none is waiting: the sender loop sleeps until then instead of polling (#23).
+ */
+export async function nextDueInMs(deps: Pick<SenderDeps, 'pool' | 'now'>): Promise<number | null> {
+  const { rows } = await deps.pool.query<{ due: Date | null }>(
+    `SELECT min(next_attempt_at) AS due FROM notification_outbox WHERE status IN ('pending', 'sending')`,
+  );
+  const due = rows[0]?.due;
+  return due ? due.getTime() - deps.now() : null;
+}
+
+/**
  * Rows left in 'sending' by a dead sender: sent again (same Message-ID), unless they used up
  * their attempts, then 'failed' (see sendDue).
  */

@@ -18,6 +18,8 @@ export interface HandlerDeps {
   metrics: RulesMetrics;
   /** Data whose device time is further behind now than this raises historical alerts. */
   historicalAfterMs: number;
+  /** A publish after COMMIT failed (the rows wait in rules_outbox): wakes the relay. */
+  onPublishError?: () => void;
 }
 
 /**
@@ -126,7 +128,7 @@ async function commitOrLog(deps: HandlerDeps, steps: Step[], topic: string): Pro
   }
 }
 
-export function report(deps: Pick<HandlerDeps, 'logger' | 'metrics'>, result: CommitResult): void {
+export function report(deps: Pick<HandlerDeps, 'logger' | 'metrics' | 'onPublishError'>, result: CommitResult): void {
   if (result.opened) deps.metrics.alerts.inc({ change: 'opened' }, result.opened);
   if (result.resolved) deps.metrics.alerts.inc({ change: 'resolved' }, result.resolved);
   if (result.tasks) deps.metrics.tasks.inc(result.tasks);
@@ -135,5 +137,6 @@ export function report(deps: Pick<HandlerDeps, 'logger' | 'metrics'>, result: Co
       { err: result.publishError },
       'rules: publish after commit failed; the relay will publish from rules_outbox',
     );
+    deps.onPublishError?.();
   }
 }

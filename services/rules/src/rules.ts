@@ -3,7 +3,7 @@ import type { Config } from '@telemetry/config';
 import { isRetriable, Topics } from '@telemetry/contracts';
 import type { Logger, Registry } from '@telemetry/observability';
 import { startLoop } from '@telemetry/runtime';
-import { relayOutbox, type Store } from '@telemetry/store';
+import { RELAY_SAFETY_INTERVAL_MS, relayOutbox, relayTick, type Store } from '@telemetry/store';
 import { type HandlerDeps, presenceHandler, telemetryHandler } from './handlers.js';
 import { checkInvalidData } from './invalid-data-timer.js';
 import { createLookups } from './io/context.js';
@@ -86,6 +86,9 @@ export function createRules(deps: RulesDeps): RulesService {
     metrics: createRulesMetrics(deps.registry),
     historicalAfterMs: cfg.historicalAfterMs,
   };
+  let relayLoop: ReturnType<typeof startLoop> | undefined;
+  // a publish after COMMIT failed: its rows are relayed once their grace has passed
+  handlerDeps.onPublishError = () => relayLoop?.kick(relayGraceMs);
   const onTelemetry = telemetryHandler(handlerDeps);
   const onPresence = presenceHandler(handlerDeps);
   // Rows younger than this are still being published by the handler that wrote them.
@@ -121,10 +124,22 @@ export function createRules(deps: RulesDeps): RulesService {
         handler: (batch) => (batch.topic === topics.presence ? onPresence(batch) : onTelemetry(batch)),
       });
       await subscription.ready;
+      // the relay sleeps while rules_outbox is empty (relayTick); RULES_RELAY_INTERVAL is its retry
+      relayLoop = startLoop(
+        'relay',
+        Math.max(RELAY_SAFETY_INTERVAL_MS, cfg.relayIntervalMs),
+        relayTick(() => relay(), {
+          pool: deps.store.pool,
+          graceMs: relayGraceMs,
+          retryMs: cfg.relayIntervalMs,
+          onError: (err) => logger.warn({ err }, 'rules: outbox relay failed; retrying'),
+        }),
+        logger,
+      );
       loops = [
         startLoop('offline', cfg.offlineCheckIntervalMs, () => checkOffline(handlerDeps), logger),
         startLoop('invalid data', cfg.offlineCheckIntervalMs, () => checkInvalidData(handlerDeps), logger),
-        startLoop('relay', cfg.relayIntervalMs, () => relay(), logger),
+        relayLoop,
       ];
       logger.info({ topics }, 'rules started');
     },
@@ -135,6 +150,7 @@ export function createRules(deps: RulesDeps): RulesService {
     async close() {
       await Promise.all(loops.map((l) => l.stop()));
       loops = [];
+      relayLoop = undefined;
       await subscription?.close();
       subscription = undefined;
     },
