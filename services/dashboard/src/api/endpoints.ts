@@ -1,4 +1,3 @@
-import type { Command, Shadow } from '@telemetry/commands';
 import type { Role } from '../lib/permissions.js';
 import { download, http } from './http.js';
 import type {
@@ -9,6 +8,9 @@ import type {
   Assignment,
   AuditEntry,
   BulkOutcome,
+  Command,
+  CommandList,
+  CreatedUser,
   Dashboard,
   DashboardSummary,
   Device,
@@ -17,11 +19,16 @@ import type {
   DeviceQuery,
   DeviceType,
   Page,
+  PasswordReset,
   Recipient,
+  RegisteredDevice,
   Rejection,
+  RejectionSummary,
+  RotatedToken,
   Rule,
   RuleTestResult,
-  SeriesPoint,
+  SeriesPoints,
+  Shadow,
   Site,
   Task,
   TaskStatus,
@@ -53,7 +60,7 @@ export const auth = {
   changePassword: (currentPassword: string, newPassword: string) =>
     http.post<void>('/api/auth/password', { currentPassword, newPassword }),
   completeProfile: (p: { firstName: string; lastName: string; email: string; phone: string }) =>
-    http.put<void>('/api/auth/profile', p),
+    http.put<User>('/api/auth/profile', p),
 };
 
 export const tenants = {
@@ -86,8 +93,7 @@ export const assets = {
 
 /** Tenant-wide counts of rejected messages (#14), the last 24 h by default. */
 export const rejections = {
-  summary: (signal?: AbortSignal) =>
-    http.get<{ byDevice: { deviceId: string; count: number }[] }>('/api/rejections/summary', undefined, signal),
+  summary: (signal?: AbortSignal) => http.get<RejectionSummary>('/api/rejections/summary', undefined, signal),
 };
 
 export const devices = {
@@ -97,14 +103,13 @@ export const devices = {
     http.get<DevicePage>('/api/devices', { ...q, count: q.count ? 'true' : undefined }, signal),
   /** Pre-registers a device; its claim code is in the answer once, never again. */
   create: (body: { id?: string; name?: string; deviceType?: string; assetId?: string; tenantId?: string }) =>
-    http.post<{ device: Device; claimCode: string }>('/api/devices', body),
+    http.post<RegisteredDevice>('/api/devices', body),
   update: (id: string, body: { name?: string; notes?: string }) => http.patch<Device>(`/api/devices/${enc(id)}`, body),
   bind: (id: string, assetId: string) => http.post<Device>(`/api/devices/${enc(id)}/bind`, { assetId }),
   unbind: (id: string) => http.post<Device>(`/api/devices/${enc(id)}/unbind`),
   revoke: (id: string) => http.post<Device>(`/api/devices/${enc(id)}/revoke`),
   /** The new token is in the answer once, never again; the old one dies now. */
-  rotateToken: (id: string) =>
-    http.post<{ deviceId: string; token: string }>(`/api/devices/${enc(id)}/rotate-token`, { graceSeconds: 0 }),
+  rotateToken: (id: string) => http.post<RotatedToken>(`/api/devices/${enc(id)}/rotate-token`, { graceSeconds: 0 }),
   remove: (id: string) => http.del<void>(`/api/devices/${enc(id)}`),
   bulk: (body: { action: 'move' | 'unbind' | 'revoke' | 'delete'; deviceIds: string[]; assetId?: string }) =>
     http.post<BulkOutcome>('/api/devices/bulk', body),
@@ -122,7 +127,7 @@ export const devices = {
     signal?: AbortSignal,
   ) =>
     http
-      .get<{ items: SeriesPoint[] }>(
+      .get<SeriesPoints>(
         '/api/telemetry/aggregate',
         { deviceId: id, from: q.from, to: q.to, bucket: q.bucket, tz: q.tz, metric: q.metrics },
         signal,
@@ -134,9 +139,7 @@ export const devices = {
 
 export const commands = {
   list: (deviceId: string, signal?: AbortSignal) =>
-    http
-      .get<{ items: Command[] }>(`/api/devices/${enc(deviceId)}/commands`, { limit: 20 }, signal)
-      .then((r) => r.items),
+    http.get<CommandList>(`/api/devices/${enc(deviceId)}/commands`, { limit: 20 }, signal).then((r) => r.items),
   /** `waitS`: the API holds the answer until the device replied (or that many seconds passed). */
   send: (
     deviceId: string,
@@ -155,7 +158,7 @@ export const shadows = {
 
 export const deviceTypes = {
   list: (tenantId: string | undefined, signal?: AbortSignal) =>
-    http.get<{ items: DeviceType[] }>('/api/device-types', { tenantId }, signal).then((r) => r.items),
+    http.get<Page<DeviceType>>('/api/device-types', { tenantId }, signal).then((r) => r.items),
   update: (
     name: string,
     body: { deadband?: Record<string, number>; metrics?: DeviceType['metrics']; tenantId?: string },
@@ -211,12 +214,11 @@ export const users = {
     firstName?: string;
     lastName?: string;
     tenantId?: string;
-  }) => http.post<{ user: User; username: string; password: string | null }>('/api/users', u),
+  }) => http.post<CreatedUser>('/api/users', u),
   update: (id: string, u: { role?: Role; email?: string | null; firstName?: string; lastName?: string }) =>
     http.patch<User>(`/api/users/${enc(id)}`, u),
   /** A new generated password, shown once; the user changes it at next sign-in. */
-  resetPassword: (id: string) =>
-    http.post<{ username: string; password: string }>(`/api/users/${enc(id)}/reset-password`),
+  resetPassword: (id: string) => http.post<PasswordReset>(`/api/users/${enc(id)}/reset-password`),
   remove: (id: string) => http.del<void>(`/api/users/${enc(id)}`),
   assignments: (id: string) => http.get<Page<Assignment>>(`/api/users/${enc(id)}/assignments`).then((r) => r.items),
   assign: (id: string, target: { siteId: string } | { assetId: string }) =>

@@ -1,25 +1,13 @@
 import { useSyncExternalStore } from 'react';
-import type { Role } from '../lib/permissions.js';
 import { ApiError, request, setTokenSource } from './http.js';
+import type { LoginResult, SessionTokens, User } from './types.js';
 
 /**
  * The signed-in session. The API sets the refresh token as an httpOnly cookie (path /api/auth),
  * so scripts never hold it: a reload resumes the session with POST /api/auth/refresh. The access
  * token is kept in memory for the Authorization header and the Socket.IO handshake.
  */
-export interface Me {
-  id: string;
-  username: string;
-  role: Role;
-  tenantId: string | null;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  phone: string | null;
-  mustChangePassword: boolean;
-  profileCompleted: boolean;
-  setupRequired?: boolean;
-}
+export type Me = User;
 
 export type SessionState =
   | { status: 'loading' }
@@ -65,12 +53,6 @@ function storeAccess(token: string | null): void {
   for (const l of tokenListeners) l(access);
 }
 
-interface AuthResponse {
-  accessToken: string;
-  expiresIn: number;
-  user?: Me;
-}
-
 /**
  * One refresh at a time, across tabs too (Web Locks): two concurrent refreshes with the same
  * cookie would look like a stolen token being replayed, and the API would end the session.
@@ -79,7 +61,7 @@ export function refreshAccess(): Promise<string | null> {
   if (!refreshing) {
     const run = async (): Promise<string | null> => {
       try {
-        const res = await request<AuthResponse>('POST', '/api/auth/refresh', { body: {}, anonymous: true });
+        const res = await request<SessionTokens>('POST', '/api/auth/refresh', { body: {}, anonymous: true });
         storeAccess(res.accessToken);
         return res.accessToken;
       } catch (err) {
@@ -127,10 +109,10 @@ export async function boot(): Promise<void> {
 }
 
 export async function login(username: string, password: string): Promise<Me> {
-  const res = await request<AuthResponse>('POST', '/api/auth/login', { body: { username, password }, anonymous: true });
+  const res = await request<LoginResult>('POST', '/api/auth/login', { body: { username, password }, anonymous: true });
   storeAccess(res.accessToken);
   setHint(true);
-  const me = res.user ?? (await loadMe());
+  const me = res.user;
   set({ status: 'authenticated', me });
   return me;
 }

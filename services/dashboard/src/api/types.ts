@@ -1,9 +1,9 @@
 /**
- * The API's resources as the dashboard uses them. Those services/api describes with a response
- * schema come from @telemetry/api-contract (types only: no zod in the bundle); the others are
- * still hand-written here until their resource has a schema (#17).
+ * The API's resources as the dashboard uses them: the answers are the response schemas of
+ * @telemetry/api-contract (types only: no zod in the bundle), never hand copies (#17). What is
+ * written here is derived from them, or describes a request.
  */
-import type { Alert as ContractAlert, Task as ContractTask, Rule, Tenant } from '@telemetry/api-contract';
+import type { Alert as ContractAlert, Task as ContractTask, DeviceType, Rule, Tenant } from '@telemetry/api-contract';
 
 export type {
   AlertDetail,
@@ -11,27 +11,34 @@ export type {
   Assignment,
   AuditEntry,
   BulkOutcome,
+  Command,
+  CommandList,
+  CreatedUser,
   Dashboard,
   DashboardSummary,
   Device,
   DeviceEvent,
   DevicePage,
   DeviceType,
+  LatestValue,
+  LoginResult,
+  Page,
+  PasswordReset,
   Recipient,
+  RegisteredDevice,
   Rejection,
+  RejectionSummary,
+  RotatedToken,
   Rule,
   RuleTestResult,
   SeriesPoint,
+  SeriesPoints,
+  SessionTokens,
+  Shadow,
   Site,
   Tenant,
   User,
 } from '@telemetry/api-contract';
-
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string | null;
-  total?: number;
-}
 
 export type TenantPatch = Partial<Pick<Tenant, 'name' | 'timezone' | 'settings' | 'externalId'>>;
 
@@ -48,12 +55,6 @@ export interface DeviceQuery {
   limit?: number;
   cursor?: string;
   count?: boolean;
-}
-
-export interface LatestValue {
-  v: number;
-  /** epoch ms, device time */
-  t: number;
 }
 
 export type AlertState = ContractAlert['state'];
@@ -95,4 +96,4 @@ export type Task = Pick<ContractTask, TaskCore> & Partial<Omit<ContractTask, Tas
 export type RuleKind = Rule['kind'];
 
 /** How a device type's metric reads to people (#21). */
-export type MetricDisplay = import('@telemetry/api-contract').DeviceType['metrics'][string];
+export type MetricDisplay = DeviceType['metrics'][string];

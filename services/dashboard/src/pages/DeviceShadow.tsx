@@ -1,7 +1,7 @@
-import type { Shadow } from '@telemetry/commands';
 import { type FormEvent, useEffect, useState } from 'react';
 import { shadows as shadowsApi } from '../api/endpoints.js';
 import { useMe } from '../api/session.js';
+import type { Shadow } from '../api/types.js';
 import { Badge, ErrorBox, Field } from '../components/ui.js';
 import { can } from '../lib/permissions.js';
 import { formatTs } from '../lib/time.js';

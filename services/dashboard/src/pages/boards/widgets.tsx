@@ -1,8 +1,7 @@
-import type { Command } from '@telemetry/commands';
 import { useEffect, useState } from 'react';
 import { alerts as alertsApi, commands as commandsApi, devices as devicesApi } from '../../api/endpoints.js';
 import { useMe } from '../../api/session.js';
-import type { Device } from '../../api/types.js';
+import type { Command, Device } from '../../api/types.js';
 import { Badge, ErrorBox, formatValue } from '../../components/ui.js';
 import { applyAlertChange, applyTelemetry, isOnline } from '../../lib/fleet.js';
 import { can } from '../../lib/permissions.js';
