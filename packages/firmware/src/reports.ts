@@ -1,3 +1,5 @@
+import { setFirmware } from '@telemetry/registry';
+import { withTransaction } from '@telemetry/store';
 import type pg from 'pg';
 
 /**
@@ -61,10 +63,12 @@ const ORDER = `ARRAY['pending','notified','downloading','installing','updated','
 /**
  * Records device reports (the gateway for MQTT, the api for HTTP share this): tenant-scoped by the
  * device's own identity, bounded (one rollout row), and on `updated` the device's firmware is the
- * rolled-out version in the same statement. A device reporting another version than the rollout's
- * has not taken it: recorded as failed.
+ * rolled-out version in the same transaction (written by @telemetry/registry, the one writer of
+ * devices, #17; the other reports stay one statement). A device reporting another version than the
+ * rollout's has not taken it: recorded as failed.
  */
-export function createFirmwareReports(db: Db) {
+export function createFirmwareReports(pool: pg.Pool) {
+  const db: Db = pool;
   return {
     async report(tenantId: string, deviceId: string, r: FirmwareReport): Promise<ReportOutcome> {
       const { rows } = await db.query<{ version: string; size: string; expired: boolean }>(
@@ -84,23 +88,27 @@ export function createFirmwareReports(db: Db) {
       }
       if (state === 'failed' && !error) error = 'the device reported a failure';
       const bytes = r.bytes === null ? null : Math.min(r.bytes, Number(target.size));
-      const { rows: moved } = await db.query<{ n: number }>(
-        `WITH moved AS (
-           UPDATE firmware_rollout_devices SET state = $4::text, bytes = COALESCE($5::bigint, bytes),
+      const move = async (q: Db) => {
+        const { rowCount } = await q.query(
+          `UPDATE firmware_rollout_devices SET state = $4::text, bytes = COALESCE($5::bigint, bytes),
                   error = $6::text, updated_at = now(),
                   finished_at = CASE WHEN $4::text IN ('updated', 'failed') THEN now() END
             WHERE rollout_id = $1 AND device_id = $2 AND tenant_id = $3
               AND state NOT IN ('updated', 'failed')
-              AND array_position(${ORDER}, $4::text) >= array_position(${ORDER}, state)
-           RETURNING device_id),
-         running AS (
-           UPDATE devices SET firmware = $7::text, updated_at = now()
-            WHERE id IN (SELECT device_id FROM moved) AND $4::text = 'updated'
-           RETURNING id)
-         SELECT (SELECT count(*) FROM moved)::int AS n, (SELECT count(*) FROM running)::int AS running`,
-        [r.rolloutId, deviceId, tenantId, state, bytes, error, target.version],
-      );
-      return (moved[0]?.n ?? 0) > 0 ? 'recorded' : 'stale';
+              AND array_position(${ORDER}, $4::text) >= array_position(${ORDER}, state)`,
+          [r.rolloutId, deviceId, tenantId, state, bytes, error],
+        );
+        return (rowCount ?? 0) > 0;
+      };
+      const moved =
+        state === 'updated'
+          ? await withTransaction(pool, async (client) => {
+              const done = await move(client);
+              if (done) await setFirmware(client, deviceId, target.version);
+              return done;
+            })
+          : await move(db);
+      return moved ? 'recorded' : 'stale';
     },
   };
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 /**
  * The writes of `devices` (and its binding history, `device_bindings`) that a caller runs inside
- * its own transaction, next to its audit entry: the api's device routes and the demo seed. With
+ * its own transaction, next to its audit entry: the api's device routes, the demo seed and firmware reports. With
  * the lifecycle, the presence writer and these, this package is the one writer of `devices` (#17).
  */
 type Db = Pick<pg.ClientBase, 'query'>;
@@ -94,4 +94,9 @@ export async function seedDevice(
     'INSERT INTO device_bindings (tenant_id, device_id, asset_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
     [d.tenantId, d.id, d.assetId],
   );
+}
+
+/** The device runs `version` now (a firmware rollout finished on it: @telemetry/firmware's reports). */
+export async function setFirmware(db: Db, deviceId: string, version: string): Promise<void> {
+  await db.query('UPDATE devices SET firmware = $2, updated_at = now() WHERE id = $1', [deviceId, version]);
 }

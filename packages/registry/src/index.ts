@@ -5,6 +5,7 @@ export {
   deleteDevice,
   editDevice,
   seedDevice,
+  setFirmware,
 } from './device-store.js';
 export type { DeviceDirectory } from './directory.js';
 export type { DeviceLifecycle } from './lifecycle.js';
