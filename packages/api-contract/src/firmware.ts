@@ -73,3 +73,6 @@ export type RolloutDevice = z.infer<typeof RolloutDevice>;
 /** GET /api/firmware/rollouts/{rolloutId}. */
 export const RolloutDetail = Rollout.extend({ devices: z.array(RolloutDevice) });
 export type RolloutDetail = z.infer<typeof RolloutDetail>;
+
+/** POST /api/device/firmware/progress (a device's report of a rollout) accepted. */
+export const FirmwareReportRecorded = z.object({ recorded: z.literal(true) });

@@ -25,6 +25,7 @@ export {
 export {
   FirmwareImage,
   FirmwareImageList,
+  FirmwareReportRecorded,
   Rollout,
   RolloutDetail,
   RolloutDeviceState,

@@ -1,3 +1,4 @@
+import { FirmwareReportRecorded } from '@telemetry/api-contract';
 import { AppError } from '@telemetry/contracts';
 import { createFirmwareReports, parseFirmwareReport } from '@telemetry/firmware';
 import type { DeviceIdentity } from '@telemetry/registry';
@@ -74,7 +75,7 @@ export function registerFirmwareDeviceRoutes(table: RouteTable, ctx: ApiContext)
       error: z.string().max(500).optional(),
     }),
     example: { rolloutId: '5f0c9a52-8d0e-4c55-9b7e-2f4f7c1f3a10', state: 'updated', version: '1.5.0' },
-    response: z.object({ recorded: z.literal(true) }),
+    response: FirmwareReportRecorded,
     handler: async ({ req, body }) => {
       const me = await device(req);
       const report = parseFirmwareReport(body);
