@@ -14,7 +14,8 @@ process. In the same run it measures the machine's ceilings: mosquitto (MQTT, = 
 generator alone), a raw kafkajs producer (Kafka) and COPY into PostgreSQL (store), and gives our
 figures as a ratio of each. Results are appended to BENCHMARKS.md with a plot in bench/results/.
 The defaults (\`pnpm bench --backend both\`, without KAFKA_BROKERS so that the Kafka outage runs
-on a broker of its own) take about 12–14 min on a quiet 2-core machine.
+on a broker of its own) take about 10 min on a quiet 2-core machine (up to ~12 when the
+rules fall far behind at the top rate: after each step the bench waits up to 60 s for them).
 
 Options:
   --backend LIST        embedded | kafka | both (default both)

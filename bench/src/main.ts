@@ -117,6 +117,18 @@ function panels(r: BenchResult): Panel[] {
         },
       ]),
     },
+    {
+      title: 'p99 publish to alert opened',
+      xLabel: 'offered msg/s',
+      yLabel: 'p99 ms',
+      series: r.backends.map((b) => ({
+        label: `${b.backend} to alert`,
+        color: color(b.backend),
+        points: b.steps
+          .filter((s) => s.observer.toAlert.n > 0)
+          .map((s) => [s.rate, s.observer.toAlert.p99] as [number, number]),
+      })),
+    },
   ];
 }
 

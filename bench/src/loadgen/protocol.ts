@@ -58,6 +58,11 @@ export interface RunResult {
    * after a clear, on the samples a rule evaluates (device time strictly increasing).
    */
   episodes: number;
+  /**
+   * Of the times a device was owed a publish (paced runs), the share its window was full: high when
+   * the stack held the rate back, low when the generator itself fell behind its schedule.
+   */
+  windowFullShare: number;
   errors: string[];
 }
 

@@ -153,6 +153,9 @@ async function run(p: RunParams): Promise<RunResult> {
   let acked = 0;
   let published = 0;
   let episodes = 0;
+  // per tick and device owed a publish: was its window full (the stack's back-pressure)?
+  let owed = 0;
+  let full = 0;
   let stopped = false;
   for (const c of conns) {
     c.seq = 0;
@@ -201,6 +204,11 @@ async function run(p: RunParams): Promise<RunResult> {
       }
       if (pacer) {
         if (pacer.due(elapsed, pending) > 0) for (let i = 0; i < conns.length; i++) if ((pending[i] ?? 0) > 0) pump(i);
+        for (let i = 0; i < conns.length; i++) {
+          if ((pending[i] ?? 0) <= 0) continue;
+          owed++;
+          if ((conns[i] as Conn).inflight.size >= p.window) full++;
+        }
       } else {
         for (let i = 0; i < conns.length; i++) pump(i);
       }
@@ -231,6 +239,7 @@ async function run(p: RunParams): Promise<RunResult> {
     pubackMs: percentiles(puback.values),
     perDevice: conns.map((c) => ({ clientId: c.device.clientId, published: c.published, notAcked: c.notAcked })),
     episodes,
+    windowFullShare: owed > 0 ? full / owed : 0,
     errors: errors.splice(0),
   };
 }
