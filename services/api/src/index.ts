@@ -25,7 +25,7 @@ import { registerDecoderRoutes } from './device-types/decoder-routes.js';
 import { registerDeviceTypeRoutes } from './device-types/routes.js';
 import { registerDeviceAdminRoutes } from './devices/admin-routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
-import { createDeviceService } from './devices/service.js';
+import { createDeviceViews } from './devices/service.js';
 import { registerFirmwareRoutes } from './firmware/routes.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { createRateLimits } from './http/rate-limit.js';
@@ -109,6 +109,7 @@ export function createApi(deps: ApiDeps): Api {
     passwords: deps.passwords ?? createPasswordHasher(),
     devices: createDeviceRegistry({ pool: store.pool, tokenGraceMs: config.devices.tokenGraceMs }),
     publish: createPublisher({ bus: deps.bus, store, logger, topics: deps.topics }),
+    deviceViews: createDeviceViews(store.pool),
     now,
     authenticate,
   };
@@ -130,7 +131,7 @@ export function createApi(deps: ApiDeps): Api {
   registerRejectionRoutes(table, ctx);
   registerConflictRoutes(table, ctx);
   registerDecoderRoutes(table, ctx);
-  const telemetry = createTelemetryService({ ...ctx, devices: createDeviceService(ctx) });
+  const telemetry = createTelemetryService(ctx);
   registerTelemetryRoutes(table, telemetry);
   registerTelemetryImportRoutes(table, ctx);
   registerOzoneRoutes(table, ctx, telemetry);

@@ -38,7 +38,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
   const service = createCommandService({
     store: commands,
     publish: ctx.publish,
-    pool: ctx.store.pool,
+    devices: ctx.deviceViews,
     commandsTopic: ctx.publish.topics.commands,
   });
 

@@ -2,7 +2,7 @@ import type { Principal } from '@telemetry/auth';
 import type { Command, CommandStore } from '@telemetry/commands';
 import { AppError, DeviceCommandV1, encodeMessage } from '@telemetry/contracts';
 import { audit } from '../audit.js';
-import { getDevice } from '../devices/repository.js';
+import type { DeviceViews } from '../context.js';
 import type { Publisher } from '../publish.js';
 
 export interface SendCommand {
@@ -23,14 +23,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function createCommandService(deps: {
   store: CommandStore;
   publish: Publisher;
-  pool: Parameters<typeof getDevice>[0];
+  devices: DeviceViews;
   commandsTopic: string;
 }) {
   const { store, publish } = deps;
 
   /** The device the caller may command (404 for another tenant's), with its tenant. */
   async function deviceOf(p: Principal, deviceId: string): Promise<{ id: string; tenantId: string }> {
-    const d = await getDevice(deps.pool, p, deviceId);
+    const d = await deps.devices.get(p, deviceId);
     // a pre-registered device gets its commands once it connects; a revoked one never connects again
     if (!d.tenant_id || d.state === 'revoked')
       throw new AppError('CONFLICT', `device ${deviceId} is ${d.state}: it takes no commands`);
@@ -84,12 +84,12 @@ export function createCommandService(deps: {
     },
 
     async list(p: Principal, deviceId: string, limit: number): Promise<Command[]> {
-      await getDevice(deps.pool, p, deviceId);
+      await deps.devices.get(p, deviceId);
       return store.list(p.tenantId, deviceId, limit);
     },
 
     async get(p: Principal, deviceId: string, commandId: string): Promise<Command> {
-      await getDevice(deps.pool, p, deviceId);
+      await deps.devices.get(p, deviceId);
       const c = await store.get(p.tenantId, deviceId, commandId);
       if (!c) throw new AppError('NOT_FOUND', 'command not found');
       return c;

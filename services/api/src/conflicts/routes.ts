@@ -2,7 +2,6 @@ import { ConflictPage, TenantConflictPage } from '@telemetry/api-contract';
 import { countConflicts, listConflicts } from '@telemetry/timeseries';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
-import { getDevice } from '../devices/repository.js';
 import type { RouteTable } from '../http/route-table.js';
 import { deviceId, id } from '../http/validation.js';
 import { readTenant } from '../scope.js';
@@ -35,7 +34,7 @@ export function registerConflictRoutes(table: RouteTable, ctx: ApiContext): void
     response: ConflictPage,
     handler: async ({ params, query, principal }) => {
       // tenant scoping and viewer visibility: the device must be one the caller sees
-      const device = await getDevice(store.pool, principal, params.deviceId);
+      const device = await ctx.deviceViews.get(principal, params.deviceId);
       if (!device.tenant_id) return { items: [], nextBefore: null };
       return listConflicts(store.pool, {
         tenantId: device.tenant_id,

@@ -2,7 +2,7 @@ import { hasPermission, type Principal } from '@telemetry/auth';
 import { AppError, isAppError } from '@telemetry/contracts';
 import { deleteDevice } from '@telemetry/registry';
 import { audit } from '../audit.js';
-import type { ApiContext } from '../context.js';
+import type { ApiContext, DeviceViews } from '../context.js';
 import { auditRow } from '../http/audited.js';
 import {
   bindDevice,
@@ -13,6 +13,11 @@ import {
   listDevices,
   presentDevice,
 } from './repository.js';
+
+/** The lookup the other resources get as `ctx.deviceViews` (composed in src/index.ts). */
+export function createDeviceViews(pool: Parameters<typeof getDevice>[0]): DeviceViews {
+  return { get: (p, deviceId) => getDevice(pool, p, deviceId) };
+}
 
 /** What a bulk action does to each selected device (the fleet table's selection, #21). */
 export type BulkAction = 'move' | 'unbind' | 'revoke' | 'delete';
@@ -32,8 +37,6 @@ const ADMIN_ACTIONS: readonly BulkAction[] = ['revoke', 'delete'];
  * The rules of the devices resource that more than one route needs: the fleet list with its
  * bounded count, revoke and delete (single and bulk), and the bulk loop itself.
  */
-export type DeviceService = ReturnType<typeof createDeviceService>;
-
 export function createDeviceService(ctx: Pick<ApiContext, 'store' | 'devices'>) {
   const { store, devices: registry } = ctx;
 
@@ -75,8 +78,6 @@ export function createDeviceService(ctx: Pick<ApiContext, 'store' | 'devices'>) 
     revoke,
     remove,
     move,
-    /** One device the caller may see (404 otherwise), as the devices routes show it. */
-    get: (p: Principal, deviceId: string) => getDevice(store.pool, p, deviceId),
 
     async list(p: Principal, q: DevicePageRequest & { count?: boolean }) {
       const [page, total] = await Promise.all([

@@ -25,7 +25,8 @@ export function registerRejectionRoutes(table: RouteTable, ctx: ApiContext): voi
     params: z.object({ deviceId }),
     query: z.object({ ...pageQuery, reason: Reason.optional(), since: z.coerce.date().optional() }),
     response: page(Rejection),
-    handler: ({ params, query, principal }) => deviceRejections(store.pool, principal, params.deviceId, query),
+    handler: ({ params, query, principal }) =>
+      deviceRejections(store.pool, ctx.deviceViews, principal, params.deviceId, query),
   });
 
   table.add({

@@ -1,6 +1,6 @@
 import type { Principal } from '@telemetry/auth';
 import type pg from 'pg';
-import { getDevice } from '../devices/repository.js';
+import type { DeviceViews } from '../context.js';
 import { mapPage, type Page } from '../http/pagination.js';
 import { readTenant, tenantWhere, visibleAssetWhere } from '../scope.js';
 import { listDeviceRejections, type RejectionFilter, type RejectionRow, rejectionSummary } from './repository.js';
@@ -25,11 +25,12 @@ export function presentRejection(r: RejectionRow) {
 /** A device's rejections: 404 unless the caller may see the device (tenant, and assets for viewers). */
 export async function deviceRejections(
   db: Db,
+  views: DeviceViews,
   p: Principal,
   deviceId: string,
   f: RejectionFilter,
 ): Promise<Page<ReturnType<typeof presentRejection>>> {
-  const device = await getDevice(db, p, deviceId);
+  const device = await views.get(p, deviceId);
   if (!device.tenant_id) return { items: [], nextCursor: null };
   const page = await listDeviceRejections(db, device.tenant_id, deviceId, f);
   return mapPage(page, presentRejection);

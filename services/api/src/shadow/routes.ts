@@ -27,6 +27,7 @@ export function registerShadowRoutes(table: RouteTable, ctx: ApiContext): void {
   const service = createShadowService({
     store,
     publish: ctx.publish,
+    devices: ctx.deviceViews,
     pool: ctx.store.pool,
     topic: ctx.publish.topics.desired,
   });

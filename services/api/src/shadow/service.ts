@@ -1,9 +1,12 @@
 import type { Principal } from '@telemetry/auth';
 import { type Attributes, attributesProblem, type Shadow, type ShadowStore } from '@telemetry/commands';
 import { AppError, DeviceDesiredV1, encodeMessage } from '@telemetry/contracts';
+import type pg from 'pg';
 import { audit } from '../audit.js';
-import { getDevice } from '../devices/repository.js';
+import type { DeviceViews } from '../context.js';
 import type { Emit, Publisher } from '../publish.js';
+
+type Db = Pick<pg.ClientBase, 'query'>;
 
 /**
  * Desired configuration (#18): a manager's change is stored with its audit entry and a
@@ -13,7 +16,8 @@ import type { Emit, Publisher } from '../publish.js';
 export function createShadowService(deps: {
   store: ShadowStore;
   publish: Publisher;
-  pool: Parameters<typeof getDevice>[0];
+  devices: DeviceViews;
+  pool: Db;
   topic: string;
 }) {
   const { store, publish } = deps;
@@ -26,7 +30,7 @@ export function createShadowService(deps: {
     });
 
   async function shadowOf(p: Principal, deviceId: string): Promise<Shadow> {
-    const d = await getDevice(deps.pool, p, deviceId);
+    const d = await deps.devices.get(p, deviceId);
     const [shadow] = await store.get([d.id]);
     if (!shadow) throw new AppError('NOT_FOUND', 'device not found');
     return shadow;
@@ -36,7 +40,7 @@ export function createShadowService(deps: {
     get: shadowOf,
 
     async patch(p: Principal, deviceId: string, patch: Attributes, expectedVersion?: number): Promise<Shadow> {
-      const d = await getDevice(deps.pool, p, deviceId);
+      const d = await deps.devices.get(p, deviceId);
       if (!d.tenant_id || d.state === 'revoked')
         throw new AppError('CONFLICT', `device ${deviceId} is ${d.state}: it takes no configuration`);
       const tenantId = d.tenant_id;
@@ -95,7 +99,7 @@ export function createShadowService(deps: {
 }
 
 /** A type the tenant has (a device_types row or a device of it); another tenant's name is not found. */
-async function assertType(db: Parameters<typeof getDevice>[0], tenantId: string, deviceType: string): Promise<void> {
+async function assertType(db: Db, tenantId: string, deviceType: string): Promise<void> {
   const { rowCount } = await db.query(
     `SELECT 1 FROM device_types WHERE tenant_id = $1 AND name = $2
      UNION ALL SELECT 1 FROM (SELECT 1 FROM devices WHERE tenant_id = $1 AND device_type = $2 LIMIT 1) d LIMIT 1`,

@@ -27,12 +27,7 @@ const MAX_POINTS = 100_000;
  * The rules of telemetry reads (over @telemetry/timeseries) and purges, for the canonical routes
  * (routes.ts) and the ozone seed's (compat/ozone): every read scoped to the devices the caller sees.
  */
-export function createTelemetryService(
-  ctx: Pick<ApiContext, 'store' | 'now'> & {
-    /** The devices resource's lookup (a device the caller may see, else 404): passed in, not imported. */
-    devices: { get(p: Principal, deviceId: string): Promise<{ id: string; tenant_id: string | null }> };
-  },
-) {
+export function createTelemetryService(ctx: Pick<ApiContext, 'store' | 'now' | 'deviceViews'>) {
   const { store } = ctx;
   const db = store.pool;
 
@@ -211,7 +206,7 @@ export function createTelemetryService(
   };
 
   const purgeDevice = async (p: Principal, device: string, confirm: string | undefined) => {
-    const d = await ctx.devices.get(p, device);
+    const d = await ctx.deviceViews.get(p, device);
     if (!d.tenant_id) throw notFound('device');
     refuseUnconfirmed(confirm, d.id, 'device id');
     const deleted = await purge(p, { entity: 'device', id: d.id, tenantId: d.tenant_id, deviceId: d.id });
