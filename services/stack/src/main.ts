@@ -1,5 +1,5 @@
 import { ConfigError, configVariables, loadConfig } from '@telemetry/config';
-import { PortInUseError } from './ports.js';
+import { assertPortsFree, PortInUseError, stackPorts } from './ports.js';
 
 // Composition root of the all-in-one process behind `npm start`.
 const HELP = `npm start [-- --help]: the whole telemetry pipeline in one process.
@@ -25,26 +25,37 @@ async function main(): Promise<void> {
   }
   const config = loadConfig({ SERVICE_NAME: 'stack', LOG_LEVEL: 'warn', ...process.env });
   // Loaded after the --help and config checks: they answer in well under a second, without
-  // transpiling and loading every service (seconds through tsx).
-  const [{ dashboardIsStale, ensureDashboardBuilt }, { createLogger }, { stopOnSignals }, { banner }, { runStack }] =
-    await Promise.all([
-      import('@telemetry/dashboard'),
-      import('@telemetry/observability'),
-      import('@telemetry/runtime'),
-      import('./banner.js'),
-      import('./stack.js'),
-    ]);
+  // loading every service. The database's thread starts first: opening it (WebAssembly, seconds)
+  // overlaps loading the services' code on this thread (#23).
+  const { createLogger } = await import('@telemetry/observability');
   const logger = createLogger({ name: 'stack', level: config.logLevel });
   process.stdout.write(`Starting telemetry (data in ${config.dataDir}) ...\n`);
+  await assertPortsFree(stackPorts(config)); // before the database opens: a clash is refused at once
+  const { openStackStore } = await import('./open-store.js');
+  const store = openStackStore(config, logger);
+  store.catch(() => undefined); // awaited (and reported) by runStack
+  const [{ dashboardIsStale, ensureDashboardBuilt }, { stopOnSignals }, { banner }, { runStack }] = await Promise.all([
+    import('@telemetry/dashboard'),
+    import('@telemetry/runtime'),
+    import('./banner.js'),
+    import('./stack.js'),
+  ]);
   if (dashboardIsStale()) {
     const started = performance.now();
-    await ensureDashboardBuilt();
+    await ensureDashboardBuilt().catch(async (err: unknown) => {
+      await store.then((s) => s.close()).catch(() => undefined);
+      throw err;
+    });
     process.stdout.write(`  ✓ dashboard built (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   }
   const stack = await runStack({
     config,
     logger,
+    store,
     onStep: (step, ms) => process.stdout.write(`  ✓ ${step} (${(ms / 1000).toFixed(1)} s)\n`),
+  }).catch(async (err: unknown) => {
+    await store.then((s) => s.close()).catch(() => undefined); // its thread would keep the process alive
+    throw err;
   });
   process.stdout.write(banner(stack));
 

@@ -1,10 +1,23 @@
 import { createServer } from 'node:net';
+import type { Config } from '@telemetry/config';
 
 export interface PortClaim {
   /** The environment variable that sets it, named in the error. */
   variable: string;
   port: number;
   host: string;
+}
+
+/** The ports the all-in-one stack binds, by the variable that sets each. */
+export function stackPorts(config: Config): PortClaim[] {
+  return [
+    { variable: 'HTTP_PORT', port: config.http.port, host: config.http.host },
+    { variable: 'MQTT_PORT', port: config.mqtt.port, host: config.mqtt.host },
+    ...(config.mqtt.wsPort > 0 ? [{ variable: 'MQTT_WS_PORT', port: config.mqtt.wsPort, host: config.mqtt.host }] : []),
+    ...(config.metrics.port > 0
+      ? [{ variable: 'METRICS_PORT', port: config.metrics.port, host: config.metrics.host }]
+      : []),
+  ];
 }
 
 /** Resolves when the port can be bound; 0 (any free port) always can. */

@@ -15,9 +15,10 @@ import { createRealtime } from '@telemetry/realtime';
 import { createDeviceRegistry } from '@telemetry/registry';
 import { createRules } from '@telemetry/rules';
 import { createFleet, type Fleet } from '@telemetry/simulator';
-import { createStore, type Store } from '@telemetry/store';
+import type { Store } from '@telemetry/store';
 import { type FirstRun, prepareFirstRun, registerDemoFleet } from './first-run.js';
-import { assertPortsFree } from './ports.js';
+import { openStackStore } from './open-store.js';
+import { assertPortsFree, stackPorts } from './ports.js';
 
 /** MAC namespace of the demo fleet (simulator/src/identity.ts); other fleets use other namespaces. */
 const DEMO_MAC_NAMESPACE = 0x5d;
@@ -29,6 +30,11 @@ export interface StackOptions {
   staticDir?: string;
   /** Told when each start-up step is done, with its duration (the CLI prints them as progress). */
   onStep?: (step: string, ms: number) => void;
+  /**
+   * The store, already opening (`openStackStore`, open-store.ts): the CLI starts the database's thread before it
+   * loads the services' code, so the two overlap (#23). Default: opened here.
+   */
+  store?: Promise<Store>;
 }
 
 export interface RunningStack {
@@ -56,19 +62,26 @@ const CLOSE_STEP_MS = 3_000;
  * (API + dashboard + Socket.IO), the MQTT gateway, and optionally a small simulated fleet.
  * Close runs in reverse: devices and edges first, so nothing acknowledged is left half-processed.
  */
-export async function runStack({ config: base, logger, staticDir, onStep }: StackOptions): Promise<RunningStack> {
+export async function runStack({
+  config: base,
+  logger,
+  staticDir,
+  onStep,
+  store: opening,
+}: StackOptions): Promise<RunningStack> {
   let mark = performance.now();
   const step = (name: string) => {
     const now = performance.now();
     onStep?.(name, now - mark);
     mark = now;
   };
-  await assertPortsFree([
-    { variable: 'HTTP_PORT', port: base.http.port, host: base.http.host },
-    { variable: 'MQTT_PORT', port: base.mqtt.port, host: base.mqtt.host },
-    ...(base.mqtt.wsPort > 0 ? [{ variable: 'MQTT_WS_PORT', port: base.mqtt.wsPort, host: base.mqtt.host }] : []),
-    ...(base.metrics.port > 0 ? [{ variable: 'METRICS_PORT', port: base.metrics.port, host: base.metrics.host }] : []),
-  ]);
+  try {
+    await assertPortsFree(stackPorts(base));
+  } catch (err) {
+    // a store opened ahead must not keep the process alive (its thread) after the refusal
+    await opening?.then((s) => s.close()).catch(() => undefined);
+    throw err;
+  }
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) {
@@ -91,14 +104,7 @@ export async function runStack({ config: base, logger, staticDir, onStep }: Stac
 
   try {
     const metrics = createMetrics({ service: 'stack', instance: base.instanceId });
-    const store: Store = await createStore(base.store, {
-      applicationName: 'stack',
-      onPoolError: (err) => logger.warn({ err }, 'store connection lost'),
-      onSqlAccessEvent: (event) =>
-        event.kind === 'login'
-          ? logger.info(event, 'embedded SQL access: login')
-          : logger.warn(event, 'embedded SQL access: connection refused'),
-    });
+    const store: Store = await (opening ?? openStackStore(base, logger));
     step('database open');
     closers.push(() => store.close());
     await store.migrate();
