@@ -158,7 +158,7 @@ function nextEvent(device: string, ts: number) {
       ts: iso,
       receivedAt: new Date(Math.max(ts, Date.now())).toISOString(),
       source: 'mqtt',
-      metrics: { level: 100 - ((step * 100) / PERIOD) % 100, counter: step, temp: 20 + (step % 10) },
+      metrics: { level: 100 - (((step * 100) / PERIOD) % 100), counter: step, temp: 20 + (step % 10) },
       attributes: {},
       trace: {},
       assetId,
@@ -229,7 +229,8 @@ if (EVENTS > 0) {
     await rules.start();
     started = performance.now();
     const inflight: Promise<void>[] = [];
-    for (let i = 0; i < messages.length; i += 500) inflight.push(bus.publish(topics.accepted, messages.slice(i, i + 500)));
+    for (let i = 0; i < messages.length; i += 500)
+      inflight.push(bus.publish(topics.accepted, messages.slice(i, i + 500)));
     published += EVENTS;
     await Promise.all(inflight);
   }

@@ -148,7 +148,7 @@ export async function applyEffects(
  * The rule's command for this episode, in the same transaction as the alert: once per episode by
  * device_commands_alert (a replayed batch finds it queued), delivered by the gateway from the store.
  */
-async function queueCommand(
+export async function queueCommand(
   client: pg.ClientBase,
   rule: Rule,
   deviceId: string,
@@ -175,7 +175,7 @@ async function queueCommand(
   return { topic, key: deviceId, payload };
 }
 
-function alertMessage(topic: string, row: AlertRow, change: AlertV1['change'], at: number): OutboxMessage {
+export function alertMessage(topic: string, row: AlertRow, change: AlertV1['change'], at: number): OutboxMessage {
   const payload = AlertV1.parse(toAlertV1(row, { change, changedAt: new Date(at), changedBy: null }));
   return { topic, key: row.device_id ?? row.id, payload: JSON.stringify(payload) };
 }

@@ -24,22 +24,18 @@ export async function lockStates(
   if (keys.length === 0) return states;
   const rules = keys.map((k) => k.ruleId);
   const devices = keys.map((k) => k.deviceId);
-  await client.query(
-    `INSERT INTO rule_state (rule_id, device_id, tenant_id, last_ts)
-     SELECT r, d, t, $4::timestamptz FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS k(r, d, t)
-     ORDER BY r, d
-     ON CONFLICT (rule_id, device_id) DO NOTHING`,
-    [rules, devices, keys.map((k) => k.tenantId), iso(init.lastTs ?? null)],
-  );
+  // One round trip (#23): the upsert locks every row, existing or new, in key order, and returns it;
+  // the no-op SET touches no indexed column (a HOT update).
   const { rows } = await client.query<StateRow>(
-    `SELECT s.rule_id, s.device_id, s.status, s.breach_since, s.clear_since, s.last_value, s.last_ts,
-            s.alert_id, s.baseline, a.state AS alert_state
-     FROM rule_state s
-     LEFT JOIN alerts a ON a.id = s.alert_id
-     WHERE (s.rule_id, s.device_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
-     ORDER BY s.rule_id, s.device_id
-     FOR UPDATE OF s`,
-    [rules, devices],
+    `WITH locked AS (
+       INSERT INTO rule_state (rule_id, device_id, tenant_id, last_ts)
+       SELECT r, d, t, $4::timestamptz FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS k(r, d, t)
+       ORDER BY r, d
+       ON CONFLICT (rule_id, device_id) DO UPDATE SET tenant_id = rule_state.tenant_id
+       RETURNING rule_id, device_id, status, breach_since, clear_since, last_value, last_ts, alert_id, baseline
+     )
+     SELECT s.*, a.state AS alert_state FROM locked s LEFT JOIN alerts a ON a.id = s.alert_id`,
+    [rules, devices, keys.map((k) => k.tenantId), iso(init.lastTs ?? null)],
   );
   for (const row of rows) states.set(stateKey(row.rule_id, row.device_id), toState(row));
   return states;
