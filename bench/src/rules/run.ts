@@ -14,7 +14,7 @@
  *   tsx bench/src/rules/run.ts --help
  */
 import { randomUUID } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -181,6 +181,21 @@ async function handled(): Promise<number> {
   const values = (await registry.getSingleMetric('rules_events_total')?.get())?.values ?? [];
   return values.filter((v) => v.labels.topic === 'telemetry').reduce((n, v) => n + v.value, 0);
 }
+/** Telemetry batches the worker committed and their summed seconds (rules_batch_seconds). */
+async function batches(): Promise<{ n: number; s: number }> {
+  const values = ((await registry.getSingleMetric('rules_batch_seconds')?.get())?.values ?? []) as {
+    metricName?: string;
+    labels: Record<string, unknown>;
+    value: number;
+  }[];
+  const of = (name: string) =>
+    values.find((v) => v.metricName === name && v.labels.topic === 'telemetry' && v.labels.le === undefined)?.value ??
+    0;
+  return { n: of('rules_batch_seconds_count'), s: of('rules_batch_seconds_sum') };
+}
+const batchStats = (a: { n: number; s: number }, b: { n: number; s: number }, events: number) =>
+  `${b.n - a.n} batches, mean ${Math.round(events / Math.max(1, b.n - a.n))} events, ${(((b.s - a.s) * 1000) / Math.max(1, b.n - a.n)).toFixed(0)} ms`;
+
 async function waitHandled(n: number, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while ((await handled()) < n) {
@@ -206,6 +221,29 @@ const alertsSub = await bus.subscribe({
 });
 await alertsSub.ready;
 
+/**
+ * CPU seconds of this process (every thread: the embedded database's worker too) and of the
+ * PostgreSQL backends serving the bench database (/proc): on a shared machine the CPU an event
+ * costs is steadier than the wall time it takes.
+ */
+async function cpuSeconds(): Promise<{ self: number; db: number }> {
+  const u = process.cpuUsage();
+  let db = 0;
+  if (store.kind !== 'embedded') {
+    const { rows: pids } = await pool.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
+    );
+    for (const { pid } of pids) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      db += (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks
+    }
+  }
+  return { self: (u.user + u.system) / 1e6, db };
+}
+const cpuPer1k = (a: { self: number; db: number }, b: { self: number; db: number }, n: number) =>
+  `${(((b.self - a.self) * 1e6) / n).toFixed(0)} / ${store.kind === 'embedded' ? '-' : (((b.db - a.db) * 1e6) / n).toFixed(0)}`;
+
 const rows: string[] = [];
 const load = () => loadavg()[0]?.toFixed(1);
 let published = 0;
@@ -219,12 +257,15 @@ if (EVENTS > 0) {
   });
   const loadBefore = load();
   let started: number;
+  let cpu0 = await cpuSeconds();
+  const b0 = await batches();
   if (args.bus === 'kafka') {
     for (let i = 0; i < messages.length; i += 2000) await bus.publish(topics.accepted, messages.slice(i, i + 2000));
     published += EVENTS;
     await rules.start();
     while ((await handled()) === 0) await new Promise((r) => setImmediate(r));
     started = performance.now();
+    cpu0 = await cpuSeconds();
   } else {
     await rules.start();
     started = performance.now();
@@ -236,11 +277,13 @@ if (EVENTS > 0) {
   }
   await waitHandled(published, 600_000);
   const seconds = (performance.now() - started) / 1000;
+  const cpu1 = await cpuSeconds();
+  const b1 = await batches();
   const count = async (sql: string) => Number((await pool.query<{ n: string }>(sql, [tenantId])).rows[0]?.n);
   const alerts = await count('SELECT count(*) AS n FROM alerts WHERE tenant_id = $1');
   const tasks = await count('SELECT count(*) AS n FROM tasks WHERE tenant_id = $1');
   rows.push(
-    `| throughput | ${EVENTS} at once | ${Math.round(EVENTS / seconds)} | ${seconds.toFixed(2)} s | - | - | alerts ${alerts}, tasks ${tasks} | ${loadBefore}–${load()} |`,
+    `| throughput | ${EVENTS} at once | ${Math.round(EVENTS / seconds)} | ${seconds.toFixed(2)} s | - | - | alerts ${alerts}, tasks ${tasks}; ${batchStats(b0, b1, EVENTS)} | ${cpuPer1k(cpu0, cpu1, EVENTS)} | ${loadBefore}–${load()} |`,
   );
 } else {
   await rules.start();
@@ -250,6 +293,8 @@ if (EVENTS > 0) {
 for (const rate of RATES) {
   latencies.length = 0;
   const loadBefore = load();
+  const cpu0 = await cpuSeconds();
+  const b0 = await batches();
   const start = Date.now();
   const total = rate * STEP_S;
   let sent = 0;
@@ -273,11 +318,13 @@ for (const rate of RATES) {
   const drainStart = Date.now();
   await waitHandled(published, 600_000);
   const drainS = (Date.now() - drainStart) / 1000;
+  const cpu1 = await cpuSeconds();
+  const b1 = await batches();
   await new Promise((r) => setTimeout(r, 300)); // the last alerts.v1 messages
   const sorted = [...latencies].sort((a, b) => a - b);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
   rows.push(
-    `| step | ${rate}/s × ${STEP_S} s (offered ${Math.round(total / offeredS)}/s) | ${Math.round(total / (offeredS + drainS))} | lag ${lag}, drained in ${drainS.toFixed(2)} s | ${q(0.5)} / ${q(0.99)} ms | ${sorted.length} | | ${loadBefore}–${load()} |`,
+    `| step | ${rate}/s × ${STEP_S} s (offered ${Math.round(total / offeredS)}/s) | ${Math.round(total / (offeredS + drainS))} | lag ${lag}, drained in ${drainS.toFixed(2)} s | ${q(0.5)} / ${q(0.99)} ms | ${sorted.length} | ${batchStats(b0, b1, total)} | ${cpuPer1k(cpu0, cpu1, total)} | ${loadBefore}–${load()} |`,
   );
 }
 
@@ -285,8 +332,8 @@ const title = `rules worker, ${args.bus} bus + ${store.kind} store, ${DEVICES} d
 const report = [
   `#### ${title}`,
   '',
-  '| phase | load | handled events/s | time / lag after the step | publish → alert opened p50 / p99 | alerts opened | rows | load avg |',
-  '|---|---|---:|---|---:|---:|---|---|',
+  '| phase | load | handled events/s | time / lag after the step | publish → alert opened p50 / p99 | alerts opened | rows; batches | CPU ms per 1k events: bench process / PostgreSQL | load avg |',
+  '|---|---|---:|---|---:|---:|---|---:|---|',
   ...rows,
   '',
 ].join('\n');

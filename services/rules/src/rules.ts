@@ -115,7 +115,8 @@ export function createRules(deps: RulesDeps): RulesService {
       subscription = await deps.bus.subscribe({
         groupId: deps.groupId ?? 'rules',
         topics: [topics.accepted, topics.presence],
-        maxBatchSize: 500,
+        // a batch costs a fixed handful of round trips whatever its size: under a backlog, bigger ones (#23)
+        maxBatchSize: 2000,
         // the pipeline's batch (and so a device's PUBACK) does not wait for the rules (#23)
         maxLag: deps.maxLag ?? DOWNSTREAM_MAX_LAG,
         // a message that fails for good (a device id that is no uuid, a value out of range) is
