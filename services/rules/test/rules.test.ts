@@ -218,6 +218,52 @@ describe('rules worker (embedded store, memory bus)', () => {
     expect((await h.alertRows()).map((r) => r.state)).toEqual(['resolved', 'open']);
   });
 
+  it('opens, resolves and reopens episodes within one batch, one alert each, announced in order (#23)', async () => {
+    const h = await harness();
+    await insertRule(db.store.pool, h.world.tenantId, presetRule('low_level', { deviceId: h.world.deviceId }));
+    await h.start();
+    await h.send([10, 30, 12, 30, 11].map((level, i) => ({ ts: at(i), metrics: { level } })));
+    const rows = await h.alertRows();
+    expect(rows.map((r) => [r.state, r.value])).toEqual([
+      ['resolved', 10],
+      ['resolved', 12],
+      ['open', 11],
+    ]);
+    await waitFor(() => h.alerts.length === 5);
+    expect(h.alerts.map((a) => [a.change, a.alertId])).toEqual([
+      ['opened', rows[0]?.id],
+      ['resolved', rows[0]?.id],
+      ['opened', rows[1]?.id],
+      ['resolved', rows[1]?.id],
+      ['opened', rows[2]?.id],
+    ]);
+    const events = await db.store.pool.query(
+      'SELECT count(*)::int AS n FROM alert_events WHERE alert_id = ANY($1::uuid[])',
+      [rows.map((r) => r.id)],
+    );
+    expect(events.rows[0]?.n).toBe(5);
+  });
+
+  it('adopts an open alert its state does not know of (rule_state reset) instead of opening a second', async () => {
+    const h = await harness();
+    await insertRule(db.store.pool, h.world.tenantId, presetRule('low_level', { deviceId: h.world.deviceId }));
+    await h.start();
+    await h.send([{ ts: at(0), metrics: { level: 10 } }]);
+    await db.store.pool.query(
+      `UPDATE rule_state SET status = 'normal', alert_id = NULL, last_ts = NULL WHERE device_id = $1`,
+      [h.world.deviceId],
+    );
+    // the bulk open finds the episode's alert there: the batch runs again one effect at a time
+    await h.send([
+      { ts: at(1), metrics: { level: 9 } },
+      { ts: at(2), metrics: { level: 30 } },
+    ]);
+    const rows = await h.alertRows();
+    expect(rows.map((r) => [r.state, r.resolution])).toEqual([['resolved', 'auto']]);
+    await waitFor(() => h.alerts.length === 2);
+    expect(h.alerts.map((a) => a.change)).toEqual(['opened', 'resolved']);
+  });
+
   it('marks alerts raised from late or old data historical', async () => {
     const h = await harness();
     await insertRule(
