@@ -1,5 +1,5 @@
 import type { Bus, IncomingMessage, OutgoingMessage } from '@telemetry/bus';
-import { type DeadReason, encodeMessage, TelemetryAcceptedV1, TelemetryDeadV1 } from '@telemetry/contracts';
+import { type DeadReason, encodeMessage, type TelemetryAcceptedV1, TelemetryDeadV1 } from '@telemetry/contracts';
 import type { Candidate, PipelineTopics } from './process-batch.js';
 
 export interface DeadLetter {
@@ -26,16 +26,18 @@ export async function publishOutcome(
   out: { accepted: AcceptedOut[]; dead: DeadLetter[]; storedAt?: number },
 ): Promise<void> {
   const storedAt = out.storedAt ?? Date.now();
-  const accepted: OutgoingMessage[] = out.accepted.map(({ candidate: c, assetId }) => ({
-    key: c.event.deviceId,
-    value: encodeMessage(TelemetryAcceptedV1, {
+  const accepted: OutgoingMessage[] = out.accepted.map(({ candidate: c, assetId }) => {
+    // Not parsed again on the way out (#23: a second zod pass per event): every field comes from
+    // the event as TelemetryRawV1 parsed it, the time it is filed under and typed additions.
+    const event: TelemetryAcceptedV1 = {
       ...c.event,
       ts: c.ts,
       assetId,
       late: c.late,
       trace: { ...c.event.trace, stored: storedAt },
-    }),
-  }));
+    };
+    return { key: c.event.deviceId, value: Buffer.from(JSON.stringify(event)) };
+  });
   const dead: OutgoingMessage[] = out.dead.map((d) => ({
     key: d.deviceId ?? d.message.key,
     value: encodeMessage(TelemetryDeadV1, {

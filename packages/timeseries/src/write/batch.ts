@@ -1,5 +1,6 @@
 import type { Queryable } from '../db.js';
 import { contextKey } from './context.js';
+import { foldRollups, type Grain } from './rollups.js';
 
 export type EventKindName = 'telemetry' | 'event' | 'status';
 
@@ -35,9 +36,9 @@ export interface WriteResult {
  * and device state. Run it in the transaction that inserted the events' seen marks, so a retry
  * after a failure never counts an event twice.
  *
- * Aggregation happens in SQL: values travel as text and are summed as numeric (exact whatever the
- * order or batching), and first/last are chosen by (ts, value), so any split of the same events
- * into batches yields the same rollup rows.
+ * The batch's rollup rows are folded in JS (foldRollups: exact decimal sums, first/last by (ts,
+ * value) at microsecond precision) and upserted once per bucket; the upsert merges them with the
+ * stored rows by the same rules, so any split of the same events into batches yields the same rows.
  *
  * `deadbandRefs`: the devices' deadband references after this batch (merged over the stored ones).
  */
@@ -49,7 +50,17 @@ export async function writeStored(
   const empty: WriteResult = { raw: 0, events: 0, rollups: { '1m': 0, '1h': 0, '1d': 0 }, states: 0 };
   if (events.length === 0) return empty;
   const raw = events.filter((e) => e.keepRaw);
-  const points = events.flatMap((e) => Object.entries(e.metrics).map(([metric, value]) => ({ e, metric, value })));
+  const rollups = foldRollups(
+    events.flatMap((e) =>
+      Object.entries(e.metrics).map(([metric, value]) => ({
+        tenantId: e.tenantId,
+        deviceId: e.deviceId,
+        metric,
+        ts: e.ts,
+        value,
+      })),
+    ),
+  );
   const states = statePatches(events, deadbandRefs);
 
   const { rows } = await db.query<{ raw: number; events: number; r1m: number; r1h: number; r1d: number; st: number }>(
@@ -66,18 +77,20 @@ export async function writeStored(
        INSERT INTO device_events (tenant_id, device_id, event_id, ts, received_at, kind, source, metrics, attributes, skewed, device_ts)
        SELECT * FROM raw_in WHERE kind <> 'telemetry' RETURNING 1
      ),
-     pts AS (
-       SELECT tenant_id, device_id, metric, ts, v, v::float8 AS f
-       FROM unnest($12::uuid[], $13::text[], $14::text[], $15::timestamptz[], $16::numeric[]) AS p(tenant_id, device_id, metric, ts, v)
+     roll AS (
+       SELECT * FROM unnest($12::text[], $13::uuid[], $14::text[], $15::text[], $16::timestamptz[], $17::bigint[],
+                            $18::numeric[], $19::float8[], $20::float8[], $21::timestamptz[], $22::float8[],
+                            $23::timestamptz[], $24::float8[])
+         AS p(grain, tenant_id, device_id, metric, bucket, count, sum, min, max, first_ts, first_value, last_ts, last_value)
      ),
-     ${rollupCte('r1m', 'rollup_1m', 'minute')},
-     ${rollupCte('r1h', 'rollup_1h', 'hour')},
-     ${rollupCte('r1d', 'rollup_1d', 'day')},
+     ${rollupCte('r1m', 'rollup_1m', '1m')},
+     ${rollupCte('r1h', 'rollup_1h', '1h')},
+     ${rollupCte('r1d', 'rollup_1d', '1d')},
      st AS (
        INSERT INTO device_state AS s (tenant_id, device_id, last_seen, last_ts, last_event_id, last_kind, last_attributes,
                                       latest, deadband_ref, event_count)
-       SELECT * FROM unnest($17::uuid[], $18::text[], $19::timestamptz[], $20::timestamptz[], $21::text[], $22::text[],
-                            $23::jsonb[], $24::jsonb[], $25::jsonb[], $26::bigint[])
+       SELECT * FROM unnest($25::uuid[], $26::text[], $27::timestamptz[], $28::timestamptz[], $29::text[], $30::text[],
+                            $31::jsonb[], $32::jsonb[], $33::jsonb[], $34::bigint[])
        ON CONFLICT (tenant_id, device_id) DO UPDATE SET
          last_seen = greatest(s.last_seen, excluded.last_seen),
          last_ts = greatest(s.last_ts, excluded.last_ts),
@@ -105,12 +118,19 @@ export async function writeStored(
       raw.map((e) => JSON.stringify(e.attributes)),
       raw.map((e) => e.skewed),
       raw.map((e) => e.deviceTs),
-      points.map((p) => p.e.tenantId),
-      points.map((p) => p.e.deviceId),
-      points.map((p) => p.metric),
-      points.map((p) => p.e.ts),
-      // String(number) is the shortest text that reads back as the same double: numeric gets it exactly
-      points.map((p) => String(p.value)),
+      rollups.map((r) => r.grain),
+      rollups.map((r) => r.tenantId),
+      rollups.map((r) => r.deviceId),
+      rollups.map((r) => r.metric),
+      rollups.map((r) => r.bucket),
+      rollups.map((r) => r.count),
+      rollups.map((r) => r.sum),
+      rollups.map((r) => r.min),
+      rollups.map((r) => r.max),
+      rollups.map((r) => r.firstTs),
+      rollups.map((r) => r.firstValue),
+      rollups.map((r) => r.lastTs),
+      rollups.map((r) => r.lastValue),
       states.map((s) => s.tenantId),
       states.map((s) => s.deviceId),
       states.map((s) => s.lastSeen),
@@ -128,13 +148,12 @@ export async function writeStored(
   return { raw: r.raw, events: r.events, rollups: { '1m': r.r1m, '1h': r.r1h, '1d': r.r1d }, states: r.st };
 }
 
-/** One rollup upsert as a data-modifying CTE over `pts`; buckets are UTC whatever the session zone. */
-function rollupCte(name: string, table: string, unit: 'minute' | 'hour' | 'day'): string {
+/** One rollup table's upsert as a data-modifying CTE over `roll` (the batch's rows of that grain). */
+function rollupCte(name: string, table: string, grain: Grain): string {
   return `${name} AS (
        INSERT INTO ${table} AS t (tenant_id, device_id, metric, bucket, count, sum, min, max, first_ts, first_value, last_ts, last_value)
-       SELECT tenant_id, device_id, metric, date_trunc('${unit}', ts, 'UTC'), count(*), sum(v), min(f), max(f),
-              min(ts), (array_agg(f ORDER BY ts, f))[1], max(ts), (array_agg(f ORDER BY ts DESC, f DESC))[1]
-       FROM pts GROUP BY 1, 2, 3, 4
+       SELECT tenant_id, device_id, metric, bucket, count, sum, min, max, first_ts, first_value, last_ts, last_value
+       FROM roll WHERE grain = '${grain}'
        ON CONFLICT (tenant_id, device_id, metric, bucket) DO UPDATE SET
          count = t.count + excluded.count,
          sum = t.sum + excluded.sum,
