@@ -40,6 +40,7 @@ export {
 export { AGGREGATIONS, type Aggregation, queryRollups, type RollupPoint, type RollupQuery } from './query/rollups.js';
 export { type DeviceSummary, deviceSummary, type MetricSummary } from './query/summary.js';
 export { type EventKindName, type StoredEvent, statePatches, type WriteResult, writeStored } from './write/batch.js';
+export { type Claim, claimEvents } from './write/claim.js';
 export { type ConflictCandidate, conflictKey, insertConflicts } from './write/conflicts.js';
 export { contextKey, type DeviceContext, loadDeviceContexts } from './write/context.js';
 export { loadLateWindows, tenantLateCutoffs } from './write/late-windows.js';

@@ -83,6 +83,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     lateWindows,
     faults: deps.faults ?? {},
     now,
+    // one batch transaction at a time (the embedded store is one session anyway): the batches of
+    // the partitions that arrive meanwhile join the next one instead of queueing for the database
+    transactions: 1,
+    maxGroupMessages: 2 * deps.config.pipeline.batchSize,
   });
   const maintenance = createMaintenance({
     store: deps.store,

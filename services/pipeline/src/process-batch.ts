@@ -4,14 +4,13 @@ import type { Logger } from '@telemetry/observability';
 import type { Store } from '@telemetry/store';
 import {
   type ConflictCandidate,
+  claimEvents,
   conflictKey,
   contextKey,
   type DeviceContext,
   eventKey,
   insertConflicts,
-  insertSeen,
-  loadDeviceContexts,
-  loadSeen,
+  type SeenMark,
   type StoredEvent,
   writeStored,
 } from '@telemetry/timeseries';
@@ -34,6 +33,7 @@ export interface PipelineFaults {
 
 export interface FaultInfo {
   topic: string;
+  /** Of the first batch of the group being handled (batches of several partitions share a transaction). */
   partition: number;
   /** Offsets of the messages being handled. */
   offsets: string[];
@@ -56,6 +56,10 @@ export interface BatchDeps {
   lateWindows: (tenantIds: readonly string[]) => Promise<Map<string, number>>;
   faults: PipelineFaults;
   now: () => number;
+  /** Batch transactions at a time (group commit, see createBatchHandler); default 1. */
+  transactions?: number;
+  /** Messages at most in one group of batches; default no bound (the bus bounds each batch). */
+  maxGroupMessages?: number;
 }
 
 /** A valid, timely event of the batch (its first copy in the batch). */
@@ -100,13 +104,61 @@ interface Outcome {
  *  - after COMMIT the events are duplicates, and those stored by the very message being redelivered
  *    (same partition and offset in telemetry_seen) get their accepted event published again.
  * A batch failing on one message's content (poison) is split to dead-letter that message alone.
+ *
+ * Group commit (#23): the bus hands each partition's batch on its own, and they would queue for the
+ * database one transaction each (the embedded store has one session). Instead at most
+ * `deps.transactions` transactions run at a time, and whatever batches arrived meanwhile, of any
+ * partition, go into the next one together (up to `deps.maxGroupMessages`). No timer: an idle
+ * worker starts a batch at once; under load the transactions grow instead of queueing.
  */
 export function createBatchHandler(deps: BatchDeps): BatchHandler {
+  const limit = Math.max(1, deps.transactions ?? 1);
+  const maxMessages = Math.max(1, deps.maxGroupMessages ?? Number.POSITIVE_INFINITY);
+  const queue: { batch: Batch; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  let running = 0;
+  const pump = (): void => {
+    while (running < limit && queue.length > 0) {
+      const group = [queue.shift() as (typeof queue)[number]];
+      let size = group[0]?.batch.messages.length ?? 0;
+      while (queue.length > 0 && size + (queue[0]?.batch.messages.length ?? 0) <= maxMessages) {
+        const next = queue.shift() as (typeof queue)[number];
+        size += next.batch.messages.length;
+        group.push(next);
+      }
+      running++;
+      handleGroup(
+        deps,
+        group.map((p) => p.batch),
+      )
+        .then(
+          () => {
+            for (const p of group) p.resolve();
+          },
+          (err: unknown) => {
+            for (const p of group) p.reject(err);
+          },
+        )
+        .finally(() => {
+          running--;
+          pump();
+        });
+    }
+  };
+  return (batch: Batch) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ batch, resolve, reject });
+      pump();
+    });
+}
+
+/** One transaction for the batches of a group; a failing one fails them all (each is delivered again). */
+async function handleGroup(deps: BatchDeps, batches: readonly Batch[]): Promise<void> {
   const { metrics } = deps;
-  return async (batch: Batch) => {
-    const started = performance.now();
-    metrics.eventsIn.inc(batch.messages.length);
-    metrics.batchSize.observe(batch.messages.length);
+  const started = performance.now();
+  const messages = batches.length === 1 ? (batches[0] as Batch).messages : batches.flatMap((b) => b.messages);
+  metrics.eventsIn.inc(messages.length);
+  metrics.batchSize.observe(messages.length);
+  for (const batch of batches) {
     const newest = batch.messages.at(-1);
     if (newest) {
       metrics.lag.set(
@@ -114,19 +166,20 @@ export function createBatchHandler(deps: BatchDeps): BatchHandler {
         Math.max(0, (Date.now() - newest.timestamp) / 1000),
       );
     }
-    try {
-      await handleMessages(deps, batch.topic, batch.partition, batch.messages);
-    } catch (err) {
-      if (!isPoison(err)) {
-        metrics.failedBatches.inc({ kind: 'retry' });
-        throw err;
-      }
-      metrics.failedBatches.inc({ kind: 'poison' });
-      deps.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'pipeline: poison batch, splitting it');
-      await splitPoison(deps, batch);
+  }
+  const first = batches[0] as Batch;
+  try {
+    await handleMessages(deps, first.topic, first.partition, messages);
+  } catch (err) {
+    if (!isPoison(err)) {
+      metrics.failedBatches.inc({ kind: 'retry' });
+      throw err;
     }
-    metrics.batchSeconds.observe((performance.now() - started) / 1000);
-  };
+    metrics.failedBatches.inc({ kind: 'poison' });
+    deps.logger.warn({ err, topic: first.topic, partition: first.partition }, 'pipeline: poison batch, splitting it');
+    for (const batch of batches) await splitPoison(deps, batch);
+  }
+  metrics.batchSeconds.observe((performance.now() - started) / 1000);
 }
 
 /** One message at a time, so only the message the database refuses is dead-lettered. */
@@ -247,10 +300,24 @@ async function store(
   duplicatesInBatch: number,
   info: FaultInfo,
 ): Promise<Outcome> {
-  const devices = new Map<string, { tenantId: string; deviceId: string }>();
-  for (const c of candidates) devices.set(contextKey(c.event.tenantId, c.event.deviceId), c.event);
-  const contexts = await loadDeviceContexts(client, [...devices.values()]);
+  // device contexts, seen marks and the marks already there: one statement (#23)
+  const claim = await claimEvents(
+    client,
+    candidates.map((c) => ({
+      tenantId: c.event.tenantId,
+      deviceId: c.event.deviceId,
+      eventId: c.event.eventId,
+      ts: c.ts,
+      receivedAt: c.event.receivedAt,
+      srcPartition: c.message.partition,
+      srcOffset: c.message.offset,
+      late: false,
+      fingerprint: c.fingerprint,
+    })),
+  );
+  const contexts = claim.contexts;
 
+  // the same rule the claim applied in SQL (a registered device of another tenant is not marked)
   const belongs = (c: Candidate): boolean => {
     const ctx = contexts.get(contextKey(c.event.tenantId, c.event.deviceId));
     if (ctx?.known && ctx.deviceTenantId !== c.event.tenantId) {
@@ -265,26 +332,23 @@ async function store(
   const accepted = candidates.filter(belongs);
   const laterCopies = later.filter(belongs);
 
-  const newKeys = await insertSeen(
-    client,
-    accepted.map((c) => ({
-      tenantId: c.event.tenantId,
-      deviceId: c.event.deviceId,
-      eventId: c.event.eventId,
-      ts: c.ts,
-      receivedAt: c.event.receivedAt,
-      srcPartition: info.partition,
-      srcOffset: c.message.offset,
-      late: false,
-      fingerprint: c.fingerprint,
-    })),
-  );
-  const fresh = accepted.filter((c) => newKeys.has(c.key));
-  const seenBefore = [...accepted.filter((c) => !newKeys.has(c.key)), ...laterCopies];
-  const marks = await loadSeen(
-    client,
-    seenBefore.map((c) => c.event),
-  );
+  const fresh = accepted.filter((c) => claim.fresh.has(c.key));
+  const seenBefore = [...accepted.filter((c) => !claim.fresh.has(c.key)), ...laterCopies];
+  // a later copy of an event first seen in this very batch meets the mark its first copy just wrote
+  const firsts = new Map(fresh.map((c) => [c.key, c]));
+  const marks = new Map<string, SeenMark>();
+  for (const c of seenBefore) {
+    const first = firsts.get(c.key);
+    const mark =
+      claim.marks.get(c.key) ??
+      (first && {
+        fingerprint: first.fingerprint,
+        srcPartition: first.message.partition,
+        srcOffset: first.message.offset,
+        late: false,
+      });
+    if (mark) marks.set(c.key, mark);
+  }
   const duplicates: Candidate[] = [];
   const conflicting: Candidate[] = [];
   for (const c of seenBefore) {
@@ -297,10 +361,10 @@ async function store(
   const republish = duplicates
     .filter((c) => {
       const mark = marks.get(c.key);
-      return mark && mark.srcPartition === info.partition && mark.srcOffset === c.message.offset;
+      return mark && mark.srcPartition === c.message.partition && mark.srcOffset === c.message.offset;
     })
     .map((c) => ({ ...c, late: marks.get(c.key)?.late ?? false }));
-  await keepConflicts(client, conflicting, marks, dead, info);
+  await keepConflicts(client, conflicting, marks, dead);
 
   markLate(fresh, contexts);
   const lateOnes = fresh.filter((c) => c.late);
@@ -341,7 +405,6 @@ async function keepConflicts(
   conflicting: readonly Candidate[],
   marks: ReadonlyMap<string, { fingerprint: string | null }>,
   dead: DeadLetter[],
-  info: FaultInfo,
 ): Promise<void> {
   if (conflicting.length === 0) return;
   const rows: ConflictCandidate[] = conflicting.map((c) => ({
@@ -357,7 +420,7 @@ async function keepConflicts(
     receivedAt: c.event.receivedAt,
     metrics: c.event.metrics,
     attributes: c.event.attributes,
-    srcPartition: info.partition,
+    srcPartition: c.message.partition,
     srcOffset: c.message.offset,
   }));
   const ours = await insertConflicts(client, rows);

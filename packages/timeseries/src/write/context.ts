@@ -25,16 +25,7 @@ export async function loadDeviceContexts(
 ): Promise<Map<string, DeviceContext>> {
   const out = new Map<string, DeviceContext>();
   if (devices.length === 0) return out;
-  const { rows } = await db.query<{
-    tenant_id: string;
-    device_id: string;
-    known: boolean;
-    device_tenant: string | null;
-    asset_id: string | null;
-    deadband: Record<string, unknown> | null;
-    last_ts: Date | null;
-    deadband_ref: Record<string, unknown> | null;
-  }>(
+  const { rows } = await db.query<ContextRow>(
     `SELECT k.tenant_id, k.device_id, d.id IS NOT NULL AS known, d.tenant_id AS device_tenant,
             coalesce(b.asset_id, d.asset_id) AS asset_id, dt.deadband, s.last_ts, s.deadband_ref
      FROM unnest($1::uuid[], $2::text[]) AS k(tenant_id, device_id)
@@ -44,19 +35,33 @@ export async function loadDeviceContexts(
      LEFT JOIN device_state s ON s.tenant_id = k.tenant_id AND s.device_id = k.device_id`,
     [devices.map((d) => d.tenantId), devices.map((d) => d.deviceId)],
   );
-  for (const r of rows) {
-    out.set(contextKey(r.tenant_id, r.device_id), {
-      tenantId: r.tenant_id,
-      deviceId: r.device_id,
-      known: r.known,
-      deviceTenantId: r.device_tenant,
-      assetId: r.asset_id,
-      deadband: numbers(r.deadband),
-      lastTs: r.last_ts,
-      deadbandRef: numbers(r.deadband_ref),
-    });
-  }
+  for (const r of rows) out.set(contextKey(r.tenant_id, r.device_id), toContext(r));
   return out;
+}
+
+/** A device's context as the context query selects it. */
+export interface ContextRow {
+  tenant_id: string;
+  device_id: string;
+  known: boolean;
+  device_tenant: string | null;
+  asset_id: string | null;
+  deadband: Record<string, unknown> | null;
+  last_ts: Date | null;
+  deadband_ref: Record<string, unknown> | null;
+}
+
+export function toContext(r: ContextRow): DeviceContext {
+  return {
+    tenantId: r.tenant_id,
+    deviceId: r.device_id,
+    known: r.known,
+    deviceTenantId: r.device_tenant,
+    assetId: r.asset_id,
+    deadband: numbers(r.deadband),
+    lastTs: r.last_ts,
+    deadbandRef: numbers(r.deadband_ref),
+  };
 }
 
 export function contextKey(tenantId: string, deviceId: string): string {
