@@ -83,9 +83,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     lateWindows,
     faults: deps.faults ?? {},
     now,
-    // one batch transaction at a time (the embedded store is one session anyway): the batches of
-    // the partitions that arrive meanwhile join the next one instead of queueing for the database
-    transactions: 1,
+    // the embedded store is one session: one batch transaction at a time, and the batches of the
+    // partitions that arrive meanwhile join the next one instead of queueing for it. A server runs
+    // the partitions' transactions side by side (measured: grouping them there was slower)
+    transactions: deps.store.kind === 'embedded' ? 1 : Number.POSITIVE_INFINITY,
     maxGroupMessages: 2 * deps.config.pipeline.batchSize,
   });
   const maintenance = createMaintenance({
