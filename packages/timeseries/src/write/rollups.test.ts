@@ -24,6 +24,14 @@ describe('foldRollups', () => {
     expect([m?.min, m?.max, m?.firstValue, m?.lastValue]).toEqual([-3, 1e21, 0.1, -3]);
   });
 
+  it('falls back to BigInt where a double sum would round, and stays exact', () => {
+    const values = [9007199254740991, 9007199254740991, 0.001, -1e-9];
+    const rows = foldRollups(
+      values.map((value, i) => ({ tenantId: T, deviceId: 'd', metric: 'm', ts: `2026-01-01T00:00:0${i}Z`, value })),
+    );
+    expect(rows.find((r) => r.grain === '1d')?.sum).toBe('18014398509481982.000999999');
+  });
+
   it('picks first/last by (ts, value) at microsecond precision, buckets in UTC', () => {
     const p = (ts: string, value: number) => ({ tenantId: T, deviceId: 'd', metric: 'm', ts, value });
     const rows = foldRollups([
@@ -47,8 +55,9 @@ describe('foldRollups', () => {
   });
 
   it('decimal helpers', () => {
-    expect(decimalOf(20.5)).toEqual([205n, -1]);
-    expect(decimalOf(-1.5e-7)).toEqual([-15n, -8]);
+    expect(decimalOf(20.5)).toEqual([205, -1]);
+    expect(decimalOf(-1.5e-7)).toEqual([-15, -8]);
+    expect(decimalOf(1234567890123456.7)).toEqual([12345678901234568n, -1]);
     expect(formatDecimal(-5n, -3)).toBe('-0.005');
     expect(formatDecimal(12n, 2)).toBe('1200');
     expect(tsMicros('1970-01-01T00:00:01.5Z')).toBe(1_500_000);

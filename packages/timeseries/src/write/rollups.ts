@@ -46,8 +46,8 @@ interface Acc {
   metric: string;
   bucketMs: number;
   count: number;
-  /** sum = mantissa × 10^exp */
-  mantissa: bigint;
+  /** sum = mantissa × 10^exp; a safe integer while it fits, else a BigInt */
+  mantissa: number | bigint;
   exp: number;
   min: number;
   max: number;
@@ -175,31 +175,48 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function addDecimal(acc: { mantissa: bigint; exp: number }, mantissa: bigint, exp: number): void {
+function addDecimal(acc: { mantissa: number | bigint; exp: number }, mantissa: number | bigint, exp: number): void {
+  const k = Math.abs(exp - acc.exp);
+  // fast path: integers below 2^53 add exactly as doubles; a step that would not fit goes BigInt
+  if (typeof acc.mantissa === 'number' && typeof mantissa === 'number' && k <= 22) {
+    const a = exp < acc.exp ? acc.mantissa * 10 ** k : acc.mantissa;
+    const b = exp < acc.exp ? mantissa : mantissa * 10 ** k;
+    const sum = a + b;
+    if (Number.isSafeInteger(a) && Number.isSafeInteger(b) && Number.isSafeInteger(sum)) {
+      acc.mantissa = sum;
+      acc.exp = Math.min(exp, acc.exp);
+      return;
+    }
+  }
+  const x = BigInt(acc.mantissa);
+  const y = BigInt(mantissa);
   if (exp < acc.exp) {
-    acc.mantissa = acc.mantissa * 10n ** BigInt(acc.exp - exp) + mantissa;
+    acc.mantissa = x * 10n ** BigInt(k) + y;
     acc.exp = exp;
   } else {
-    acc.mantissa += mantissa * 10n ** BigInt(exp - acc.exp);
+    acc.mantissa = x + y * 10n ** BigInt(k);
   }
 }
 
 /**
- * A finite double as mantissa × 10^exp, from its shortest decimal text: "20.5" → [205n, -1],
- * "1e+21" → [1n, 21], "1.5e-7" → [15n, -8]. The exponent is the negated scale numeric gives that text.
+ * A finite double as mantissa × 10^exp, from its shortest decimal text: "20.5" → [205, -1],
+ * "1e+21" → [1, 21], "1.5e-7" → [15, -8]. The exponent is the negated scale numeric gives that text.
+ * The mantissa is a number up to 15 digits (exact), else a BigInt.
  */
-export function decimalOf(value: number): [bigint, number] {
+export function decimalOf(value: number): [number | bigint, number] {
   const text = String(value);
   const e = text.indexOf('e');
   const digits = e < 0 ? text : text.slice(0, e);
   let exp = e < 0 ? 0 : Number(text.slice(e + 1));
   const dot = digits.indexOf('.');
   if (dot >= 0) exp -= digits.length - dot - 1;
-  return [BigInt(dot >= 0 ? digits.slice(0, dot) + digits.slice(dot + 1) : digits), exp];
+  const whole = dot >= 0 ? digits.slice(0, dot) + digits.slice(dot + 1) : digits;
+  return [whole.replace('-', '').length <= 15 ? Number(whole) : BigInt(whole), exp];
 }
 
 /** numeric input text of mantissa × 10^exp, with scale max(0, -exp) as numeric's sum keeps it. */
-export function formatDecimal(mantissa: bigint, exp: number): string {
+export function formatDecimal(value: number | bigint, exp: number): string {
+  const mantissa = BigInt(value);
   if (exp >= 0) return `${mantissa}${'0'.repeat(exp)}`;
   const negative = mantissa < 0n;
   const s = (negative ? -mantissa : mantissa).toString().padStart(-exp + 1, '0');
