@@ -57,7 +57,7 @@ describe('foldRollups', () => {
   it('decimal helpers', () => {
     expect(decimalOf(20.5)).toEqual([205, -1]);
     expect(decimalOf(-1.5e-7)).toEqual([-15, -8]);
-    expect(decimalOf(1234567890123456.7)).toEqual([12345678901234568n, -1]);
+    expect(decimalOf(1234567890123456.8)).toEqual([12345678901234568n, -1]);
     expect(formatDecimal(-5n, -3)).toBe('-0.005');
     expect(formatDecimal(12n, 2)).toBe('1200');
     expect(tsMicros('1970-01-01T00:00:01.5Z')).toBe(1_500_000);
