@@ -4,8 +4,8 @@ import { uniqueName, waitFor } from '@telemetry/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from './api.js';
-import { launchBrowser, type TestBrowser } from './browser.js';
-import { type RunningStack, startTestStack } from './stack.js';
+import type { TestBrowser } from './browser.js';
+import { openE2e, type SharedStack, signIn as signInAt } from './shared.js';
 
 /**
  * The admin workflows in a real browser against the real stack (#21): the platform admin creates
@@ -16,21 +16,15 @@ import { type RunningStack, startTestStack } from './stack.js';
  */
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const WAIT = { timeoutMs: 20_000 };
-const ADMIN_PASSWORD = 'admin-password-1';
 
-let stack: RunningStack;
+let stack: SharedStack;
 let browser: TestBrowser;
 let admin: Api;
 const tenantName = uniqueName('Car plant');
 const manager = { username: uniqueName('mia'), password: '', newPassword: 'manager-password-1', id: '' };
 const operator = { username: uniqueName('olga'), password: '', newPassword: 'operator-password-1', id: '' };
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(stack.urls.http);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (page: Page, username: string, password: string) => signInAt(page, stack.urls.http, username, password);
 
 /** The first sign-in of an invited person: their own password, then the profile. */
 async function firstSignIn(page: Page, who: { username: string; password: string; newPassword: string }) {
@@ -69,26 +63,17 @@ async function assetsOfTenant(): Promise<{ id: string; name: string; parentId: s
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  stack = await startTestStack();
-  if (!stack.admin) throw new Error('the stack created no first admin on a fresh data dir');
-  admin = await Api.login(stack.urls.http, stack.admin.username, stack.admin.password);
-  await admin.call('POST', '/api/auth/password', {
-    currentPassword: stack.admin.password,
-    newPassword: ADMIN_PASSWORD,
-  });
-  await admin.call('PUT', '/api/auth/profile', { firstName: 'Ada', lastName: 'Admin', email: 'admin@example.com' });
-  browser = await launchBrowser();
+  ({ stack, admin, browser } = await openE2e());
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.close();
 }, 60_000);
 
 describe('admin workflows in a browser', () => {
   it('platform admin: creates a tenant, a site with an asset tree, invites people, changes a role, resets a password', async () => {
     const page = await browser.newUserPage();
-    await signIn(page, stack.admin?.username ?? '', ADMIN_PASSWORD);
+    await signIn(page, stack.admin.username, stack.admin.password);
     await page.getByRole('link', { name: 'Tenants' }).click();
     await page.getByRole('heading', { name: 'Tenants' }).waitFor();
     await page.getByLabel('Tenant name').fill(tenantName);
@@ -203,7 +188,7 @@ describe('admin workflows in a browser', () => {
 
   it('platform admin: the audit page shows those actions, filtered by actor and resource', async () => {
     const page = await browser.newUserPage();
-    await signIn(page, stack.admin?.username ?? '', ADMIN_PASSWORD);
+    await signIn(page, stack.admin.username, stack.admin.password);
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByLabel('Tenant', { exact: true }).selectOption({ label: tenantName });
     const rows = page.getByRole('table', { name: 'Audit entries' }).locator('tbody tr');

@@ -4,8 +4,8 @@ import { uniqueName, waitFor } from '@telemetry/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, connectDevice, type FakeDevice, handshake } from './api.js';
-import { launchBrowser, type TestBrowser } from './browser.js';
-import { type RunningStack, startTestStack } from './stack.js';
+import type { TestBrowser } from './browser.js';
+import { openE2e, type SharedStack, signIn as signInAt } from './shared.js';
 
 /**
  * Rules and alerts in a real browser (#21): a manager creates a maintenance rule (not a
@@ -19,7 +19,7 @@ const WAIT = { timeoutMs: 30_000 };
 // the site is in New York while the browser runs in Berlin: times must say the site's zone
 const SITE_ZONE = 'America/New_York';
 
-let stack: RunningStack;
+let stack: SharedStack;
 let browser: TestBrowser;
 let device: FakeDevice;
 let manager: Api;
@@ -29,10 +29,7 @@ const managerLogin = { username: uniqueName('manager'), password: 'manager-passw
 const operatorLogin = { username: '', password: 'operator-password-1' };
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(stack.urls.http);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInAt(page, stack.urls.http, username, password);
   await page.getByRole('heading', { name: 'Fleet' }).waitFor();
 }
 
@@ -48,14 +45,8 @@ const alertsOf = async (q: string) => (await manager.call<{ items: AlertItem[] }
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  stack = await startTestStack();
-  if (!stack.admin) throw new Error('the stack created no first admin on a fresh data dir');
-  const admin = await Api.login(stack.urls.http, stack.admin.username, stack.admin.password);
-  await admin.call('POST', '/api/auth/password', {
-    currentPassword: stack.admin.password,
-    newPassword: 'admin-password-1',
-  });
-  await admin.call('PUT', '/api/auth/profile', { firstName: 'Ada', lastName: 'Admin', email: 'admin@example.com' });
+  const { admin, ...shared } = await openE2e();
+  ({ stack, browser } = shared);
   const tenant = await admin.call<{ id: string }>('POST', '/api/tenants', {
     name: uniqueName('Ozone'),
     timezone: 'UTC',
@@ -132,13 +123,11 @@ beforeAll(async () => {
       (await manager.call<{ latest: Record<string, unknown> }>('GET', `/api/devices/${deviceId}`)).latest.uptime_s,
     { ...WAIT, message: 'history stored' },
   );
-  browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
   await device?.close().catch(() => {});
   await browser?.close();
-  await stack?.close();
 }, 60_000);
 
 describe('rules and alerts in a browser (#21)', () => {

@@ -4,8 +4,8 @@ import { uniqueName, waitFor } from '@telemetry/testing';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, connectDevice, type FakeDevice, handshake } from './api.js';
-import { launchBrowser, type TestBrowser } from './browser.js';
-import { type RunningStack, startTestStack } from './stack.js';
+import type { TestBrowser } from './browser.js';
+import { openE2e, type SharedStack, signIn as signInAt } from './shared.js';
 
 /**
  * Dashboards people compose (#21) in a real browser against the real stack (one start): a manager
@@ -17,7 +17,7 @@ import { type RunningStack, startTestStack } from './stack.js';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const WAIT = { timeoutMs: 20_000 };
 
-let stack: RunningStack;
+let stack: SharedStack;
 let browser: TestBrowser;
 let device: FakeDevice;
 let manager: Api;
@@ -29,10 +29,7 @@ const managerLogin = { username: uniqueName('boards-manager'), password: 'manage
 const viewerLogin = { username: uniqueName('boards-viewer'), password: 'viewer-password-1' };
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(stack.urls.http);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInAt(page, stack.urls.http, username, password);
   await page.getByRole('heading', { name: 'Fleet' }).waitFor({ timeout: WAIT.timeoutMs });
 }
 
@@ -51,14 +48,8 @@ const widget = (page: Page, kind: string) => page.locator(`[data-widget-kind="${
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  stack = await startTestStack();
-  if (!stack.admin) throw new Error('the stack created no first admin on a fresh data dir');
-  const admin = await Api.login(stack.urls.http, stack.admin.username, stack.admin.password);
-  await admin.call('POST', '/api/auth/password', {
-    currentPassword: stack.admin.password,
-    newPassword: 'admin-password-1',
-  });
-  await admin.call('PUT', '/api/auth/profile', { firstName: 'Ada', lastName: 'Admin', email: 'admin@example.com' });
+  const { admin, ...shared } = await openE2e();
+  ({ stack, browser } = shared);
 
   const tenant = await admin.call<{ id: string }>('POST', '/api/tenants', { name: uniqueName('Press shop') });
   const site = await admin.call<{ id: string }>('POST', '/api/sites', {
@@ -129,13 +120,11 @@ beforeAll(async () => {
         .temperature?.v === 21.5,
     { ...WAIT, message: 'first reading stored' },
   );
-  browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
   await device?.close().catch(() => {});
   await browser?.close();
-  await stack?.close();
 }, 60_000);
 
 describe('dashboards people compose', () => {

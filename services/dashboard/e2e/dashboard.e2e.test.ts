@@ -4,8 +4,8 @@ import { uniqueName, waitFor } from '@telemetry/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, connectDevice, type FakeDevice, handshake } from './api.js';
-import { launchBrowser, type TestBrowser } from './browser.js';
-import { type RunningStack, startTestStack } from './stack.js';
+import type { TestBrowser } from './browser.js';
+import { openE2e, type SharedStack, signIn as signInAt } from './shared.js';
 
 /**
  * The dashboard in a real browser against the real stack: sign in, a device's value changing
@@ -16,7 +16,7 @@ import { type RunningStack, startTestStack } from './stack.js';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const WAIT = { timeoutMs: 20_000 };
 
-let stack: RunningStack;
+let stack: SharedStack;
 let browser: TestBrowser;
 let device: FakeDevice;
 let manager: Api;
@@ -24,12 +24,7 @@ let deviceId: string;
 const managerLogin = { username: uniqueName('manager'), password: 'manager-password-1' };
 const operator = { username: '', password: '', newPassword: 'operator-password-1' };
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(stack.urls.http);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (page: Page, username: string, password: string) => signInAt(page, stack.urls.http, username, password);
 
 /** Text of the first element matching, polled until `expected` holds. */
 async function waitForText(
@@ -58,15 +53,8 @@ async function shot(page: Page, name: string): Promise<void> {
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  stack = await startTestStack();
-  if (!stack.admin) throw new Error('the stack created no first admin on a fresh data dir');
-  const admin = await Api.login(stack.urls.http, stack.admin.username, stack.admin.password);
-  // the first admin's password was generated and printed once: it is replaced at first sign-in
-  await admin.call('POST', '/api/auth/password', {
-    currentPassword: stack.admin.password,
-    newPassword: 'admin-password-1',
-  });
-  await admin.call('PUT', '/api/auth/profile', { firstName: 'Ada', lastName: 'Admin', email: 'admin@example.com' });
+  const { admin, ...shared } = await openE2e();
+  ({ stack, browser } = shared);
 
   // A tenant as its platform admin would set it up: a site in Berlin, a line with a press on it.
   const tenant = await admin.call<{ id: string }>('POST', '/api/tenants', {
@@ -148,14 +136,11 @@ beforeAll(async () => {
       message: 'first reading stored',
     },
   );
-
-  browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
   await device?.close().catch(() => {});
   await browser?.close();
-  await stack?.close();
 }, 60_000);
 
 describe('dashboard in a browser', () => {
@@ -316,8 +301,7 @@ describe('dashboard in a browser', () => {
 
   it('lets the platform admin pick or create a working tenant, then add a site and a rule in it', async () => {
     const page = await browser.newUserPage();
-    if (!stack.admin) throw new Error('no first admin');
-    await signIn(page, stack.admin.username, 'admin-password-1');
+    await signIn(page, stack.admin.username, stack.admin.password);
     await page.getByRole('link', { name: 'Sites and assets' }).click();
     const tenantName = uniqueName('Dispenser outlet');
     await page.getByLabel('Or a new tenant').fill(tenantName);
@@ -325,7 +309,7 @@ describe('dashboard in a browser', () => {
     await waitForText(page, '#tenant-picker-h ~ form select option:checked', (t) => t === tenantName, 'tenant picked');
     await page.getByLabel('Site name').fill('Tower B');
     await page.getByRole('button', { name: 'Add site' }).click();
-    const admin = await Api.login(stack.urls.http, stack.admin.username, 'admin-password-1');
+    const admin = await Api.login(stack.urls.http, stack.admin.username, stack.admin.password);
     const tenants = await admin.call<{ items: Array<{ id: string; name: string }> }>('GET', '/api/tenants');
     const tenant = tenants.items.find((t) => t.name === tenantName);
     expect(tenant).toBeDefined();

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { uniqueName, waitFor } from '@telemetry/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api } from './api.js';
-import { launchBrowser, type TestBrowser } from './browser.js';
-import { type RunningStack, startTestStack } from './stack.js';
+import type { Api } from './api.js';
+import type { TestBrowser } from './browser.js';
+import { openE2e, type SharedStack, signIn as signInAt } from './shared.js';
 
 /**
  * A firmware rollout from the dashboard (#18): a manager uploads an image and rolls it out to a
@@ -28,7 +28,7 @@ interface SimFleet {
 }
 type CreateFleet = (o: Record<string, unknown>) => SimFleet;
 
-let stack: RunningStack;
+let stack: SharedStack;
 let browser: TestBrowser;
 let fleet: SimFleet | undefined;
 let admin: Api;
@@ -36,24 +36,12 @@ let stateDir: string;
 let tenantId: string;
 const managerLogin = { username: uniqueName('ota-manager'), password: 'manager-password-1' };
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(stack.urls.http);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (page: Page, username: string, password: string) => signInAt(page, stack.urls.http, username, password);
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
   stateDir = await mkdtemp(join(tmpdir(), 'firmware-e2e-sim-'));
-  stack = await startTestStack();
-  if (!stack.admin) throw new Error('the stack created no first admin on a fresh data dir');
-  admin = await Api.login(stack.urls.http, stack.admin.username, stack.admin.password);
-  await admin.call('POST', '/api/auth/password', {
-    currentPassword: stack.admin.password,
-    newPassword: 'admin-password-1',
-  });
-  await admin.call('PUT', '/api/auth/profile', { firstName: 'Ada', lastName: 'Admin', email: 'admin@example.com' });
+  ({ stack, admin, browser } = await openE2e());
   const tenant = await admin.call<{ id: string }>('POST', '/api/tenants', { name: uniqueName('Pumps') });
   tenantId = tenant.id;
   await admin.call('POST', '/api/users', {
@@ -63,13 +51,11 @@ beforeAll(async () => {
     firstName: 'Mia',
     lastName: 'Manager',
   });
-  browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
   await fleet?.stop().catch(() => {});
   await browser?.close();
-  await stack?.close();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
