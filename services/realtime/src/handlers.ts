@@ -162,16 +162,16 @@ async function refresh(session: Session, ctx: HandlerContext, raw: unknown): Pro
     return ackError(new AppError('TOKEN_INVALID', 'The new token is for another user'));
   }
   session.user = result.user;
-  session.workView = await loadWorkView(ctx.directory, result.user, ctx.now()).catch(() => session.workView);
-  session.socket.data = { ...result, workView: session.workView };
   session.armExpiry(result.claims.exp, ctx.now());
+  // reads the user's work view again (once) and drops what the rights no longer allow
   await revalidate(session, ctx);
+  session.socket.data = { ...result, workView: session.workView };
   return { ok: true, exp: result.claims.exp };
 }
 
 /** Drops (and tells the client about) every subscription the user's current rights no longer allow. */
-export async function revalidate(session: Session, ctx: Pick<HandlerContext, 'directory'>): Promise<void> {
-  session.workView = await loadWorkView(ctx.directory, session.user, Date.now()).catch(() => session.workView);
+export async function revalidate(session: Session, ctx: Pick<HandlerContext, 'directory' | 'now'>): Promise<void> {
+  session.workView = await loadWorkView(ctx.directory, session.user, ctx.now()).catch(() => session.workView);
   let dropped = false;
   for (const [room, { scope, id }] of session.subscriptions) {
     try {

@@ -193,7 +193,7 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     directory,
     isRevoked,
     sessions: () => dispatcher.sessions.values(),
-    revalidate: (session) => revalidate(session, { directory }),
+    revalidate: (session) => revalidate(session, { directory, now }),
     metrics,
     logger,
   });
