@@ -132,6 +132,9 @@ function panels(r: BenchResult): Panel[] {
   ];
 }
 
+// a SIGTERM ends the run through 'exit', where the services' processes are stopped (stack/services.ts)
+process.once('SIGTERM', () => process.exit(143));
+
 main()
   .then(
     (code) => {

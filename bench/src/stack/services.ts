@@ -104,8 +104,15 @@ export async function startServices(env: Record<string, string>, timeoutMs = 180
     mqtt: await freePort(),
   };
   const running: Running[] = [];
+  // spawned, not forked: no IPC channel tells a service that the bench is gone, so a bench that
+  // exits without close() (an uncaught error, SIGTERM: see main.ts) takes them with it
+  const orphans = () => {
+    for (const p of running) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  };
+  process.once('exit', orphans);
   const close = async () => {
     for (const p of [...running].reverse()) await stop(p, 15_000);
+    process.off('exit', orphans);
   };
   // what docker-compose.yml gives each service on top of x-env
   const own: Record<ServiceName, Record<string, string>> = {
