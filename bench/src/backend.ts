@@ -40,6 +40,8 @@ export interface BackendOptions {
   rollupRequests: number;
   /** A first low-rate step not reported (JIT, consumer groups, pools); 0 = none. */
   warmupMs: number;
+  /** After each step, how long to wait for the rules to catch up (bounds a run's length); 0 = measure the lag only. */
+  rulesWaitMs: number;
   /** Kafka backend with our own broker: freeze it this long under load, then measure the backlog drain; 0 = none. */
   outageMs: number;
   log: (m: string) => void;
@@ -70,7 +72,7 @@ export interface RulesStep {
   expected: number;
   /** Messages the rules group had not processed when the step's events were all stored. */
   lagAtStored: number;
-  /** From then until the lag was 0; undefined when it was not within RULES_WAIT_MS. */
+  /** From then until the lag was 0; undefined when it was not within BackendOptions.rulesWaitMs. */
   catchUpSeconds: number | undefined;
   /** The lag when the bench stopped waiting (0 when it caught up). */
   lagAtEnd: number;
@@ -92,9 +94,6 @@ export interface BackendResult {
   rule: { describe: string; lagHow: string };
   notes: string[];
 }
-
-/** How long after a step the bench waits for the rules to catch up (bounds a run's length). */
-const RULES_WAIT_MS = 60_000;
 
 const STACK_ENV_DROP = ['KAFKA_BROKERS', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'HTTP_PORT', 'MQTT_PORT', 'DATA_DIR'];
 
@@ -401,13 +400,13 @@ export async function runBackend(o: BackendOptions): Promise<BackendResult> {
       const from = Date.now();
       const lagAtStored = await lags.lag();
       let lag = lagAtStored;
-      while (lag > 0 && Date.now() - from < Math.min(o.drainTimeoutMs, RULES_WAIT_MS)) {
+      while (lag > 0 && Date.now() - from < o.rulesWaitMs) {
         await new Promise((res) => setTimeout(res, 250));
         lag = await lags.lag();
       }
       const catchUpSeconds = lag === 0 ? (Date.now() - from) / 1000 : undefined;
       // alerts.v1 → realtime → socket, after the rules committed
-      const until = Date.now() + 5_000;
+      const until = Date.now() + Math.min(5_000, o.rulesWaitMs);
       while ((await observer.count()).alertsOpened < expected && Date.now() < until)
         await new Promise((res) => setTimeout(res, 200));
       return { expected, lagAtStored, catchUpSeconds, lagAtEnd: lag };

@@ -20,5 +20,7 @@ describe('pnpm bench --smoke', () => {
     expect(step?.check).toMatchObject({ lost: 0, duplicates: 0, distinct: step?.run.acked });
     expect(step?.observer.received).toBeGreaterThan(0);
     expect(step?.procs.find((p) => p.name === 'stack')?.rssPeakMb).toBeGreaterThan(0);
-  }, 120_000);
+    // under a load of ~30 on 2 cores (8 sessions' suites) the stack alone took 76 s to start and the
+    // whole smoke run 140 s; quiet, it is ~20 s
+  }, 300_000);
 });
