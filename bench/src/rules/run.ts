@@ -301,7 +301,8 @@ for (const rate of RATES) {
   let device = 0;
   const inflight = new Set<Promise<void>>();
   while (sent < total) {
-    const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * rate));
+    // at most 1000 per publish: a late loop must not make one Kafka request past the broker's size limit
+    const due = Math.min(total, sent + 1000, Math.floor(((Date.now() - start) / 1000) * rate));
     if (due > sent) {
       const now = Date.now();
       const batch = [];
@@ -309,6 +310,7 @@ for (const rate of RATES) {
       const p = bus.publish(topics.accepted, batch).finally(() => inflight.delete(p));
       inflight.add(p);
       published += batch.length;
+      if (sent < Math.floor(((Date.now() - start) / 1000) * rate)) continue;
     }
     await new Promise((r) => setTimeout(r, 5));
   }
