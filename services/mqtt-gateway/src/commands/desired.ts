@@ -2,9 +2,10 @@ import type { Bus, Subscription } from '@telemetry/bus';
 import { parseReport, type ShadowStore, toDesiredWire } from '@telemetry/commands';
 import { DeviceDesiredV1, DeviceTopics, decodeMessage } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
-import type { Aedes, Client } from 'aedes';
+import type { Aedes } from 'aedes';
 import type { Sessions } from '../handlers/sessions.js';
 import type { Session } from '../session.js';
+import { deviceTopic } from './device-topic.js';
 
 export interface DesiredDeps {
   broker: Aedes;
@@ -27,29 +28,14 @@ export interface DesiredDeps {
  */
 export function createDesiredPusher(deps: DesiredDeps) {
   const { broker, sessions, store, bus, logger } = deps;
-  const topicOf = DeviceTopics.desired;
+  const topic = deviceTopic(broker, sessions, DeviceTopics.desired);
   /** The version each live session was last given. */
   const given = new WeakMap<Session, number>();
   let subscription: Subscription | undefined;
 
-  const subscribed = (client: Client, deviceId: string): boolean =>
-    Boolean((client as Client & { subscriptions?: Record<string, unknown> }).subscriptions?.[topicOf(deviceId)]);
-
-  function publish(deviceId: string, payload: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      broker.publish(
-        { cmd: 'publish', topic: topicOf(deviceId), payload, qos: 1, dup: false, retain: false },
-        (err?: Error) => (err ? reject(err) : resolve()),
-      );
-    });
-  }
-
   /** Pushes the current document to these devices when connected here and subscribed (`again`: even if given already). */
   async function push(deviceIds: string[], again: boolean): Promise<number> {
-    const ready = deviceIds.filter((id) => {
-      const client = sessions.client(id);
-      return client !== undefined && subscribed(client, id);
-    });
+    const ready = deviceIds.filter((id) => topic.listening(id));
     if (ready.length === 0) return 0;
     let pushed = 0;
     for (const shadow of await store.get(ready)) {
@@ -59,7 +45,7 @@ export function createDesiredPusher(deps: DesiredDeps) {
       if (!session || shadow.version === 0) continue;
       if (!again && (given.get(session) ?? -1) >= shadow.version) continue;
       given.set(session, shadow.version);
-      await publish(shadow.deviceId, Buffer.from(JSON.stringify(toDesiredWire(shadow))));
+      await topic.publish(shadow.deviceId, Buffer.from(JSON.stringify(toDesiredWire(shadow))));
       pushed++;
     }
     return pushed;
@@ -70,16 +56,8 @@ export function createDesiredPusher(deps: DesiredDeps) {
       logger.warn({ err, deviceIds }, 'desired configuration not pushed; the sweep retries'),
     );
 
-  broker.on('subscribe', (subs: Array<{ topic: string }>, client: Client) => {
-    const session = sessions.get(client);
-    if (session && subs.some((s) => s.topic === topicOf(session.identity.deviceId)))
-      later([session.identity.deviceId], true);
-  });
-  // a persistent session comes back with its subscription restored: no SUBSCRIBE is sent
-  broker.on('clientReady', (client: Client) => {
-    const session = sessions.get(client);
-    if (session) later([session.identity.deviceId], false);
-  });
+  // a SUBSCRIBE asks for the document again; a restored session is given what it lacks
+  topic.onDeviceListening((deviceId, subscribed) => later([deviceId], subscribed));
 
   return {
     /** The device reported on devices/{id}/reported what it applied. */

@@ -1,10 +1,11 @@
 import type { Bus, Subscription } from '@telemetry/bus';
-import { type Command, type CommandStore, parseReply, toWire } from '@telemetry/commands';
+import { type CommandStore, parseReply, toWire } from '@telemetry/commands';
 import { DeviceCommandV1, DeviceTopics, decodeMessage } from '@telemetry/contracts';
 import type { Logger } from '@telemetry/observability';
 import type { Aedes, Client } from 'aedes';
 import type { Sessions } from '../handlers/sessions.js';
 import type { Session } from '../session.js';
+import { deviceTopic } from './device-topic.js';
 
 export interface DispatcherDeps {
   broker: Aedes;
@@ -28,41 +29,20 @@ export interface DispatcherDeps {
 export function createDispatcher(deps: DispatcherDeps) {
   const { broker, sessions, store, bus, logger } = deps;
   const topicOf = DeviceTopics.commands;
+  const topic = deviceTopic(broker, sessions, topicOf);
   const busy = new Set<string>();
   let subscription: Subscription | undefined;
 
-  const subscribed = (client: Client, deviceId: string): boolean =>
-    Boolean((client as Client & { subscriptions?: Record<string, unknown> }).subscriptions?.[topicOf(deviceId)]);
-
-  function publish(deviceId: string, c: Command): Promise<void> {
-    return new Promise((resolve, reject) => {
-      broker.publish(
-        {
-          cmd: 'publish',
-          topic: topicOf(deviceId),
-          payload: Buffer.from(JSON.stringify(toWire(c))),
-          qos: 1,
-          dup: false,
-          retain: false,
-        },
-        (err?: Error) => (err ? reject(err) : resolve()),
-      );
-    });
-  }
-
   /** Sends the device's open commands (`queuedOnly`: leave those already sent once to the next reconnect). */
   async function deliver(deviceIds: string[], queuedOnly: boolean): Promise<number> {
-    const ready = deviceIds.filter((id) => {
-      const client = sessions.client(id);
-      return client && !busy.has(id) && subscribed(client, id);
-    });
+    const ready = deviceIds.filter((id) => !busy.has(id) && topic.listening(id));
     if (ready.length === 0) return 0;
     for (const id of ready) busy.add(id);
     try {
       const open = await store.open(ready, { queuedOnly, limit: 100 * ready.length });
       for (const c of open) {
         if (!sessions.client(c.deviceId)) continue;
-        await publish(c.deviceId, c);
+        await topic.publish(c.deviceId, Buffer.from(JSON.stringify(toWire(c))));
       }
       await store.markSent(open.map((c) => c.id));
       return open.length;
@@ -76,16 +56,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       logger.warn({ err, deviceIds }, 'command delivery failed; the sweep retries'),
     );
 
-  broker.on('subscribe', (subs: Array<{ topic: string }>, client: Client) => {
-    const session = sessions.get(client);
-    if (session && subs.some((s) => s.topic === topicOf(session.identity.deviceId)))
-      later([session.identity.deviceId], false);
-  });
-  // a persistent session comes back with its subscription restored: no SUBSCRIBE is sent
-  broker.on('clientReady', (client: Client) => {
-    const session = sessions.get(client);
-    if (session) later([session.identity.deviceId], false);
-  });
+  topic.onDeviceListening((deviceId) => later([deviceId], false));
+
   return {
     /** The device PUBACKed a message (see acks.ts): a command's is recorded as delivered. */
     acknowledged(client: Client, packet: { topic: string; payload: Buffer }): void {
