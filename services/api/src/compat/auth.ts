@@ -1,3 +1,12 @@
+import {
+  DispenserUser,
+  SeedAuthCheck,
+  SeedLogin,
+  SeedLogout,
+  SeedMe,
+  SeedRegistered,
+  TokenPair,
+} from '@telemetry/api-contract';
 import { Roles } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
@@ -58,6 +67,7 @@ export function registerAuthCompatRoutes(
     before: [limits.login],
     body: Login,
     example: { username: 'admin', password: 'password' },
+    response: SeedLogin,
     handler: async ({ body, res }) => {
       const s = await auth.login(body.username, body.password);
       setSessionCookies(res, secure, s.access, s.refresh);
@@ -72,6 +82,7 @@ export function registerAuthCompatRoutes(
     tags: ['compat-ozone'],
     access: 'public',
     aliasOf: '/api/auth/logout',
+    response: SeedLogout,
     handler: async ({ req, res }) => {
       await logout(ctx, auth, req, undefined);
       clearSessionCookies(res, secure);
@@ -112,6 +123,7 @@ export function registerAuthCompatRoutes(
       last_name: 'Doe',
     },
     status: 201,
+    response: SeedRegistered,
     handler: async ({ body, auth: who }) => {
       const user = await auth.register(who, {
         inviteToken: body.invite_token,
@@ -139,6 +151,7 @@ export function registerAuthCompatRoutes(
     access: 'user',
     duringSetup: true,
     aliasOf: '/api/auth/me',
+    response: SeedMe,
     handler: async ({ principal }) => ({ success: true, user: presentOzoneUser(await auth.me(principal.userId)) }),
   });
 
@@ -148,6 +161,7 @@ export function registerAuthCompatRoutes(
     summary: 'Whether the request is signed in (ozone seed shape); never 401',
     tags: ['compat-ozone'],
     access: 'public',
+    response: SeedAuthCheck,
     handler: async ({ req }) => {
       try {
         const who = await ctx.authenticate(req);
@@ -169,6 +183,7 @@ export function registerAuthCompatRoutes(
     before: [limits.login],
     body: Login,
     example: { username: 'customer1', password: 'User1@1234' },
+    response: TokenPair,
     handler: async ({ body }) => {
       const s = await auth.login(body.username, body.password);
       return { access: s.access.token, refresh: s.refresh.token };
@@ -185,6 +200,7 @@ export function registerAuthCompatRoutes(
     before: [limits.login],
     body: z.object({ refresh: z.string().min(1).max(200) }),
     example: { refresh: 'the refresh token' },
+    response: TokenPair,
     handler: async ({ body }) => {
       const s = await auth.refresh(body.refresh);
       return { access: s.access.token, refresh: s.refresh.token };
@@ -225,6 +241,7 @@ function registerDispenserAuthRoutes(
     }),
     example: { username: 'facilities', password: 'password123', email: 'facilities@example.com' },
     status: 201,
+    response: DispenserUser,
     handler: async ({ body, auth: who }) => {
       const user = await auth.register(who, {
         inviteToken: body.invite_token,
@@ -250,6 +267,7 @@ function registerDispenserAuthRoutes(
     before: [limits.login],
     body: Login,
     example: { username: 'facilities', password: 'password123' },
+    response: SeedLogin,
     handler: async ({ body }) => loginAnswer(await auth.login(body.username, body.password)),
   });
 
@@ -268,6 +286,7 @@ function registerDispenserAuthRoutes(
     aliasOf: '/api/auth/refresh',
     before: [limits.login],
     query: z.object({ refresh: z.string().min(1).max(200).optional() }),
+    response: TokenPair,
     handler: async ({ query, req }) =>
       refresh(query.refresh ?? req.header('x-refresh-token') ?? readRefreshCookie(req) ?? undefined),
   });
@@ -281,6 +300,7 @@ function registerDispenserAuthRoutes(
     before: [limits.login],
     body: z.object({ refresh: z.string().min(1).max(200) }),
     example: { refresh: 'the refresh token' },
+    response: TokenPair,
     handler: async ({ body }) => refresh(body.refresh),
   });
 }

@@ -24,6 +24,8 @@ export interface TypedAlias {
   /** Extra list filters: `user_id` (assets visible to that user), `device_id` (bound device). */
   filters?: ('user_id' | 'device_id')[];
   example: Record<string, unknown>;
+  /** One item as answered (@telemetry/api-contract): the list answers an array of them. */
+  response: z.ZodType;
   /** Adds fields computed from other tables (a machine's bound device). */
   decorate?: (rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
 }
@@ -76,6 +78,7 @@ export function registerTypedAlias(table: RouteTable, ctx: ApiContext, alias: Ty
     tags: [alias.tag],
     access: 'assets:read',
     query: listQuery,
+    response: z.array(alias.response),
     aliasOf: `/api/assets?type=${alias.type}`,
     handler: async ({ query, principal, res }) => {
       const q = query as Record<string, unknown> & { limit: number; cursor?: string; is_active?: boolean };
@@ -108,6 +111,7 @@ export function registerTypedAlias(table: RouteTable, ctx: ApiContext, alias: Ty
     body: Body,
     example: alias.example as never,
     status: 201,
+    response: alias.response,
     aliasOf: '/api/assets',
     handler: async ({ body, principal }) => {
       const b = body as Record<string, unknown>;
@@ -138,6 +142,7 @@ export function registerTypedAlias(table: RouteTable, ctx: ApiContext, alias: Ty
     tags: [alias.tag],
     access: 'assets:read',
     params,
+    response: alias.response,
     aliasOf: '/api/assets/{assetId}',
     handler: async ({ params: p, principal }) => one(principal, (p as Record<string, string>)[alias.param] as string),
   });
@@ -152,6 +157,7 @@ export function registerTypedAlias(table: RouteTable, ctx: ApiContext, alias: Ty
       params,
       body: Patch,
       example: { name: `${alias.example.name as string} (renamed)` } as never,
+      response: alias.response,
       aliasOf: '/api/assets/{assetId}',
       handler: async ({ params: p, body, principal }) => {
         const assetId = (p as Record<string, string>)[alias.param] as string;

@@ -1,3 +1,4 @@
+import { Dispenser, DispenserLevelReport, Floor, Pantry } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../../context.js';
 import type { RouteTable } from '../../http/route-table.js';
@@ -33,6 +34,7 @@ function registerTree(
     params: z.object({ dispenserId: id }),
     body: z.object({ current_level: z.number().finite().min(0).max(1_000_000) }),
     example: { current_level: 5 },
+    response: DispenserLevelReport,
     handler: async ({ params, body, principal }) =>
       dispensers.reportLevel(principal, params.dispenserId, body.current_level),
   });
@@ -46,6 +48,7 @@ function registerTree(
     fields: { number: z.number().int().nullable(), description: z.string().max(1000) },
     filters: ['user_id'],
     example: { name: 'Floor 1', number: 1 },
+    response: Floor,
   });
   registerTypedAlias(table, ctx, {
     base: `${prefix}/pantries`,
@@ -56,6 +59,7 @@ function registerTree(
     parent: { type: 'floor', field: 'floor', query: 'floor' },
     fields: { description: z.string().max(1000) },
     example: { name: 'Pantry A' },
+    response: Pantry,
   });
   registerTypedAlias(table, ctx, {
     base: `${prefix}/dispensers`,
@@ -72,5 +76,6 @@ function registerTree(
       current_level: z.number().min(0).nullable(),
     },
     example: { name: 'Coffee 1', dispenser_type: 'coffee', capacity: 100, low_level_threshold: 20 },
+    response: Dispenser,
   });
 }

@@ -1,3 +1,4 @@
+import { Machine, Outlet } from '@telemetry/api-contract';
 import { latestValues, listRawEvents } from '@telemetry/timeseries';
 import { z } from 'zod';
 import { createAsset, getAsset } from '../../assets/service.js';
@@ -70,6 +71,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
       number_of_machines: z.number().int().nullable(),
     },
     example: { name: 'Outlet Name', address: 'Address', contact_person: 'Contact Name', is_active: true },
+    response: Outlet,
   };
   const machines: TypedAlias = {
     base: '/api/machines',
@@ -81,6 +83,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     fields: {},
     filters: ['device_id'],
     example: { name: 'Machine Name', is_active: true },
+    response: Machine,
     decorate: machineDecorate,
   };
 
@@ -94,6 +97,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     body: z.object({ device_id: deviceId, outlet_id: id, name: z.string().min(1).max(200) }),
     example: { device_id: 'esp32-001', outlet_id: '00000000-0000-4000-8000-000000000000', name: 'Machine A' },
     status: 201,
+    response: Machine,
     handler: async ({ body, principal }) => {
       const machineId = await store.withTransaction(async (c) => {
         const device = await getDevice(c, principal, body.device_id);
