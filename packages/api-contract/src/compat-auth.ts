@@ -19,7 +19,7 @@ const OzoneUser = z.strictObject({
 });
 
 /** The energy seed's roles: `client` is our viewer (never named `viewer` in its answers). */
-const EnergyRole = z.enum(['client', 'admin', 'manager', 'operator']);
+export const EnergyRole = z.enum(['client', 'admin', 'manager', 'operator']);
 
 /** simplejwt's pair: POST /api/token/, the refresh routes. */
 export const TokenPair = z.strictObject({ access: z.string(), refresh: z.string() });

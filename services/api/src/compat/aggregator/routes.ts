@@ -1,3 +1,4 @@
+import { AggregatedReadings, UploadedReadings } from '@telemetry/api-contract';
 import { isPlatformAdmin } from '@telemetry/auth';
 import { ReadingBatch } from '@telemetry/contracts';
 import { queryRollups } from '@telemetry/timeseries';
@@ -39,6 +40,7 @@ export function registerAggregatorRoutes(table: RouteTable, ctx: ApiContext): vo
       },
     ],
     status: 201,
+    response: UploadedReadings,
     handler: async ({ body, principal }) => aggregator.upload(principal, body),
   });
 
@@ -49,6 +51,7 @@ export function registerAggregatorRoutes(table: RouteTable, ctx: ApiContext): vo
     tags: ['compat-aggregator'],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/aggregate',
+    response: AggregatedReadings,
     query: z.object({
       start: isoTime,
       end: isoTime,

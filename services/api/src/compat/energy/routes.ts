@@ -1,3 +1,4 @@
+import { EnergyDevice, EnergyMapping, EnergyUser } from '@telemetry/api-contract';
 import { hasPermission } from '@telemetry/auth';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
@@ -40,6 +41,7 @@ export function registerEnergyRoutes(table: RouteTable, ctx: ApiContext): void {
     access: 'users:read',
     aliasOf: '/api/users',
     query: listQuery,
+    response: z.array(EnergyUser),
     handler: async ({ query, principal }) => energy.listUsers(principal, query.limit),
   });
 
@@ -47,6 +49,7 @@ export function registerEnergyRoutes(table: RouteTable, ctx: ApiContext): void {
     method: 'get',
     path: '/api/users/:userId/',
     summary: 'One user (energy seed shape); anyone may read themselves',
+    response: EnergyUser,
     tags: [TAG],
     access: 'user',
     aliasOf: '/api/users/{userId}',
@@ -61,6 +64,7 @@ export function registerEnergyRoutes(table: RouteTable, ctx: ApiContext): void {
     method: 'put',
     path: '/api/users/:userId/update/',
     summary: 'Change a user’s profile (energy seed shape)',
+    response: EnergyUser,
     tags: [TAG],
     access: 'users:write',
     aliasOf: '/api/users/{userId}',
@@ -106,6 +110,7 @@ export function registerEnergyRoutes(table: RouteTable, ctx: ApiContext): void {
     access: 'assets:read',
     aliasOf: '/api/assets?type=meter',
     query: z.object({ ...pageQuery, limit: listQuery.shape.limit }),
+    response: z.array(EnergyDevice),
     handler: async ({ query, principal, res }) =>
       cursorInHeader(res, await energy.listDevices(principal, query.limit, query.cursor)),
   });
@@ -114,6 +119,7 @@ export function registerEnergyRoutes(table: RouteTable, ctx: ApiContext): void {
     method: 'post',
     path: '/api/devices/create/',
     summary: 'Create an energy device (max_consumption and price are numbers ≥ 0)',
+    response: EnergyDevice,
     tags: [TAG],
     access: 'assets:write',
     aliasOf: '/api/assets',
@@ -132,6 +138,7 @@ export function registerEnergyRoutes(table: RouteTable, ctx: ApiContext): void {
     method: 'get',
     path: '/api/devices/:meterId/',
     summary: 'One energy device',
+    response: EnergyDevice,
     tags: [TAG],
     access: 'assets:read',
     aliasOf: '/api/assets/{assetId}',
@@ -143,6 +150,7 @@ export function registerEnergyRoutes(table: RouteTable, ctx: ApiContext): void {
     method: 'put',
     path: '/api/devices/:meterId/update/',
     summary: 'Change an energy device (only the fields sent)',
+    response: EnergyDevice,
     tags: [TAG],
     access: 'assets:write',
     aliasOf: '/api/assets/{assetId}',
@@ -168,6 +176,7 @@ export function registerEnergyRoutes(table: RouteTable, ctx: ApiContext): void {
     method: 'post',
     path: '/api/devices/assign/',
     summary: 'Assign an energy device to a user (several users may share one device)',
+    response: EnergyMapping,
     tags: [TAG],
     access: 'users:write',
     aliasOf: '/api/users/{userId}/assignments',
@@ -195,6 +204,7 @@ export function registerEnergyRoutes(table: RouteTable, ctx: ApiContext): void {
     method: 'get',
     path: '/api/mappings/',
     summary: 'Every user–device assignment of the tenant (energy devices)',
+    response: z.array(EnergyMapping),
     tags: [TAG],
     access: 'users:read',
     query: listQuery,
