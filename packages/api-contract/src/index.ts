@@ -12,7 +12,18 @@ export { AggregatedReadings, UploadedReadings } from './compat-aggregator.js';
 export { SeedAuthCheck, SeedLogin, SeedLogout, SeedMe, SeedRegistered, TokenPair } from './compat-auth.js';
 export { Dispenser, DispenserLevelReport, DispenserUser, Floor, Pantry } from './compat-dispenser.js';
 export { EnergyDevice, EnergyMapping, EnergyUser } from './compat-energy.js';
-export { Machine, Outlet } from './compat-ozone.js';
+export {
+  DeviceCommandAck,
+  DeviceCommandPoll,
+  Machine,
+  Outlet,
+  OzoneDevice,
+  OzoneDevicesData,
+  OzoneEvent,
+  OzoneFlushed,
+  OzoneLatest,
+  OzoneSummary,
+} from './compat-ozone.js';
 export { ConflictPage, TenantConflictPage } from './conflicts.js';
 export { Dashboard, DashboardLayout, DashboardSummary, Widget } from './dashboards.js';
 export { DecoderTestResult, SavedDecoder, TypeDecoder } from './decoders.js';

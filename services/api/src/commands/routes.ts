@@ -1,4 +1,4 @@
-import { Command, CommandList } from '@telemetry/api-contract';
+import { Command, CommandList, DeviceCommandAck, DeviceCommandPoll } from '@telemetry/api-contract';
 import { type CommandStore, createCommandStore, parseReply, toWire } from '@telemetry/commands';
 import { AppError } from '@telemetry/contracts';
 import { z } from 'zod';
@@ -104,6 +104,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
   table.add({
     method: 'get',
     path: '/api/device/commands/',
+    response: DeviceCommandPoll,
     summary: 'Device: the commands waiting for it (long poll: `?wait=N` holds the request up to N seconds)',
     description:
       'Authenticated by the device token. Answers `{"commands":[...]}` as soon as there is one (or after `wait`). ' +
@@ -128,6 +129,7 @@ export function registerCommandRoutes(table: RouteTable, ctx: ApiContext, store?
   table.add({
     method: 'post',
     path: '/api/device/commands/ack/',
+    response: DeviceCommandAck,
     summary: 'Device: acknowledge a command, with its reply when one is expected',
     description:
       'Body: `{"id":"<command id>","status":"ok"|"error","result":...,"error":"..."}` (all but `id` optional).',

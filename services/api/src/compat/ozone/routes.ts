@@ -1,4 +1,13 @@
-import { Machine, Outlet } from '@telemetry/api-contract';
+import {
+  Machine,
+  Outlet,
+  OzoneDevice,
+  OzoneDevicesData,
+  OzoneEvent,
+  OzoneFlushed,
+  OzoneLatest,
+  OzoneSummary,
+} from '@telemetry/api-contract';
 import { latestValues, listRawEvents } from '@telemetry/timeseries';
 import { z } from 'zod';
 import { createAsset, getAsset } from '../../assets/service.js';
@@ -119,6 +128,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     method: 'get',
     path: '/api/machines/unregistered/',
     summary: 'Devices of the tenant (with telemetry or not) not bound to any machine',
+    response: z.array(OzoneDevice),
     tags: [TAG],
     access: 'devices:read',
     query: z.object({ ...pageQuery }),
@@ -154,6 +164,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
       tags: [TAG],
       access: 'devices:read',
       aliasOf: `/api/devices?status=${status}`,
+      response: z.array(OzoneDevice),
       query: z.object({ ...pageQuery }),
       handler: async ({ query, principal, res }) => {
         const page = await listDevices(store.pool, principal, { ...query, status });
@@ -166,6 +177,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     method: 'get',
     path: '/api/devices-data/',
     summary: 'Devices with status and counts, for the UI',
+    response: OzoneDevicesData,
     tags: [TAG],
     access: 'devices:read',
     query: z.object({ ...pageQuery }),
@@ -188,6 +200,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/events',
+    response: z.array(OzoneEvent),
     query: z.object({
       device_id: deviceId.optional(),
       days: z.coerce.number().positive().max(3660).default(7),
@@ -225,6 +238,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/summary',
+    response: OzoneSummary,
     query: z.object({ device_id: deviceId }),
     handler: async ({ query, principal }) => {
       const device = await getDevice(store.pool, principal, query.device_id);
@@ -241,6 +255,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/latest',
+    response: OzoneLatest,
     query: z.object({ device_id: deviceId }),
     handler: async ({ query, principal }) => {
       const sel = await selectDevices(store.pool, principal, { deviceIds: [query.device_id] });
@@ -314,6 +329,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     tags: [TAG],
     access: 'telemetry:purge',
     aliasOf: '/api/telemetry/tenants/{tenantId}',
+    response: OzoneFlushed,
     query: z.object({ confirm: z.string().max(200).optional(), tenant_id: id.optional() }),
     body: z.object({ confirm: z.string().max(200).optional() }),
     example: { confirm: 'Acme Plant' },
