@@ -7,6 +7,8 @@ import {
   OzoneFlushed,
   OzoneLatest,
   OzoneSummary,
+  Stats,
+  StatsOptions,
 } from '@telemetry/api-contract';
 import { latestValues, listRawEvents } from '@telemetry/timeseries';
 import { z } from 'zod';
@@ -223,6 +225,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     method: 'get',
     path: '/api/events/analytics/',
     summary: 'Usage per day of a device (or all) over the last N days',
+    response: Stats,
     tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/stats',
@@ -273,6 +276,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     method: 'get',
     path: '/api/test/stats/',
     summary: 'Usage statistics with labels and series (ozone seed names)',
+    response: Stats,
     tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/stats',
@@ -284,6 +288,7 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     method: 'get',
     path: '/api/test/stats-options/',
     summary: 'Filter options: outlets, machines of an outlet, devices of a machine',
+    response: StatsOptions,
     tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/stats-options',
