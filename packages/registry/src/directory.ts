@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { createBatchLoader } from './batch.js';
 import { one } from './db.js';
 import { DEVICE_COLUMNS, type DeviceRow, toRecord } from './rows.js';
 import { normalizeMac } from './secrets.js';
@@ -28,6 +29,22 @@ export async function getDevice(db: pg.Pool | pg.PoolClient, deviceId: string, s
 
 export function createDeviceDirectory(deps: { pool: pg.Pool }): DeviceDirectory {
   const { pool } = deps;
+
+  /**
+   * The MQTT gateway asks at every CONNECT (awaited before the CONNACK): a connect storm's lookups
+   * of one event loop turn are one query, not one per device (on the embedded store's single
+   * connection, one statement per CONNECT was most of a storm's database time).
+   */
+  const decoderRowById = createBatchLoader<string, { tenant_id: string; decoder: unknown }>(async (ids) => {
+    const { rows } = await pool.query<{ id: string; tenant_id: string; decoder: unknown }>(
+      `SELECT d.id, d.tenant_id, dt.decoder FROM devices d
+       JOIN device_types dt ON dt.tenant_id = d.tenant_id AND dt.name = d.device_type
+       WHERE d.id = ANY($1::text[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  });
+
   return {
     get: (deviceId, scope) => getDevice(pool, deviceId, scope),
 
@@ -51,13 +68,8 @@ export function createDeviceDirectory(deps: { pool: pg.Pool }): DeviceDirectory 
     },
 
     async decoderOf(tenantId, deviceId) {
-      const { rows } = await pool.query<{ decoder: unknown }>(
-        `SELECT dt.decoder FROM devices d
-         JOIN device_types dt ON dt.tenant_id = d.tenant_id AND dt.name = d.device_type
-         WHERE d.id = $1 AND d.tenant_id = $2`,
-        [deviceId, tenantId],
-      );
-      return rows[0]?.decoder ?? null;
+      const row = await decoderRowById(deviceId);
+      return row && row.tenant_id === tenantId ? (row.decoder ?? null) : null;
     },
   };
 }

@@ -217,6 +217,22 @@ describe('registry', () => {
       'burst-2',
     ]);
   });
+
+  it("answers a burst of CONNECT decoder lookups (one batched query) each with its own device type's decoder, in its own tenant only", async () => {
+    const q = db.store.pool;
+    const spec = { metrics: { t: { path: 'temp' } } };
+    await q.query(`INSERT INTO device_types (tenant_id, name, decoder) VALUES ($1, 'dec-typed', $2)`, [tenantA, spec]);
+    await registry.lifecycle.preRegister({ tenantId: tenantA, deviceId: 'dec-1', deviceType: 'dec-typed' });
+    await registry.lifecycle.preRegister({ tenantId: tenantA, deviceId: 'dec-2' });
+    const results = await Promise.all([
+      registry.directory.decoderOf(tenantA, 'dec-1'),
+      registry.directory.decoderOf(tenantA, 'dec-2'),
+      registry.directory.decoderOf(tenantB, 'dec-1'),
+      registry.directory.decoderOf(tenantA, 'dec-unknown'),
+      registry.directory.decoderOf(tenantA, 'dec-1'),
+    ]);
+    expect(results).toEqual([spec, null, null, null, spec]);
+  });
 });
 
 const message = async (p: Promise<unknown>) => {
