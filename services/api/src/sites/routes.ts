@@ -1,7 +1,7 @@
-import { page, Site } from '@telemetry/api-contract';
+import { Site } from '@telemetry/api-contract';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
-import { mapPage } from '../http/pagination.js';
+import { addResourceRoutes } from '../http/resource-routes.js';
 import type { RouteTable } from '../http/route-table.js';
 import { attributes, id, pageQuery, qBool, timeZone } from '../http/validation.js';
 import { createSiteService, presentSite } from './service.js';
@@ -15,74 +15,42 @@ const SiteBody = z.object({
   attributes: attributes.optional(),
   tenantId: id.optional(),
 });
-const SiteParams = z.object({ siteId: id });
 
 export function registerSiteRoutes(table: RouteTable, ctx: ApiContext): void {
-  const sites = createSiteService(ctx.store);
-
-  table.add({
-    method: 'get',
+  addResourceRoutes(table, {
     path: '/api/sites',
-    summary: 'Sites (physical locations) of the tenant',
+    param: 'siteId',
     tags: ['assets'],
-    access: 'assets:read',
-    query: z.object({
-      ...pageQuery,
-      active: qBool.optional(),
-      q: z.string().max(100).optional(),
-      tenantId: id.optional(),
-    }),
-    response: page(Site),
-    handler: async ({ query, principal }) => mapPage(await sites.list(principal, query), presentSite),
-  });
-
-  table.add({
-    method: 'post',
-    path: '/api/sites',
-    summary: 'Create a site',
-    tags: ['assets'],
-    access: 'assets:write',
-    body: SiteBody,
-    example: { name: 'Head office', address: '1 Main St', timezone: 'Europe/Berlin' },
-    status: 201,
-    response: Site,
-    handler: async ({ body, principal }) => presentSite(await sites.create(principal, body)),
-  });
-
-  table.add({
-    method: 'get',
-    path: '/api/sites/:siteId',
-    summary: 'One site',
-    tags: ['assets'],
-    access: 'assets:read',
-    params: SiteParams,
-    response: Site,
-    handler: async ({ params, principal }) => presentSite(await sites.get(principal, params.siteId)),
-  });
-
-  for (const method of ['patch', 'put'] as const) {
-    table.add({
-      method,
-      path: '/api/sites/:siteId',
-      summary: method === 'patch' ? 'Change a site' : 'Change a site (same as PATCH)',
-      tags: ['assets'],
+    item: Site,
+    present: presentSite,
+    service: createSiteService(ctx.store),
+    list: {
+      summary: 'Sites (physical locations) of the tenant',
+      access: 'assets:read',
+      query: z.object({
+        ...pageQuery,
+        active: qBool.optional(),
+        q: z.string().max(100).optional(),
+        tenantId: id.optional(),
+      }),
+    },
+    create: {
+      summary: 'Create a site',
       access: 'assets:write',
-      params: SiteParams,
+      body: SiteBody,
+      example: { name: 'Head office', address: '1 Main St', timezone: 'Europe/Berlin' },
+    },
+    get: { summary: 'One site', access: 'assets:read' },
+    update: {
+      summary: 'Change a site',
+      access: 'assets:write',
       body: SiteBody.omit({ tenantId: true }).partial(),
       example: { contactPerson: 'Jane Roe' },
-      response: Site,
-      handler: async ({ params, body, principal }) => presentSite(await sites.update(principal, params.siteId, body)),
-    });
-  }
-
-  table.add({
-    method: 'delete',
-    path: '/api/sites/:siteId',
-    summary: 'Delete a site; one that still has assets is refused (409) with how many',
-    tags: ['assets'],
-    access: 'assets:write',
-    params: SiteParams,
-    status: 204,
-    handler: ({ params, principal }) => sites.remove(principal, params.siteId),
+      methods: ['patch', 'put'],
+    },
+    remove: {
+      summary: 'Delete a site; one that still has assets is refused (409) with how many',
+      access: 'assets:write',
+    },
   });
 }

@@ -1,14 +1,12 @@
-import { page, Tenant } from '@telemetry/api-contract';
+import { Tenant } from '@telemetry/api-contract';
 import { MAX_LATE_WINDOW_DAYS } from '@telemetry/contracts';
 import { purgeTelemetry, type TelemetryPolicy } from '@telemetry/timeseries';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
-import { mapPage } from '../http/pagination.js';
+import { addResourceRoutes } from '../http/resource-routes.js';
 import type { RouteTable } from '../http/route-table.js';
-import { confirmQuery, id, pageQuery, timeZone } from '../http/validation.js';
+import { confirmQuery, pageQuery, timeZone } from '../http/validation.js';
 import { createTenantService, presentTenant } from './service.js';
-
-const TenantParams = z.object({ tenantId: id });
 
 /**
  * Whole days, 1..36500 (100 years), or null (keep forever / never compress). The pipeline's
@@ -55,65 +53,35 @@ const TenantBody = z.object({
 
 export function registerTenantRoutes(table: RouteTable, ctx: ApiContext): void {
   const tenants = createTenantService({ store: ctx.store, publish: ctx.publish, purge: purgeTelemetry });
-
-  table.add({
-    method: 'get',
+  addResourceRoutes(table, {
     path: '/api/tenants',
-    summary: 'Tenants: every one for a platform admin, else the caller’s own',
+    param: 'tenantId',
     tags: ['tenants'],
-    access: 'user',
-    query: z.object({ ...pageQuery }),
-    response: page(Tenant),
-    handler: async ({ query, principal }) => mapPage(await tenants.list(principal, query), presentTenant),
-  });
-
-  table.add({
-    method: 'post',
-    path: '/api/tenants',
-    summary: 'Create a tenant (platform admin)',
-    tags: ['tenants'],
-    access: 'platform',
-    body: TenantBody,
-    example: { name: 'Acme Plant', externalId: 'b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df', timezone: 'Europe/Berlin' },
-    status: 201,
-    response: Tenant,
-    handler: async ({ body, principal }) => presentTenant(await tenants.create(principal, body)),
-  });
-
-  table.add({
-    method: 'get',
-    path: '/api/tenants/:tenantId',
-    summary: 'One tenant',
-    tags: ['tenants'],
-    access: 'user',
-    params: TenantParams,
-    response: Tenant,
-    handler: async ({ params, principal }) => presentTenant(await tenants.get(principal, params.tenantId)),
-  });
-
-  table.add({
-    method: 'patch',
-    path: '/api/tenants/:tenantId',
-    summary: 'Change a tenant’s name, external id, time zone or settings (its admin or a platform admin)',
-    tags: ['tenants'],
-    access: 'tenants:write',
-    params: TenantParams,
-    body: TenantBody.partial(),
-    example: { timezone: 'Europe/Paris' },
-    response: Tenant,
-    handler: async ({ params, body, principal }) =>
-      presentTenant(await tenants.update(principal, params.tenantId, body)),
-  });
-
-  table.add({
-    method: 'delete',
-    path: '/api/tenants/:tenantId',
-    summary: 'Delete a tenant and everything it owns (platform admin; ?confirm=<tenant name>)',
-    tags: ['tenants'],
-    access: 'platform',
-    params: TenantParams,
-    query: confirmQuery,
-    status: 204,
-    handler: ({ params, query, principal }) => tenants.remove(principal, params.tenantId, query.confirm),
+    item: Tenant,
+    present: presentTenant,
+    service: { ...tenants, remove: (p, tenantId, query) => tenants.remove(p, tenantId, query.confirm) },
+    list: {
+      summary: 'Tenants: every one for a platform admin, else the caller’s own',
+      access: 'user',
+      query: z.object({ ...pageQuery }),
+    },
+    create: {
+      summary: 'Create a tenant (platform admin)',
+      access: 'platform',
+      body: TenantBody,
+      example: { name: 'Acme Plant', externalId: 'b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df', timezone: 'Europe/Berlin' },
+    },
+    get: { summary: 'One tenant', access: 'user' },
+    update: {
+      summary: 'Change a tenant’s name, external id, time zone or settings (its admin or a platform admin)',
+      access: 'tenants:write',
+      body: TenantBody.partial(),
+      example: { timezone: 'Europe/Paris' },
+    },
+    remove: {
+      summary: 'Delete a tenant and everything it owns (platform admin; ?confirm=<tenant name>)',
+      access: 'platform',
+      query: confirmQuery,
+    },
   });
 }

@@ -16,7 +16,7 @@ import { createAsset, getAsset } from '../../assets/service.js';
 import type { ApiContext } from '../../context.js';
 import { bindDevice, getDevice, listDevices } from '../../devices/repository.js';
 import { cursorInHeader } from '../../http/pagination.js';
-import type { RouteTable } from '../../http/route-table.js';
+import type { RouteSpec, RouteTable } from '../../http/route-table.js';
 import { deviceId, id, pageQuery, qBool, timeZone } from '../../http/validation.js';
 import { writeTenant } from '../../scope.js';
 import { selectDevices } from '../../telemetry/devices.js';
@@ -27,6 +27,7 @@ import { ozoneEvent } from './present.js';
 import { ozoneDevices } from './service.js';
 
 const TAG = 'compat-ozone';
+type Schema = z.ZodType;
 
 const snakeStats = z
   .object({
@@ -57,6 +58,14 @@ const toStats = (q: z.output<typeof snakeStats>): StatsInput => ({
 /** The ozone seed's URLs (003_*), mapped onto the same handlers as the canonical routes. */
 export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetry: TelemetryService): void {
   const { store } = ctx;
+  /** Every route of this seed, under its tag. */
+  const add = <
+    P extends Schema | undefined = undefined,
+    Q extends Schema | undefined = undefined,
+    B extends Schema | undefined = undefined,
+  >(
+    spec: Omit<RouteSpec<P, Q, B>, 'tags'>,
+  ) => table.add<P, Q, B>({ ...spec, tags: [TAG] });
 
   const machineDecorate = async (rows: Record<string, unknown>[]) => {
     if (rows.length === 0) return rows;
@@ -99,11 +108,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
   };
 
   // static paths before the /:id ones of the same prefix
-  table.add({
+  add({
     method: 'post',
     path: '/api/machines/register/',
     summary: 'Register a device as a machine of an outlet: creates the machine and binds the device',
-    tags: [TAG],
     access: 'devices:write',
     body: z.object({ device_id: deviceId, outlet_id: id, name: z.string().min(1).max(200) }),
     example: { device_id: 'esp32-001', outlet_id: '00000000-0000-4000-8000-000000000000', name: 'Machine A' },
@@ -126,12 +134,11 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     },
   });
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/machines/unregistered/',
     summary: 'Devices of the tenant (with telemetry or not) not bound to any machine',
     response: z.array(OzoneDevice),
-    tags: [TAG],
     access: 'devices:read',
     query: z.object({ ...pageQuery }),
     handler: async ({ query, principal, res }) => {
@@ -159,11 +166,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     ['/api/devices/online/', 'online', 'Devices online (connected, or heard from in the last 5 minutes)'],
     ['/api/devices/all/', 'all', 'All devices, online and offline'],
   ] as const) {
-    table.add({
+    add({
       method: 'get',
       path,
       summary,
-      tags: [TAG],
       access: 'devices:read',
       aliasOf: `/api/devices?status=${status}`,
       response: z.array(OzoneDevice),
@@ -175,12 +181,11 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     });
   }
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/devices-data/',
     summary: 'Devices with status and counts, for the UI',
     response: OzoneDevicesData,
-    tags: [TAG],
     access: 'devices:read',
     query: z.object({ ...pageQuery }),
     handler: async ({ query, principal, res }) => {
@@ -195,11 +200,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     },
   });
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/events/',
     summary: 'Events of a device (or all), last N days (default 7), heartbeats optionally excluded',
-    tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/events',
     response: z.array(OzoneEvent),
@@ -221,12 +225,11 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     },
   });
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/events/analytics/',
     summary: 'Usage per day of a device (or all) over the last N days',
     response: Stats,
-    tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/stats',
     query: z.object({ device_id: deviceId.optional(), days: z.coerce.number().positive().max(3660).default(7) }),
@@ -234,11 +237,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
       telemetry.stats(principal, toStats(snakeStats.parse({ device_id: query.device_id, days: String(query.days) }))),
   });
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/telemetry/summary/',
     summary: 'Latest status of a device with counts and mode',
-    tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/summary',
     response: OzoneSummary,
@@ -251,11 +253,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     },
   });
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/telemetry/latest/',
     summary: 'The most recent event of a device',
-    tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/latest',
     response: OzoneLatest,
@@ -272,24 +273,22 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     },
   });
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/test/stats/',
     summary: 'Usage statistics with labels and series (ozone seed names)',
     response: Stats,
-    tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/stats',
     query: snakeStats,
     handler: async ({ query, principal }) => telemetry.stats(principal, toStats(query)),
   });
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/test/stats-options/',
     summary: 'Filter options: outlets, machines of an outlet, devices of a machine',
     response: StatsOptions,
-    tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/stats-options',
     query: z.object({ outlet_id: id.optional(), machine_id: id.optional() }),
@@ -297,11 +296,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
       telemetry.statsOptions(principal, { outletId: query.outlet_id, machineId: query.machine_id }),
   });
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/test/stats-export.csv',
     summary: 'The statistics as CSV',
-    tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/stats-export.csv',
     query: snakeStats,
@@ -309,11 +307,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
     handler: async ({ query, principal, res }) => telemetry.statsCsv(principal, toStats(query), res),
   });
 
-  table.add({
+  add({
     method: 'get',
     path: '/api/export/',
     summary: 'CSV export of a device’s (or all) events over the last N days (default 30), streamed',
-    tags: [TAG],
     access: 'telemetry:read',
     aliasOf: '/api/telemetry/export.csv',
     query: z.object({ device_id: deviceId.optional(), days: z.coerce.number().positive().max(3660).default(30) }),
@@ -327,11 +324,10 @@ export function registerOzoneRoutes(table: RouteTable, ctx: ApiContext, telemetr
       ),
   });
 
-  table.add({
+  add({
     method: 'post',
     path: '/api/flush/',
     summary: 'Flush all telemetry of the tenant (admins only; confirm with ?confirm=<tenant name>)',
-    tags: [TAG],
     access: 'telemetry:purge',
     aliasOf: '/api/telemetry/tenants/{tenantId}',
     response: OzoneFlushed,
