@@ -1,5 +1,5 @@
-import type { Principal } from '@telemetry/auth';
 import { page } from '@telemetry/api-contract';
+import type { Principal } from '@telemetry/auth';
 import { z } from 'zod';
 import { mapPage, type Page } from './pagination.js';
 import type { Access, Method, RouteSpec, RouteTable } from './route-table.js';
