@@ -81,6 +81,15 @@ function deviceRouteSpecs(edge: Edge): AnyRoute[] {
       handler: ({ req, res }) => run(req, res),
     };
   };
+  /** One event of a device with its token, acknowledged (EventAck) once the bus stored it. */
+  const eventRoute = (
+    name: string,
+    path: string,
+    summary: string,
+    r: { limit: string; body: NonNullable<AnyRoute['body']> },
+    serve: (req: express.Request) => Promise<unknown>,
+  ) =>
+    spec(name, { path, summary, access: 'device', raw: { limit: r.limit }, body: r.body, response: EventAck }, serve);
   return [
     spec(
       'handshake',
@@ -95,18 +104,6 @@ function deviceRouteSpecs(edge: Edge): AnyRoute[] {
         response: HandshakeResponse,
       },
       handshake(edge),
-    ),
-    spec(
-      'events',
-      {
-        path: '/api/device/events/',
-        summary: 'A device event (ozone seed), idempotent on event_id; acknowledged once the bus stored it',
-        access: 'device',
-        raw: { limit: '32kb' },
-        body: OzoneEvent,
-        response: EventAck,
-      },
-      deviceEvents(edge),
     ),
     spec(
       'iot',
@@ -133,16 +130,18 @@ function deviceRouteSpecs(edge: Edge): AnyRoute[] {
       },
       readings(edge),
     ),
-    spec(
+    eventRoute(
+      'events',
+      '/api/device/events/',
+      'A device event (ozone seed), idempotent on event_id; acknowledged once the bus stored it',
+      { limit: '32kb', body: OzoneEvent },
+      deviceEvents(edge),
+    ),
+    eventRoute(
       'level',
-      {
-        path: '/api/device/level/',
-        summary: 'A dispenser’s level, sent by the device itself (dispenser seed)',
-        access: 'device',
-        raw: { limit: '4kb' },
-        body: DispenserLevel,
-        response: EventAck,
-      },
+      '/api/device/level/',
+      'A dispenser’s level, sent by the device itself (dispenser seed)',
+      { limit: '4kb', body: DispenserLevel },
       level(edge),
     ),
   ];
