@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { closeInOrder, stopOnSignals } from './service.js';
 
 function recorder() {
@@ -50,5 +50,29 @@ describe('stopOnSignals', () => {
     await stop('again');
     expect(closed).toEqual(['a']);
     expect(process.exitCode ?? 0).toBe(0);
+  });
+
+  it('exits within the bound when a closer hangs', async () => {
+    vi.useFakeTimers();
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    try {
+      const { lines, logger } = recorder();
+      stopOnSignals({
+        service: 'svc',
+        logger,
+        signals: ['SIGUSR2'],
+        closers: [{ name: 'stuck', close: () => new Promise<void>(() => undefined) }],
+        exitWithinMs: 10_000,
+      });
+      process.emit('SIGUSR2');
+      await vi.advanceTimersByTimeAsync(9_999);
+      expect(exit).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(exit).toHaveBeenCalledWith(1);
+      expect(lines).toContain('svc not stopped after 10 s; exiting anyway');
+    } finally {
+      exit.mockRestore();
+      vi.useRealTimers();
+    }
   });
 });

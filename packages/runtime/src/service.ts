@@ -43,8 +43,14 @@ export function stopOnSignals(opts: {
   logger: ServiceLogger;
   closers: readonly Closer[];
   signals?: readonly NodeJS.Signals[];
+  /**
+   * Exit (code 1) this long after the signal whatever is still closing: an orchestrator kills
+   * at 10 s anyway, and a terminal user should not wait on a stuck client (#16). The timer does
+   * not keep a process alive that has stopped by itself.
+   */
+  exitWithinMs?: number;
 }): (reason: string) => Promise<void> {
-  const { service, logger, closers } = opts;
+  const { service, logger, closers, exitWithinMs } = opts;
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
@@ -55,7 +61,15 @@ export function stopOnSignals(opts: {
     return stopping;
   };
   for (const signal of opts.signals ?? (['SIGTERM', 'SIGINT'] as const)) {
-    process.once(signal, () => void stop(signal));
+    process.once(signal, () => {
+      if (exitWithinMs !== undefined) {
+        setTimeout(() => {
+          logger.error({ signal }, `${service} not stopped after ${exitWithinMs / 1000} s; exiting anyway`);
+          process.exit(1);
+        }, exitWithinMs).unref();
+      }
+      void stop(signal);
+    });
   }
   return stop;
 }

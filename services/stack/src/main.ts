@@ -71,17 +71,8 @@ async function main(): Promise<void> {
       { name: 'stack', close: () => stack.close() },
       { name: 'terminal', close: () => process.stdout.write('Stopped.\n') },
     ],
+    exitWithinMs: STOP_BOUND_MS,
   });
-  // Whatever a client or a component is doing, the process is gone within the bound (#16); the
-  // timer does not keep a process alive that has stopped by itself.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      setTimeout(() => {
-        process.stderr.write(`${signal}: not stopped after ${STOP_BOUND_MS / 1000} s; exiting anyway\n`);
-        process.exit(1);
-      }, STOP_BOUND_MS).unref();
-    });
-  }
 }
 
 main().catch((err: unknown) => {
