@@ -42,7 +42,7 @@ export { type DeviceSummary, deviceSummary, type MetricSummary } from './query/s
 export { type EventKindName, type StoredEvent, statePatches, type WriteResult, writeStored } from './write/batch.js';
 export { type Claim, claimEvents } from './write/claim.js';
 export { type ConflictCandidate, conflictKey, insertConflicts } from './write/conflicts.js';
-export { contextKey, type DeviceContext, loadDeviceContexts } from './write/context.js';
+export { contextKey, type DeviceContext } from './write/context.js';
 export { loadLateWindows, tenantLateCutoffs } from './write/late-windows.js';
 export {
   findStoredBySameMessage,

@@ -3,7 +3,7 @@ import { contextKey, type DeviceContext, toContext } from './context.js';
 import type { SeenCandidate, SeenMark } from './seen.js';
 
 export interface Claim {
-  /** Every device of the candidates (see loadDeviceContexts), read before this batch's writes. */
+  /** Every device of the candidates (registry, type, binding and state), read before this batch's writes. */
   contexts: Map<string, DeviceContext>;
   /** Keys (eventKey) of the candidates marked seen by this call: the first-seen events. */
   fresh: Set<string>;
@@ -12,7 +12,7 @@ export interface Claim {
 }
 
 /**
- * loadDeviceContexts + insertSeen + loadSeen (of the candidates already seen) in ONE statement, one
+ * The devices' contexts + insertSeen + loadSeen (of the candidates already seen) in ONE statement, one
  * round trip instead of three (#23). A candidate of a registered device that belongs to another
  * tenant (or to none) is not marked: the caller dead-letters it from its context. The sub-statements
  * share one snapshot, so the marks read are those from before this insert: the ones the candidates

@@ -1,5 +1,3 @@
-import type { Queryable } from '../db.js';
-
 /** What the worker needs to know about a device before storing its events. */
 export interface DeviceContext {
   tenantId: string;
@@ -18,28 +16,7 @@ export interface DeviceContext {
   deadbandRef: Record<string, number>;
 }
 
-/** One query for every device of a batch (registry, type, binding and state). */
-export async function loadDeviceContexts(
-  db: Queryable,
-  devices: readonly { tenantId: string; deviceId: string }[],
-): Promise<Map<string, DeviceContext>> {
-  const out = new Map<string, DeviceContext>();
-  if (devices.length === 0) return out;
-  const { rows } = await db.query<ContextRow>(
-    `SELECT k.tenant_id, k.device_id, d.id IS NOT NULL AS known, d.tenant_id AS device_tenant,
-            coalesce(b.asset_id, d.asset_id) AS asset_id, dt.deadband, s.last_ts, s.deadband_ref
-     FROM unnest($1::uuid[], $2::text[]) AS k(tenant_id, device_id)
-     LEFT JOIN devices d ON d.id = k.device_id
-     LEFT JOIN device_types dt ON dt.tenant_id = d.tenant_id AND dt.name = d.device_type
-     LEFT JOIN device_bindings b ON b.device_id = k.device_id AND b.unbound_at IS NULL
-     LEFT JOIN device_state s ON s.tenant_id = k.tenant_id AND s.device_id = k.device_id`,
-    [devices.map((d) => d.tenantId), devices.map((d) => d.deviceId)],
-  );
-  for (const r of rows) out.set(contextKey(r.tenant_id, r.device_id), toContext(r));
-  return out;
-}
-
-/** A device's context as the context query selects it. */
+/** A device's context as the claim query selects it (registry, type, binding and state). */
 export interface ContextRow {
   tenant_id: string;
   device_id: string;
