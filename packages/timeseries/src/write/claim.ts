@@ -1,5 +1,5 @@
 import { eventKey, type Queryable } from '../db.js';
-import { contextKey, type DeviceContext, toContext } from './context.js';
+import { type ContextRow, contextKey, type DeviceContext, toContext } from './context.js';
 import type { SeenCandidate, SeenMark } from './seen.js';
 
 export interface Claim {
@@ -97,17 +97,8 @@ export async function claimEvents(db: Queryable, candidates: readonly SeenCandid
   return claim;
 }
 
-interface ContextJson {
-  tenant_id: string;
-  device_id: string;
-  known: boolean;
-  device_tenant: string | null;
-  asset_id: string | null;
-  deadband: Record<string, unknown> | null;
-  /** timestamptz as JSON text */
-  last_ts: string | null;
-  deadband_ref: Record<string, unknown> | null;
-}
+/** A device's context as the claim statement's JSON carries it: the timestamptz as text. */
+type ContextJson = Omit<ContextRow, 'last_ts'> & { last_ts: string | null };
 
 interface MarkJson {
   tenant_id: string;

@@ -16,7 +16,7 @@ export interface DeviceContext {
   deadbandRef: Record<string, number>;
 }
 
-/** A device's context as the claim query selects it (registry, type, binding and state). */
+/** A device's context as a row: registry, type, binding and state (the claim statement reads it). */
 export interface ContextRow {
   tenant_id: string;
   device_id: string;
