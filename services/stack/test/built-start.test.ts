@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT } from './processes.js';
+import { ROOT } from './processes.js';
+import { embeddedStackEnv } from './scenario.js';
 
 // Issue 23: `npm start` runs the build of infra/build-stack.mjs (plain JavaScript, no tsx in either
 // thread), not the sources the other tests start. This starts that build as `npm start` does.
@@ -19,23 +20,10 @@ describe('npm start from its build (node infra/bootstrap.mjs start)', () => {
   }, 120_000);
 
   it('starts the embedded stack, is ready, and stops on SIGTERM', async () => {
-    const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
+    const embedded = await embeddedStackEnv(dataDir);
     const child = spawn(process.execPath, ['infra/bootstrap.mjs', 'start'], {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: '',
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        DATA_DIR: dataDir,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(http),
-        MQTT_HOST: '127.0.0.1',
-        MQTT_PORT: String(mqtt),
-        MQTT_WS_PORT: String(ws),
-        METRICS_PORT: '0',
-        SIMULATE: 'false',
-      },
+      env: { ...process.env, ...embedded.env, METRICS_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -49,7 +37,7 @@ describe('npm start from its build (node infra/bootstrap.mjs start)', () => {
         exited.then((code) => reject(new Error(`exited (${code}) before the banner:\n${out}`)));
       });
       expect(out).toMatch(/embedded TimescaleDB/);
-      const ready = await fetch(`http://127.0.0.1:${http}/readyz`);
+      const ready = await fetch(`${embedded.d.http}/readyz`);
       expect(ready.status, out).toBe(200);
       child.kill('SIGTERM');
       expect(await exited, out).toBe(0);

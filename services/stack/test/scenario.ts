@@ -112,27 +112,35 @@ export async function expectTemperature(
  * engines whatever the test run's environment: on the shared broker its consumer groups would take
  * partitions from the distributed tests' services (same topic names). Resolves once the banner is out.
  */
+/** The all-in-one stack on the embedded engines (none of the run's Kafka, PostgreSQL or Redis), on free ports. */
+export async function embeddedStackEnv(dataDir: string): Promise<{ env: Record<string, string>; d: Deployment }> {
+  const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
+  return {
+    env: {
+      KAFKA_BROKERS: '',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      DATA_DIR: dataDir,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(http),
+      MQTT_HOST: '127.0.0.1',
+      MQTT_PORT: String(mqtt),
+      MQTT_WS_PORT: String(ws),
+      SIMULATE: 'false',
+    },
+    d: { http: `http://127.0.0.1:${http}`, mqtt: `mqtt://127.0.0.1:${mqtt}` },
+  };
+}
+
 export async function startAllInOne(
   name: string,
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<{ proc: Proc; d: Deployment; banner: string }> {
-  const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
-  const proc = startProcess(name, 'services/stack/src/main.ts', {
-    KAFKA_BROKERS: '',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    DATA_DIR: dataDir,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(http),
-    MQTT_HOST: '127.0.0.1',
-    MQTT_PORT: String(mqtt),
-    MQTT_WS_PORT: String(ws),
-    SIMULATE: 'false',
-    ...env,
-  });
+  const embedded = await embeddedStackEnv(dataDir);
+  const proc = startProcess(name, 'services/stack/src/main.ts', { ...embedded.env, ...env });
   await proc.waitForOutput(/Ctrl\+C stops it/);
-  return { proc, d: { http: `http://127.0.0.1:${http}`, mqtt: `mqtt://127.0.0.1:${mqtt}` }, banner: proc.output() };
+  return { proc, d: embedded.d, banner: proc.output() };
 }
 
 /** The first platform admin the banner prints once, signed in with a new password. */
